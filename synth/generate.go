@@ -1,0 +1,167 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"vitalstats/internal/progress"
+)
+
+// recordsPerScale is a first guess of the source records one national
+// population gives; the counting pass measures the real figure.
+const recordsPerScale = 11e6
+
+// Generate simulates the registry and writes it where opt says. The
+// population is scaled so that about opt.Events source records come out: a
+// counting pass at a small scale measures records per person first.
+func Generate(ctx context.Context, opt Options) (*Truth, error) {
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opt.Events <= 0 {
+		return nil, fmt.Errorf("gen: the number of events must be positive, not %d", opt.Events)
+	}
+	start := time.Now()
+	w, err := newWorld(opt.Profile, opt.Reference)
+	if err != nil {
+		return nil, err
+	}
+	scale, err := calibrate(ctx, w, opt.Seed, opt.Events)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("calibrated", "events", opt.Events, "population_scale", round6(scale), "elapsed", time.Since(start).Round(time.Millisecond))
+
+	out := &outputs{}
+	ok := false
+	defer func() {
+		if !ok {
+			out.abort()
+		}
+	}()
+	if opt.DSN != "" {
+		if out.registry, err = NewRegistryWriter(ctx, opt.DSN, log); err != nil {
+			return nil, err
+		}
+	}
+	if opt.InboxDir != "" {
+		if out.files, err = NewFileDrops(opt.InboxDir, opt.Seed, opt.Profile.Defects.File); err != nil {
+			return nil, err
+		}
+	}
+	var dir string
+	if opt.Truth != "" {
+		dir = filepath.Dir(opt.Truth)
+		if out.defects, err = createCSV(filepath.Join(dir, "truth_defects.csv"), "table,id,kind,detail"); err != nil {
+			return nil, err
+		}
+	}
+	s := newSim(w, opt.Seed, scale, out)
+	bar := progress.New("gen", int64(len(w.years)*len(w.communes)), opt.Progress, log)
+	err = s.run(ctx, bar.Add)
+	bar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	truth := s.acc.truth()
+	truth.Generator.Seed = opt.Seed
+	truth.Generator.EventsRequested = opt.Events
+	truth.Generator.PopulationScale = round6(scale)
+	truth.Generator.FirstYear, truth.Generator.LastYear = w.p.FirstYear, w.p.LastYear
+	truth.Generator.AsOf = w.asOf.time().Format(time.DateOnly)
+	truth.Files = map[string]string{}
+	if out.registry != nil {
+		err := out.registry.Close()
+		rows := out.registry.Counts()
+		out.registry = nil
+		if err != nil {
+			return nil, err
+		}
+		truth.Registry = rows
+	}
+	if out.files != nil {
+		stats, err := out.files.Close()
+		out.files = nil
+		if err != nil {
+			return nil, err
+		}
+		truth.FileDrops = &stats
+		truth.Files["inbox"] = opt.InboxDir
+		if rel, err := filepath.Rel(filepath.Dir(opt.Truth), opt.InboxDir); err == nil && opt.Truth != "" {
+			truth.Files["inbox"] = rel // relative to truth.json, so moving the folder keeps it right
+		}
+	}
+	if opt.Truth != "" {
+		err := out.defects.close()
+		out.defects = nil
+		if err != nil {
+			return nil, err
+		}
+		truth.Files["defects"] = "truth_defects.csv"
+		truth.Files["population"] = "truth_population.csv"
+		if err := s.acc.writePopulation(filepath.Join(dir, "truth_population.csv")); err != nil {
+			return nil, err
+		}
+		if err := truth.writeJSON(opt.Truth); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	log.Info("generated", "records", s.records, "elapsed", time.Since(start).Round(time.Millisecond))
+	return truth, nil
+}
+
+// calibrate finds the population scale that yields about events records.
+func calibrate(ctx context.Context, w *world, seed uint64, events int64) (float64, error) {
+	s1 := min(float64(events)/recordsPerScale, 0.02)
+	s := newSim(w, seed^0xca1b, s1, nil)
+	if err := s.checkScale(); err != nil {
+		return 0, err
+	}
+	if err := s.run(ctx, nil); err != nil {
+		return 0, err
+	}
+	if s.records == 0 {
+		return 0, errors.New("gen: the counting pass produced no records; ask for more events")
+	}
+	return s1 * float64(events) / float64(s.records), nil
+}
+
+func (o *outputs) abort() {
+	if o.registry != nil {
+		o.registry.Abort()
+	}
+	if o.files != nil {
+		o.files.Abort()
+	}
+	if o.defects != nil {
+		o.defects.abort()
+	}
+}
+
+// writePopulation writes the simulated mid-year population by district,
+// sex and abridged age group: the denominators behind truth.json.
+func (a *accum) writePopulation(path string) error {
+	f, err := createCSV(path, "year,province_code,district_code,sex,age_group,population")
+	if err != nil {
+		return err
+	}
+	for y := range a.n {
+		ys := strconv.Itoa(a.first + y)
+		for d, code := range a.w.districts {
+			for sx, sex := range []string{"M", "F"} {
+				for g := range 19 {
+					f.line(ys, code[:2], code, sex, popAgeLabel(g), strconv.FormatInt(a.popDist[y][d][sx][g], 10))
+				}
+			}
+		}
+	}
+	return f.close()
+}
