@@ -1,0 +1,234 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"vitalstats/refdata"
+)
+
+// Config is a site's vitalstats.toml. Every relative path in it is relative
+// to the working directory of the process (not to the file), so that the
+// example works from the repository root as it is.
+type Config struct {
+	DataDir   string            `toml:"data_dir"` // root of everything the pipeline writes
+	Log       LogConfig         `toml:"log"`
+	Registry  RegistryConfig    `toml:"registry"`
+	Gen       GenConfig         `toml:"gen"`
+	Reference map[string]string `toml:"reference"` // reference file name -> site file (refdata.Source.Overrides)
+	Warehouse WarehouseConfig   `toml:"warehouse"`
+
+	path string        // the file read, for messages
+	md   toml.MetaData // kept to decode [gen.profile] later, strictly
+}
+
+// LogConfig sets the logger built in main.
+type LogConfig struct {
+	Level string `toml:"level"` // debug, info, warn or error
+}
+
+// RegistryConfig says where the operational registry is.
+type RegistryConfig struct {
+	// DSN of the registry's PostgreSQL; empty means vitalstats runs its own
+	// server in ManagedDir (the demo, tests, a site trying the product out).
+	DSN        string `toml:"dsn"`
+	ManagedDir string `toml:"managed_dir"`
+}
+
+// GenConfig drives the synthetic registry generator (vitalstats gen).
+type GenConfig struct {
+	Seed   uint64 `toml:"seed"`
+	Events int64  `toml:"events"` // target number of source records
+	Inbox  string `toml:"inbox"`  // where file drops are written
+	Truth  string `toml:"truth"`  // where truth.json is written
+
+	// Profile is decoded only by gen (decodeProfile), on top of the
+	// generator's default profile, so that the pipeline's commands do not
+	// depend on the generator's types.
+	Profile toml.Primitive `toml:"profile"`
+}
+
+// WarehouseConfig sets up DuckDB (used from issue #4 on).
+type WarehouseConfig struct {
+	Path        string `toml:"path"`
+	Threads     int    `toml:"threads"`
+	MemoryLimit string `toml:"memory_limit"` // DuckDB syntax, e.g. "4GB"
+}
+
+// profileKey is the table of the config that decodeProfile owns.
+var profileKey = toml.Key{"gen", "profile"}
+
+// defaultConfig is what a key left out of the file means; it matches
+// vitalstats.example.toml.
+func defaultConfig() Config {
+	return Config{
+		DataDir:  "data",
+		Log:      LogConfig{Level: "info"},
+		Registry: RegistryConfig{ManagedDir: "data/registry-pg"},
+		Gen: GenConfig{
+			Seed:   2002,
+			Events: 200_000,
+			Inbox:  "data/inbox",
+			Truth:  "data/truth.json",
+		},
+		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "4GB"},
+	}
+}
+
+// loadConfig reads and checks the config file at path. A key the file has and
+// Config does not is an error: a misspelt key silently ignored would leave a
+// default in force that the site believes it changed.
+func loadConfig(path string) (*Config, error) {
+	c := defaultConfig()
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.path, c.md = path, md
+	if err := c.unknownKeys(func(k toml.Key) bool { return !under(k, profileKey) }); err != nil {
+		return nil, err
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// unknownKeys fails on the undecoded keys that keep selects, naming them all.
+func (c *Config) unknownKeys(keep func(toml.Key) bool) error {
+	var bad []string
+	var badKeys []toml.Key
+next:
+	for _, k := range c.md.Undecoded() {
+		if !keep(k) {
+			continue
+		}
+		// An unknown table is named once, not with each of its keys.
+		for _, b := range badKeys {
+			if under(k, b) {
+				continue next
+			}
+		}
+		badKeys = append(badKeys, k)
+		bad = append(bad, k.String())
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	word := "key"
+	if len(bad) > 1 {
+		word = "keys"
+	}
+	return fmt.Errorf("config %s: unknown %s %s", c.path, word, strings.Join(bad, ", "))
+}
+
+func under(k, prefix toml.Key) bool {
+	if len(k) < len(prefix) {
+		return false
+	}
+	for i := range prefix {
+		if k[i] != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if _, err := c.logLevel(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Gen.Events <= 0 {
+		errs = append(errs, fmt.Errorf("gen.events: %d must be positive", c.Gen.Events))
+	}
+	if c.Registry.DSN == "" && c.Registry.ManagedDir == "" {
+		errs = append(errs, errors.New("registry: set dsn or managed_dir"))
+	}
+	if c.Warehouse.Threads < 1 {
+		errs = append(errs, fmt.Errorf("warehouse.threads: %d must be at least 1", c.Warehouse.Threads))
+	}
+	if c.Warehouse.MemoryLimit == "" {
+		errs = append(errs, errors.New("warehouse.memory_limit: must be set (DuckDB's default takes 80% of RAM)"))
+	}
+	for name, v := range map[string]string{"data_dir": c.DataDir, "gen.inbox": c.Gen.Inbox,
+		"gen.truth": c.Gen.Truth, "warehouse.path": c.Warehouse.Path} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s: must not be empty", name))
+		}
+	}
+	if err := c.referenceSource().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("reference: %w", err))
+	}
+	// Sorted so the message is the same from run to run (map order above).
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+// logLevel parses log.level.
+func (c *Config) logLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		return 0, fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	return l, nil
+}
+
+// referenceSource is where the reference data comes from: the embedded
+// copies, except for the files the site replaces.
+func (c *Config) referenceSource() refdata.Source {
+	return refdata.Source{Overrides: c.Reference}
+}
+
+// decodeProfile decodes [gen.profile] over into, which holds the defaults:
+// a site writes only what it changes. Unknown keys under gen.profile are
+// errors, like everywhere else in the file.
+func (c *Config) decodeProfile(into any) error {
+	if !c.md.IsDefined(profileKey...) {
+		return nil
+	}
+	// The TOML decoder reuses the elements of a slice it decodes into, so a
+	// site's [[gen.profile.ict]] would inherit the fields it leaves out from
+	// the default pilots. A list the site gives replaces ours entirely.
+	resetDefinedSlices(&c.md, profileKey, reflect.ValueOf(into).Elem())
+	if err := c.md.PrimitiveDecode(c.Gen.Profile, into); err != nil {
+		return fmt.Errorf("config %s: gen.profile: %w", c.path, err)
+	}
+	return c.unknownKeys(func(k toml.Key) bool { return under(k, profileKey) })
+}
+
+// resetDefinedSlices sets to nil every slice field of the struct v whose key
+// (by toml tag, below key) the file defines; nested structs are visited.
+func resetDefinedSlices(md *toml.MetaData, key toml.Key, v reflect.Value) {
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		k := append(append(toml.Key{}, key...), name)
+		if !md.IsDefined(k...) {
+			continue
+		}
+		switch fv := v.Field(i); fv.Kind() {
+		case reflect.Slice:
+			fv.Set(reflect.Zero(fv.Type()))
+		case reflect.Struct:
+			resetDefinedSlices(md, k, fv)
+		}
+	}
+}

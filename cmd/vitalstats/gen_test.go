@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGenEndToEnd runs `vitalstats gen -to both` as a site would: with a
+// managed PostgreSQL (a real one, in a directory user postgres can reach),
+// and checks what it leaves behind.
+func TestGenEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and generates data")
+	}
+	// The managed cluster lives where user postgres can traverse (t.TempDir
+	// is under a 0700 directory when we run as root).
+	pgDir, err := os.MkdirTemp("", "vitalstats-gen-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(pgDir) })
+	if err := os.Chmod(pgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	inbox, truthPath := filepath.Join(out, "inbox"), filepath.Join(out, "truth.json")
+	cfg := writeConfig(t, fmt.Sprintf(`
+[log]
+level = "warn"
+[registry]
+managed_dir = %q
+[gen]
+seed = 11
+events = 999999999
+inbox = %q
+truth = %q
+[gen.profile]
+first_year = 2020
+last_year = 2023
+`, filepath.Join(pgDir, "registry-pg"), inbox, truthPath))
+
+	code, stdout, stderr := runCLI(t, "gen", "-config", cfg, "-scale", "4000", "-to", "both")
+	if code != 0 {
+		t.Fatalf("gen: exit %d\nstderr: %s", code, stderr)
+	}
+
+	var truth struct {
+		Generator struct {
+			Seed            uint64 `json:"seed"`
+			EventsRequested int64  `json:"events_requested"`
+			FirstYear       int    `json:"first_year"`
+		} `json:"generator"`
+		Events map[string]struct {
+			Records      int64 `json:"records"`
+			RegistryRows int64 `json:"registry_rows"`
+			FileRows     int64 `json:"file_rows"`
+		} `json:"events"`
+	}
+	b, err := os.ReadFile(truthPath)
+	if err != nil {
+		t.Fatalf("truth.json: %v", err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatalf("truth.json: %v", err)
+	}
+	// -scale and the profile override reach the generator; -seed was not
+	// given, so the config's seed does.
+	if truth.Generator.Seed != 11 || truth.Generator.EventsRequested != 4000 || truth.Generator.FirstYear != 2020 {
+		t.Errorf("truth.json generator = %+v", truth.Generator)
+	}
+	births := truth.Events["birth"]
+	if births.RegistryRows == 0 || births.FileRows == 0 {
+		t.Errorf("-to both wrote births to registry %d and files %d; want both > 0", births.RegistryRows, births.FileRows)
+	}
+	if entries, err := os.ReadDir(inbox); err != nil || len(entries) == 0 {
+		t.Errorf("inbox %s: %d entries, %v", inbox, len(entries), err)
+	}
+	// The managed server is stopped at the end, its cluster kept.
+	data := filepath.Join(pgDir, "registry-pg", "data")
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
+		t.Errorf("the registry's cluster is not kept: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
+		t.Errorf("the registry's PostgreSQL still runs after gen")
+	}
+	for _, want := range []string{"birth", "death", truthPath, inbox, "psql 'postgres://"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary does not mention %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+// Command vitalstats is the one binary of the vital statistics warehouse:
+// each subcommand (gen, etl, build, check, export, serve, bench) is one file
+// of this package, and main wires the packages together: it reads the
+// config, builds the logger, and hands both down.
+//
+// Exit status is 0 on success; otherwise 1 (2 for a usage error) with one
+// line "vitalstats: ..." on standard error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"vitalstats/internal/progress"
+)
+
+// version is set at build time (make build: -ldflags "-X main.version=...");
+// otherwise the module's build information is used.
+var version = ""
+
+// env is what every subcommand gets from main.
+type env struct {
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	level          *slog.LevelVar // set from the config once it is read
+	cmd            *command       // the subcommand running, for its usage
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // synopsis of the arguments, for usage
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands in the order of the pipeline; DESIGN.md section 8 is the contract.
+var commands = []command{
+	{"gen", "-config F [-scale EVENTS] [-seed N] [-to files|postgres|both]", "write a synthetic registry and its truth.json", runGen},
+	{"etl", "-config F", "extract all sources into the lake (incremental)", runETL},
+	{"build", "-config F", "build the warehouse from the lake, run checks, swap in", runBuild},
+	{"check", "-config F", "run the data checks on the current warehouse", runCheck},
+	{"export", "-config F [-final]", "NIS exports, researcher extracts, a release", runExport},
+	{"serve", "-config F", "HTTP dashboards, downloads and scheduled jobs", runServe},
+	{"bench", "[-scale EVENTS]", "the benchmark of DESIGN.md section 6", runBench},
+	{"version", "", "print the version", runVersion},
+}
+
+// usageError marks an error in how the command was called (exit status 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, level: new(slog.LevelVar)}
+	e.log = newLogger(stderr, e.level)
+
+	err := dispatch(ctx, e, args)
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		// One line, whatever the error holds (errors.Join and tool output
+		// bring newlines): scripts read the first line of stderr.
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+		fmt.Fprintf(stderr, "vitalstats: %s\n", msg)
+		var u usageError
+		if errors.As(err, &u) {
+			return 2
+		}
+		return 1
+	}
+}
+
+func dispatch(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usageError{fmt.Errorf("no command given; one of %s (vitalstats -h lists them)", names())}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		printUsage(e.stdout)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			e.cmd = &c
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	return usageError{fmt.Errorf("unknown command %q; one of %s (vitalstats -h lists them)", args[0], names())}
+}
+
+func names() string {
+	var n []string
+	for _, c := range commands {
+		n = append(n, c.name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "vitalstats: a vital statistics warehouse for a civil registration system")
+	fmt.Fprintln(w, "\nUsage:")
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.name)+1+len(c.args))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(w, "  vitalstats %-*s  %s\n", width, c.name+" "+c.args, c.summary)
+	}
+	fmt.Fprintln(w, "\nvitalstats COMMAND -h prints the flags of COMMAND.")
+}
+
+// newLogger logs for a person on a terminal, for machines elsewhere.
+func newLogger(w io.Writer, level *slog.LevelVar) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if progress.IsTerminal(w) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// newFlags makes the flag set of a subcommand. The flag package's own
+// printing is turned off: parse prints the usage for -h and turns every
+// other mistake into a one-line error.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("vitalstats "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parse parses args; -h prints the flags on stdout and returns flag.ErrHelp.
+func parse(e *env, fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		if c := e.cmd; c != nil {
+			fmt.Fprintf(e.stdout, "Usage: vitalstats %s %s\n\n%s.\n", c.name, c.args, c.summary)
+		}
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(e.stdout, "\nFlags:")
+			fs.SetOutput(e.stdout)
+			fs.PrintDefaults()
+		}
+		return err
+	}
+	if err != nil {
+		return usageError{fmt.Errorf("%s: %w (%s -h lists the flags)", fs.Name(), err, fs.Name())}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("%s: unexpected argument %q (%s -h lists the flags)", fs.Name(), fs.Arg(0), fs.Name())}
+	}
+	return nil
+}
+
+// configFlag declares -config, which every subcommand but bench needs.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "the site's TOML config `file` (see vitalstats.example.toml); required")
+}
+
+// loadFor reads the config named by -config and applies its log level.
+func loadFor(e *env, cmd, path string) (*Config, error) {
+	if path == "" {
+		return nil, usageError{fmt.Errorf("vitalstats %s: -config is required (try -config vitalstats.example.toml)", cmd)}
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	lvl, _ := cfg.logLevel() // validated by loadConfig
+	e.level.Set(lvl)
+	return cfg, nil
+}
+
+// notYet is the answer of a subcommand whose implementation arrives with a
+// later issue: it parses and checks its flags and config, then says so.
+func notYet(cmd string, issue int) error {
+	return fmt.Errorf("%s is not implemented yet: it arrives with issue #%d", cmd, issue)
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlags("version")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "vitalstats", versionString())
+	return nil
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v + " " + bi.GoVersion
+}
