@@ -63,7 +63,7 @@ type FileDropStats struct {
 	Rows    map[string]map[string]int64 `json:"rows"`    // table → format → rows written (damaged ones included)
 	Files   int                         `json:"files"`   // data files written
 	Defects map[string]int64            `json:"defects"` // kind → damaged rows
-	Damaged map[string][]DamagedRecord  `json:"damaged"` // kind → the damaged rows, sorted by file and line
+	Damaged map[string][]DamagedRecord  `json:"-"`       // kind → the damaged rows, sorted by file and line (listed in truth_defects.csv)
 }
 
 // DamagedRecord locates one damaged row. ID is the record id as written

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -93,6 +94,16 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 			return nil, err
 		}
 		truth.FileDrops = &stats
+		for kind, n := range stats.Defects {
+			truth.Defects[kind] += n
+		}
+		if out.defects != nil {
+			for _, kind := range sortedKeys(stats.Damaged) {
+				for _, d := range stats.Damaged[kind] {
+					out.defects.line(d.Table, d.ID, kind, d.File+":"+strconv.FormatInt(d.Line, 10))
+				}
+			}
+		}
 		truth.Files["inbox"] = opt.InboxDir
 		if rel, err := filepath.Rel(filepath.Dir(opt.Truth), opt.InboxDir); err == nil && opt.Truth != "" {
 			truth.Files["inbox"] = rel // relative to truth.json, so moving the folder keeps it right
@@ -132,6 +143,15 @@ func calibrate(ctx context.Context, w *world, seed uint64, events int64) (float6
 		return 0, errors.New("gen: the counting pass produced no records; ask for more events")
 	}
 	return s1 * float64(events) / float64(s.records), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func (o *outputs) abort() {

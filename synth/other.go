@@ -87,7 +87,7 @@ func (s *sim) marriages(yi, ci int, pop *[2][maxAge + 1]int32) error {
 	for range n {
 		s.acc.occurred[s.acc.yi(yr.year)][tMarriage]++
 		dom := ymd(yr.year, 1, 1) + day(s.r.IntN(daysIn(yr.year)))
-		reg := s.register(logistic(logit(w.p.Registration.Marriage)+pv.regShift), dom, w.p.Registration.DeathLimitDays, ci)
+		reg := s.register(logistic(logit(w.p.Registration.Marriage)+pv.regShift), dom, w.p.Registration.MarriageLimitDays, ci)
 		s.countRegistration(tMarriage, reg, c.province, dom)
 		if !reg.available {
 			continue

@@ -37,15 +37,16 @@ type Registration struct {
 	FetalDeath float64    `toml:"fetal_death"` // of facility fetal deaths
 	Marriage   float64    `toml:"marriage"`
 
-	ProvinceSpread   float64 `toml:"province_spread"`    // logit shift per standard deviation of province child mortality
-	InfantDeathOdds  float64 `toml:"infant_death_odds"`  // odds ratio of registering an infant death
-	ChildDeathOdds   float64 `toml:"child_death_odds"`   // odds ratio for deaths at ages 1-4
-	FemaleDeathOdds  float64 `toml:"female_death_odds"`  // odds ratio for female deaths
-	WithinLimitShare float64 `toml:"within_limit_share"` // of registrations, share within the legal limit
-	LateShare        float64 `toml:"late_share"`         // share after the limit but within a year; the rest are delayed
-	DelayedMeanYears float64 `toml:"delayed_mean_years"` // mean extra delay of delayed registrations
-	BirthLimitDays   int     `toml:"birth_limit_days"`
-	DeathLimitDays   int     `toml:"death_limit_days"`
+	ProvinceSpread    float64 `toml:"province_spread"`    // logit shift per standard deviation of province child mortality
+	InfantDeathOdds   float64 `toml:"infant_death_odds"`  // odds ratio of registering an infant death
+	ChildDeathOdds    float64 `toml:"child_death_odds"`   // odds ratio for deaths at ages 1-4
+	FemaleDeathOdds   float64 `toml:"female_death_odds"`  // odds ratio for female deaths
+	WithinLimitShare  float64 `toml:"within_limit_share"` // of registrations, share within the legal limit
+	LateShare         float64 `toml:"late_share"`         // share after the limit but within a year; the rest are delayed
+	DelayedMeanYears  float64 `toml:"delayed_mean_years"` // mean extra delay of delayed registrations
+	BirthLimitDays    int     `toml:"birth_limit_days"`
+	DeathLimitDays    int     `toml:"death_limit_days"`
+	MarriageLimitDays int     `toml:"marriage_limit_days"`
 
 	DigitizationStart string  `toml:"digitization_start"` // when paper records start being digitized
 	DigitizedShare    float64 `toml:"digitized_share"`    // share of the paper backlog ever digitized by as_of
@@ -107,6 +108,7 @@ func DefaultProfile() Profile {
 			DelayedMeanYears:  2.5,
 			BirthLimitDays:    30,
 			DeathLimitDays:    15,
+			MarriageLimitDays: 15,
 			DigitizationStart: "2019-01-01",
 			DigitizedShare:    0.9,
 			DigitizeMeanDays:  150,
