@@ -145,17 +145,35 @@ func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int) (*Birth, erro
 	return b, nil
 }
 
+// missingRequired blanks the event date or the sex.
+func (s *sim) missingRequired(tbl *Table, id int64, date **time.Time, dateField string, sex **string) {
+	if !s.r.bernoulli(s.w.p.Defects.MissingRequired) {
+		return
+	}
+	if s.r.bernoulli(0.5) {
+		*date = nil
+		s.markDefect(tbl, id, "missing_required", dateField)
+	} else {
+		*sex = nil
+		s.markDefect(tbl, id, "missing_required", "sex")
+	}
+}
+
+// datesAndCommune damages the dates or the residence commune.
+func (s *sim) datesAndCommune(tbl *Table, id int64, event, reg **time.Time, commune **string, communeField string) {
+	df := &s.w.p.Defects
+	if s.r.bernoulli(df.ImpossibleDate) {
+		s.markDefect(tbl, id, "impossible_date", s.impossibleDates(event, reg))
+	}
+	if s.r.bernoulli(df.UnknownCommune) {
+		*commune = ptr(s.badCommune())
+		s.markDefect(tbl, id, "unknown_commune", communeField)
+	}
+}
+
 func (s *sim) birthDefects(b *Birth) {
 	df := &s.w.p.Defects
-	if s.r.bernoulli(df.MissingRequired) {
-		if s.r.bernoulli(0.5) {
-			b.DateOfBirth = nil
-			s.markDefect(BirthTable, b.ID, "missing_required", "date_of_birth")
-		} else {
-			b.Sex = nil
-			s.markDefect(BirthTable, b.ID, "missing_required", "sex")
-		}
-	}
+	s.missingRequired(BirthTable, b.ID, &b.DateOfBirth, "date_of_birth", &b.Sex)
 	if s.r.bernoulli(df.MissingOptional) {
 		field := []string{"mother_age", "birth_weight_g", "facility_type", "mother_education", "attendant"}[s.r.IntN(5)]
 		switch field {
@@ -172,13 +190,7 @@ func (s *sim) birthDefects(b *Birth) {
 		}
 		s.markDefect(BirthTable, b.ID, "missing_optional", field)
 	}
-	if s.r.bernoulli(df.ImpossibleDate) {
-		s.markDefect(BirthTable, b.ID, "impossible_date", s.impossibleDates(&b.DateOfBirth, &b.RegistrationDate))
-	}
-	if s.r.bernoulli(df.UnknownCommune) {
-		b.MotherResidenceCommune = ptr(s.badCommune())
-		s.markDefect(BirthTable, b.ID, "unknown_commune", "mother_residence_commune")
-	}
+	s.datesAndCommune(BirthTable, b.ID, &b.DateOfBirth, &b.RegistrationDate, &b.MotherResidenceCommune, "mother_residence_commune")
 }
 
 // childDeath is the death of a child simulated from birth.
@@ -371,15 +383,7 @@ func (s *sim) causeOfDeath(d *Death, sx, ageYears, ageDays int, yr *yearRates, i
 
 func (s *sim) deathDefects(d *Death) {
 	df := &s.w.p.Defects
-	if s.r.bernoulli(df.MissingRequired) {
-		if s.r.bernoulli(0.5) {
-			d.DateOfDeath = nil
-			s.markDefect(DeathTable, d.ID, "missing_required", "date_of_death")
-		} else {
-			d.Sex = nil
-			s.markDefect(DeathTable, d.ID, "missing_required", "sex")
-		}
-	}
+	s.missingRequired(DeathTable, d.ID, &d.DateOfDeath, "date_of_death", &d.Sex)
 	if s.r.bernoulli(df.MissingOptional) {
 		field := []string{"marital_status", "place_commune", "facility_type", "age"}[s.r.IntN(4)]
 		switch field {
@@ -400,13 +404,7 @@ func (s *sim) deathDefects(d *Death) {
 			s.markDefect(DeathTable, d.ID, "missing_optional", field)
 		}
 	}
-	if s.r.bernoulli(df.ImpossibleDate) {
-		s.markDefect(DeathTable, d.ID, "impossible_date", s.impossibleDates(&d.DateOfDeath, &d.RegistrationDate))
-	}
-	if s.r.bernoulli(df.UnknownCommune) {
-		d.ResidenceCommune = ptr(s.badCommune())
-		s.markDefect(DeathTable, d.ID, "unknown_commune", "residence_commune")
-	}
+	s.datesAndCommune(DeathTable, d.ID, &d.DateOfDeath, &d.RegistrationDate, &d.ResidenceCommune, "residence_commune")
 	if d.UnderlyingCause != nil && s.r.bernoulli(df.InvalidICD) {
 		bad := badICD[s.r.IntN(len(badICD))]
 		d.UnderlyingCause = ptr(bad)
