@@ -75,7 +75,7 @@ func illDefinedFor(group int) string {
 }
 
 // Malformed and non-existent codes, as clerks mistype them.
-var badICD = []string{"J18,9", "J189X", "18.9", "I6", "R9.9", "a09", "C98.1", "J18.7", "I64.9", "E15.9"}
+var badICD = []string{"J18,9", "J189X", "18.9", "I6", "R9.9", "A0.9", "C98.1", "J18.7", "I64.9", "E15.9"}
 
 // causeGroup maps an age at death (in days below one year, else years) to
 // its group.

@@ -113,6 +113,7 @@ func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int) (*Birth, erro
 	}
 	b.CreatedAt, b.DigitizedAt = s.stamps(reg)
 	b.Status, b.Version, b.UpdatedAt = s.lifecycle(tBirth, b.CreatedAt)
+	clean := *b // a duplicate is entered from the event, with defects of its own
 	s.birthDefects(b)
 	if err := s.write(tBirth, BirthTable, b.Values, reg.toFile, reg.digitized); err != nil {
 		return nil, err
@@ -121,13 +122,13 @@ func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int) (*Birth, erro
 		return nil, err
 	}
 	if s.r.bernoulli(w.p.Defects.Duplicate) {
-		d := *b
+		d := clean
 		d.ID = s.id(tBirth)
 		d.RegNo = regNo('B', d.RegistrationCommune, yr.year, d.ID)
 		if s.r.bernoulli(0.5) && d.DateOfBirth != nil {
-			d.DateOfBirth = ptr(d.DateOfBirth.AddDate(0, 0, []int{-2, -1, 1, 2}[s.r.IntN(4)]))
+			d.DateOfBirth = ptr(d.DateOfBirth.AddDate(0, 0, -1-s.r.IntN(3)))
 		} else {
-			d.RegistrationDate = ptr(reg.day.time().AddDate(0, 0, 1+s.r.IntN(200)))
+			d.RegistrationDate = s.reRegistered(reg.day, 200)
 		}
 		if s.r.bernoulli(0.5) {
 			d.MotherAge = nil
@@ -138,11 +139,18 @@ func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int) (*Birth, erro
 		}
 		s.acc.events[tBirth].Duplicates++
 		s.markDefect(BirthTable, d.ID, "duplicate", strconv.FormatInt(b.ID, 10))
+		s.birthDefects(&d)
 		if err := s.write(tBirth, BirthTable, d.Values, dupToFile(s, reg), reg.digitized); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
+}
+
+// reRegistered is the date a duplicate was registered again, up to maxDays
+// after the first registration and never after as_of.
+func (s *sim) reRegistered(first day, maxDays int) *time.Time {
+	return min(first+day(1+s.r.IntN(maxDays)), s.w.asOf).ptime()
 }
 
 // missingRequired blanks the event date or the sex.
@@ -316,6 +324,7 @@ func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *st
 	}
 	d.CreatedAt, d.DigitizedAt = s.stamps(reg)
 	d.Status, d.Version, d.UpdatedAt = s.lifecycle(tDeath, d.CreatedAt)
+	clean := *d // a duplicate is entered from the event, with defects of its own
 	s.deathDefects(d)
 	if err := s.write(tDeath, DeathTable, d.Values, reg.toFile, reg.digitized); err != nil {
 		return err
@@ -324,13 +333,13 @@ func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *st
 		return err
 	}
 	if s.r.bernoulli(df.Duplicate) {
-		dup := *d
+		dup := clean
 		dup.ID = s.id(tDeath)
 		dup.RegNo = regNo('D', dup.RegistrationCommune, yr.year, dup.ID)
-		if s.r.bernoulli(0.5) && dup.DateOfDeath != nil {
-			dup.DateOfDeath = ptr(dup.DateOfDeath.AddDate(0, 0, []int{-2, -1, 1, 2}[s.r.IntN(4)]))
+		if s.r.bernoulli(0.5) && dup.DateOfDeath != nil && ageDays > 3 { // never before the birth
+			dup.DateOfDeath = ptr(dup.DateOfDeath.AddDate(0, 0, -1-s.r.IntN(3)))
 		} else {
-			dup.RegistrationDate = ptr(reg.day.time().AddDate(0, 0, 1+s.r.IntN(60)))
+			dup.RegistrationDate = s.reRegistered(reg.day, 60)
 		}
 		dup.Status, dup.Version = "registered", 1
 		if s.r.bernoulli(0.3) {
@@ -338,6 +347,7 @@ func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *st
 		}
 		s.acc.events[tDeath].Duplicates++
 		s.markDefect(DeathTable, dup.ID, "duplicate", strconv.FormatInt(d.ID, 10))
+		s.deathDefects(&dup)
 		return s.write(tDeath, DeathTable, dup.Values, dupToFile(s, reg), reg.digitized)
 	}
 	return nil

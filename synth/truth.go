@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Truth is what the generator knows about the world it made; it is written
@@ -150,6 +151,9 @@ func (c *csvFile) line(fields ...string) {
 	for i, f := range fields {
 		if i > 0 {
 			c.w.WriteByte(',')
+		}
+		if strings.ContainsAny(f, ",\"\n\r") {
+			f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
 		}
 		c.w.WriteString(f)
 	}

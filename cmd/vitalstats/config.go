@@ -7,8 +7,10 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
 
 	"vitalstats/refdata"
 )
@@ -23,6 +25,8 @@ type Config struct {
 	Gen       GenConfig         `toml:"gen"`
 	Reference map[string]string `toml:"reference"` // reference file name -> site file (refdata.Source.Overrides)
 	Warehouse WarehouseConfig   `toml:"warehouse"`
+	ETL       ETLConfig         `toml:"etl"`
+	Jobs      JobsConfig        `toml:"jobs"`
 
 	path string        // the file read, for messages
 	md   toml.MetaData // kept to decode [gen.profile] later, strictly
@@ -61,6 +65,26 @@ type WarehouseConfig struct {
 	MemoryLimit string `toml:"memory_limit"` // DuckDB syntax, e.g. "4GB"
 }
 
+// ETLConfig says where the ETL reads and writes.
+type ETLConfig struct {
+	Lake  string `toml:"lake"`  // the Parquet lake's folder
+	Inbox string `toml:"inbox"` // file drops to take; "" for none
+	// The site secret keys the identity hashes. It comes from the environment
+	// variable SecretEnv when set, else from SecretFile, which is created with
+	// a random secret the first time (the demo works as it is).
+	SecretEnv  string            `toml:"secret_env"`
+	SecretFile string            `toml:"secret_file"`
+	Extract    map[string]string `toml:"extract"`  // registry table -> a site's own extract query file
+	Schedule   string            `toml:"schedule"` // cron spec of the scheduled ETL (vitalstats serve)
+}
+
+// JobsConfig sets up the scheduled jobs of vitalstats serve.
+type JobsConfig struct {
+	TimeZone string `toml:"time_zone"` // of cron specs without CRON_TZ
+	Retries  int    `toml:"retries"`   // attempts after a failure
+	Backoff  string `toml:"backoff"`   // first wait before a retry, doubled each time (Go duration)
+}
+
 // profileKey is the table of the config that decodeProfile owns.
 var profileKey = toml.Key{"gen", "profile"}
 
@@ -78,6 +102,14 @@ func defaultConfig() Config {
 			Truth:  "data/truth.json",
 		},
 		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "4GB"},
+		ETL: ETLConfig{
+			Lake:       "data/lake",
+			Inbox:      "data/inbox",
+			SecretEnv:  "VITALSTATS_SECRET",
+			SecretFile: "data/secret.key",
+			Schedule:   "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
+		},
+		Jobs: JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
 	}
 }
 
@@ -159,10 +191,19 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("warehouse.memory_limit: must be set (DuckDB's default takes 80% of RAM)"))
 	}
 	for name, v := range map[string]string{"data_dir": c.DataDir, "gen.inbox": c.Gen.Inbox,
-		"gen.truth": c.Gen.Truth, "warehouse.path": c.Warehouse.Path} {
+		"gen.truth": c.Gen.Truth, "warehouse.path": c.Warehouse.Path, "etl.lake": c.ETL.Lake} {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s: must not be empty", name))
 		}
+	}
+	if _, err := time.ParseDuration(c.Jobs.Backoff); err != nil {
+		errs = append(errs, fmt.Errorf("jobs.backoff: %w", err))
+	}
+	if _, err := time.LoadLocation(c.Jobs.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("jobs.time_zone: %w", err))
+	}
+	if _, err := cron.ParseStandard(c.ETL.Schedule); err != nil {
+		errs = append(errs, fmt.Errorf("etl.schedule: %q: %w", c.ETL.Schedule, err))
 	}
 	if err := c.referenceSource().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("reference: %w", err))

@@ -1,14 +1,191 @@
 package main
 
-import "context"
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
 
-// runETL will extract every source (registry, file drops, notifications)
-// into the lake, incrementally; see DESIGN.md section 1.
-func runETL(_ context.Context, e *env, args []string) error {
+	"vitalstats/etl"
+	"vitalstats/internal/jobs"
+	"vitalstats/internal/pgserver"
+	"vitalstats/internal/progress"
+)
+
+// runETL extracts every source (registry, file drops, notifications) into
+// the lake, incrementally, as one batch. It takes the same run lock as the
+// scheduled jobs of vitalstats serve and is recorded in the same history.
+func runETL(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("etl")
-	configFlag(fs)
+	configPath := configFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	return notYet("etl", 3)
+	cfg, err := loadFor(e, "etl", *configPath)
+	if err != nil {
+		return err
+	}
+	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
+	if err != nil {
+		return err
+	}
+	var sum etl.Summary
+	job := cfg.etlJob(e, &sum)
+	if err := runner.Do(ctx, job); err != nil {
+		return fmt.Errorf("etl: %w", err)
+	}
+	printETLSummary(e.stdout, cfg, sum)
+	return nil
+}
+
+// etlJob is the ETL as a job: the function both etl and serve run. The last
+// summary is left in *last.
+func (c *Config) etlJob(e *env, last *etl.Summary) jobs.Job {
+	return jobs.Job{Name: "etl", Schedule: c.ETL.Schedule, Run: func(ctx context.Context) (any, error) {
+		sum, err := c.runETLOnce(ctx, e)
+		if last != nil {
+			*last = sum
+		}
+		return sum, err
+	}}
+}
+
+// jobRunner keeps the run lock and history under data_dir/jobs.
+func (c *Config) jobRunner(e *env, opt jobs.Options) (*jobs.Runner, error) {
+	opt.TimeZone = c.Jobs.TimeZone
+	return jobs.New(filepath.Join(c.DataDir, "jobs"), e.log, opt)
+}
+
+func (c *Config) runETLOnce(ctx context.Context, e *env) (etl.Summary, error) {
+	log := e.log.With("job", "etl")
+	secret, err := c.secret()
+	if err != nil {
+		return etl.Summary{}, err
+	}
+	ec := etl.Config{
+		Lake:      c.ETL.Lake,
+		Inbox:     c.ETL.Inbox,
+		Extract:   c.ETL.Extract,
+		Reference: c.referenceSource(),
+		Secret:    secret,
+		Log:       log,
+	}
+	if progress.IsTerminal(e.stderr) {
+		ec.Progress = e.stderr
+	}
+	stop, err := c.registryDSN(ctx, e, &ec.DSN)
+	if err != nil {
+		return etl.Summary{}, err
+	}
+	sum, runErr := etl.Run(ctx, ec)
+	if err := stop(); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	return sum, runErr
+}
+
+// registryDSN sets dsn to the registry's: the configured one, or that of the
+// managed server, which it starts (if its folder holds a cluster) and which
+// the returned function stops.
+func (c *Config) registryDSN(ctx context.Context, e *env, dsn *string) (stop func() error, err error) {
+	stop = func() error { return nil }
+	if c.Registry.DSN != "" {
+		*dsn = c.Registry.DSN
+		return stop, nil
+	}
+	if _, err := os.Stat(filepath.Join(c.Registry.ManagedDir, "data", "PG_VERSION")); err != nil {
+		e.log.Warn("no registry: registry.dsn is empty and registry.managed_dir holds no cluster (run vitalstats gen first)", "managed_dir", c.Registry.ManagedDir)
+		return stop, nil
+	}
+	srv, err := pgserver.StartWith(ctx, c.Registry.ManagedDir, pgserver.Options{Log: e.log})
+	if err != nil {
+		return nil, fmt.Errorf("start the registry's PostgreSQL in %s (registry.managed_dir): %w", c.Registry.ManagedDir, err)
+	}
+	*dsn = srv.DSN()
+	return srv.Stop, nil
+}
+
+// secret reads the site secret from the environment, or from the secret
+// file, creating that with a random secret the first time.
+func (c *Config) secret() ([]byte, error) {
+	if c.ETL.SecretEnv != "" {
+		if v := os.Getenv(c.ETL.SecretEnv); v != "" {
+			if len(v) < 16 {
+				return nil, fmt.Errorf("the site secret in $%s is shorter than 16 characters", c.ETL.SecretEnv)
+			}
+			return []byte(v), nil
+		}
+	}
+	if c.ETL.SecretFile == "" {
+		return nil, fmt.Errorf("no site secret: set $%s or etl.secret_file", c.ETL.SecretEnv)
+	}
+	b, err := os.ReadFile(c.ETL.SecretFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		var r [32]byte
+		rand.Read(r[:])
+		b = []byte(hex.EncodeToString(r[:]) + "\n")
+		if err := os.MkdirAll(filepath.Dir(c.ETL.SecretFile), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(c.ETL.SecretFile, b, 0o600); err != nil {
+			return nil, fmt.Errorf("create the site secret %s: %w", c.ETL.SecretFile, err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("read the site secret: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if len(s) < 16 {
+		return nil, fmt.Errorf("the site secret in %s is shorter than 16 characters", c.ETL.SecretFile)
+	}
+	return []byte(s), nil
+}
+
+// printETLSummary reconciles the run: extracted = loaded + quarantined.
+func printETLSummary(w io.Writer, cfg *Config, s etl.Summary) {
+	fmt.Fprintf(w, "vitalstats etl: batch %s committed in %s\n\n", s.Batch, s.Finished.Sub(s.Started).Round(100*time.Millisecond))
+	fmt.Fprintf(w, "  %-9s %-13s %12s %12s %12s\n", "source", "event", "extracted", "loaded", "quarantined")
+	var sources []string
+	for src := range s.Counts {
+		sources = append(sources, src)
+	}
+	sort.Strings(sources)
+	for _, src := range sources {
+		for _, ev := range eventOrder(s.Counts[src]) {
+			c := s.Counts[src][ev]
+			fmt.Fprintf(w, "  %-9s %-13s %12s %12s %12s\n", src, ev, thousands(c.Extracted), thousands(c.Loaded), thousands(c.Quarantined))
+		}
+	}
+	t := s.Total()
+	fmt.Fprintf(w, "  %-23s %12s %12s %12s\n\n", "total", thousands(t.Extracted), thousands(t.Loaded), thousands(t.Quarantined))
+	fmt.Fprintf(w, "  file drops: %d taken, %d rejected, %d seen before\n", s.FilesTaken, s.FilesRejected, s.FilesSeen)
+	if len(s.Reasons) > 0 {
+		fmt.Fprintf(w, "  quarantine reasons:")
+		for _, r := range sortedByCount(s.Reasons) {
+			fmt.Fprintf(w, " %s %s;", r, thousands(s.Reasons[r]))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  lake: %s\n", cfg.ETL.Lake)
+}
+
+func sortedByCount(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
 }

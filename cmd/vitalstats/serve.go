@@ -1,14 +1,34 @@
 package main
 
-import "context"
+import (
+	"context"
+	"time"
 
-// runServe will serve the dashboards and downloads over HTTP and run the
-// scheduled jobs.
-func runServe(_ context.Context, e *env, args []string) error {
+	"vitalstats/internal/jobs"
+)
+
+// runServe runs the scheduled jobs until interrupted. The dashboards and
+// downloads join it with issues #5 and #6.
+func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve")
-	configFlag(fs)
+	configPath := configFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	return notYet("serve", 5)
+	cfg, err := loadFor(e, "serve", *configPath)
+	if err != nil {
+		return err
+	}
+	backoff, _ := time.ParseDuration(cfg.Jobs.Backoff) // checked by loadConfig
+	runner, err := cfg.jobRunner(e, jobs.Options{Retries: cfg.Jobs.Retries, Backoff: backoff})
+	if err != nil {
+		return err
+	}
+	if err := runner.Start(ctx, []jobs.Job{cfg.etlJob(e, nil)}); err != nil {
+		return err
+	}
+	e.log.Info("serving scheduled jobs", "etl", cfg.ETL.Schedule)
+	<-ctx.Done()
+	runner.Stop()
+	return nil
 }

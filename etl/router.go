@@ -1,0 +1,132 @@
+package etl
+
+import (
+	"fmt"
+	"time"
+
+	"vitalstats/etl/canon"
+	"vitalstats/etl/lake"
+	"vitalstats/etl/source"
+)
+
+// router validates each record and writes its outcome to the batch: the
+// canonical row to its event's table and year, or its quarantine rows.
+type router struct {
+	b        *lake.Batch
+	v        *canon.Validator
+	sum      *Summary
+	progress func(int64)
+	quarYear int // quarantine is partitioned by the year of the run
+
+	births        sink[canon.Birth]
+	deaths        sink[canon.Death]
+	fetalDeaths   sink[canon.FetalDeath]
+	marriages     sink[canon.Marriage]
+	notifications sink[canon.Notification]
+	quarantine    sink[canon.Quarantine]
+}
+
+// sink holds a table's open partition writers, by year.
+type sink[T any] struct {
+	table string
+	parts map[int]*lake.PartitionWriter[T]
+}
+
+func (s *sink[T]) write(b *lake.Batch, year int, row *T) error {
+	w := s.parts[year]
+	if w == nil {
+		var err error
+		if w, err = lake.Writer[T](b, s.table, year); err != nil {
+			return err
+		}
+		s.parts[year] = w
+	}
+	return w.Write(*row)
+}
+
+func newSink[T any](table string) sink[T] {
+	return sink[T]{table: table, parts: map[int]*lake.PartitionWriter[T]{}}
+}
+
+// QuarantineTable is the lake table of quarantined records.
+const QuarantineTable = "quarantine"
+
+func newRouter(b *lake.Batch, v *canon.Validator, sum *Summary, now time.Time) *router {
+	return &router{
+		b: b, v: v, sum: sum, progress: func(int64) {}, quarYear: now.Year(),
+		births:        newSink[canon.Birth]("birth"),
+		deaths:        newSink[canon.Death]("death"),
+		fetalDeaths:   newSink[canon.FetalDeath]("fetal_death"),
+		marriages:     newSink[canon.Marriage]("marriage"),
+		notifications: newSink[canon.Notification]("notification"),
+		quarantine:    newSink[canon.Quarantine](QuarantineTable),
+	}
+}
+
+func (w *router) counts(src, event string) *Counts {
+	byEvent := w.sum.Counts[src]
+	if byEvent == nil {
+		byEvent = map[string]Counts{}
+		w.sum.Counts[src] = byEvent
+	}
+	c := byEvent[event]
+	return &c
+}
+
+func (w *router) store(src, event string, c *Counts) { w.sum.Counts[src][event] = *c }
+
+// record validates one source record and writes what it becomes.
+func (w *router) record(rec *source.Record) error {
+	res := w.v.Validate(rec)
+	c := w.counts(rec.Source, rec.Schema.Event)
+	c.Extracted++
+	var err error
+	switch {
+	case res.Quarantined():
+		c.Quarantined++
+		err = w.quarantined(res.Quarantine)
+	case res.Birth != nil:
+		c.Loaded++
+		err = w.births.write(w.b, int(res.Birth.OccurrenceYear), res.Birth)
+	case res.Death != nil:
+		c.Loaded++
+		err = w.deaths.write(w.b, int(res.Death.OccurrenceYear), res.Death)
+	case res.FetalDeath != nil:
+		c.Loaded++
+		err = w.fetalDeaths.write(w.b, int(res.FetalDeath.OccurrenceYear), res.FetalDeath)
+	case res.Marriage != nil:
+		c.Loaded++
+		err = w.marriages.write(w.b, int(res.Marriage.OccurrenceYear), res.Marriage)
+	case res.Notification != nil:
+		c.Loaded++
+		err = w.notifications.write(w.b, int(res.Notification.OccurrenceYear), res.Notification)
+	default:
+		err = fmt.Errorf("record %s gave neither a row nor quarantine", rec.Ref)
+	}
+	w.store(rec.Source, rec.Schema.Event, c)
+	w.progress(1)
+	return err
+}
+
+func (w *router) quarantined(rows []canon.Quarantine) error {
+	for i := range rows {
+		w.sum.Reasons[rows[i].Reason]++
+		if err := w.quarantine.write(w.b, w.quarYear, &rows[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// badRow quarantines a file row the reader could not split into fields.
+func (w *router) badRow(f source.DropFile) source.BadRow {
+	return func(line int64, reason, raw, detail string) error {
+		c := w.counts("file", f.Schema.Event)
+		c.Extracted++
+		c.Quarantined++
+		w.store("file", f.Schema.Event, c)
+		w.progress(1)
+		q := canon.ParseFailure(f.Schema.Event, "file", fmt.Sprintf("%s:%d", f.Name, line), reason, raw, detail)
+		return w.quarantined([]canon.Quarantine{q})
+	}
+}
