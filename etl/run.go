@@ -243,4 +243,3 @@ func readInbox(ctx context.Context, inbox, batch string, w *router, st *State, s
 	}
 	return moves, nil
 }
-
