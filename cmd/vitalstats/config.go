@@ -107,6 +107,7 @@ func defaultConfig() Config {
 			Inbox:      "data/inbox",
 			SecretEnv:  "VITALSTATS_SECRET",
 			SecretFile: "data/secret.key",
+			Extract:    map[string]string{},
 			Schedule:   "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
 		},
 		Jobs: JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},

@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 // TestGenEndToEnd runs `vitalstats gen -to both` as a site would: with a
 // managed PostgreSQL (a real one, in a directory user postgres can reach),
-// and checks what it leaves behind.
+// and checks what it leaves behind; then `vitalstats etl` takes all of it
+// into the lake, and a second etl finds nothing new.
 func TestGenEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and generates data")
@@ -33,6 +35,10 @@ func TestGenEndToEnd(t *testing.T) {
 level = "warn"
 [registry]
 managed_dir = %q
+[etl]
+lake = %q
+inbox = %q
+secret_file = %q
 [gen]
 seed = 11
 events = 999999999
@@ -41,7 +47,7 @@ truth = %q
 [gen.profile]
 first_year = 2020
 last_year = 2023
-`, filepath.Join(pgDir, "registry-pg"), inbox, truthPath))
+`, filepath.Join(pgDir, "registry-pg"), filepath.Join(out, "lake"), inbox, filepath.Join(out, "secret.key"), inbox, truthPath))
 
 	code, stdout, stderr := runCLI(t, "gen", "-config", cfg, "-scale", "4000", "-to", "both")
 	if code != 0 {
@@ -91,5 +97,25 @@ last_year = 2023
 		if !strings.Contains(stdout, want) {
 			t.Errorf("summary does not mention %q:\n%s", want, stdout)
 		}
+	}
+
+	var records int64
+	for _, ev := range truth.Events {
+		records += ev.Records
+	}
+	code, stdout, stderr = runCLI(t, "etl", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("etl: exit %d\nstderr: %s", code, stderr)
+	}
+	total := regexp.MustCompile(`(?m)^  total +([0-9,]+) +([0-9,]+) +([0-9,]+)$`).FindStringSubmatch(stdout)
+	if total == nil || strings.ReplaceAll(total[1], ",", "") != fmt.Sprint(records) {
+		t.Errorf("etl extracted %v, gen wrote %d records:\n%s", total, records, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "secret.key")); err != nil {
+		t.Errorf("the site secret was not created: %v", err)
+	}
+	code, stdout, stderr = runCLI(t, "etl", "-config", cfg)
+	if code != 0 || !regexp.MustCompile(`(?m)^  total +0 +0 +0$`).MatchString(stdout) {
+		t.Errorf("a second etl: exit %d, stderr %s, stdout:\n%s", code, stderr, stdout)
 	}
 }

@@ -78,6 +78,7 @@ func TestTopLevelHelpListsCommands(t *testing.T) {
 
 func TestErrorsAreOneLine(t *testing.T) {
 	cfgUnknown := writeConfig(t, "[gen]\nseed = 1\nsede = 2\n")
+	cfgBadSchedule := writeConfig(t, "[etl]\nschedule = \"at two\"\n")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -93,10 +94,10 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"bad -scale", []string{"gen", "-config", exampleConfig, "-scale", "0"}, 2, "-scale 0 must be positive"},
 		{"missing config", []string{"gen", "-config", "/nonexistent/site.toml"}, 1, "/nonexistent/site.toml"},
 		{"unknown key", []string{"gen", "-config", cfgUnknown}, 1, "unknown key gen.sede"},
-		{"etl not yet", []string{"etl", "-config", exampleConfig}, 1, "etl is not implemented yet: it arrives with issue #3"},
+		{"etl unknown key", []string{"etl", "-config", cfgUnknown}, 1, "unknown key gen.sede"},
 		{"build not yet", []string{"build", "-config", exampleConfig}, 1, "issue #4"},
 		{"check not yet", []string{"check", "-config", exampleConfig}, 1, "issue #4"},
-		{"serve not yet", []string{"serve", "-config", exampleConfig}, 1, "issue #5"},
+		{"serve bad schedule", []string{"serve", "-config", cfgBadSchedule}, 1, "etl.schedule"},
 		{"export not yet", []string{"export", "-config", exampleConfig, "-final"}, 1, "issue #6"},
 		{"bench not yet", []string{"bench", "-scale", "1000"}, 1, "issue #7"},
 	} {
