@@ -14,6 +14,7 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/jackc/pgx/v5"
 
 	"vitalstats/etl"
 	"vitalstats/etl/lake"
@@ -42,6 +43,16 @@ func newWorld(t *testing.T, events int64, seed uint64) *world {
 		t.Fatal(err)
 	}
 	w.truth = tr
+	// The throwaway server commits asynchronously; a checkpoint makes the
+	// registry survive the tests that kill the server.
+	conn, err := pgx.Connect(context.Background(), w.srv.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "checkpoint"); err != nil {
+		t.Fatal(err)
+	}
 	w.asOf, _ = time.Parse(time.DateOnly, tr.Generator.AsOf)
 	return w
 }
