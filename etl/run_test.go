@@ -228,6 +228,31 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 			t.Logf("not planted %s: %s %s %q", k, reason, field, raw)
 		}
 	}
+	// Planted duplicates share their original's group, and births are not
+	// grouped otherwise: every birth group of two is a planted pair.
+	if _, err := db.Exec(fmt.Sprintf(`create table dup as select "table" as tbl, id, detail as original
+		from read_csv('%s', all_varchar = true) where kind = 'duplicate'`, filepath.Join(w.dir, "truth_defects.csv"))); err != nil {
+		t.Fatal(err)
+	}
+	pairs := func(table, event string) (same, differ int64) {
+		q := fmt.Sprintf(`select count(*) filter (where a.dup_group = b.dup_group), count(*) filter (where a.dup_group <> b.dup_group)
+			from dup join %[2]s a on split_part(a.event_id, ':', 2) = dup.id join %[2]s b on split_part(b.event_id, ':', 2) = dup.original
+			where dup.tbl = '%[1]s'`, table, event)
+		if err := db.QueryRow(q).Scan(&same, &differ); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, tc := range [][2]string{{"births", "birth"}, {"deaths", "death"}} {
+		same, differ := pairs(tc[0], tc[1])
+		if same == 0 || differ != 0 {
+			t.Errorf("%s: %d planted duplicates share their original's group, %d do not", tc[1], same, differ)
+		}
+	}
+	birthPairs, _ := pairs("births", "birth")
+	if groups := count(t, db, "select count(*) from (select dup_group from birth group by dup_group having count(*) > 1)"); groups != birthPairs {
+		t.Errorf("%d birth groups of duplicates, %d planted pairs", groups, birthPairs)
+	}
 	// Names and identity numbers never reach the lake.
 	for _, table := range []string{"birth", "death", "marriage"} {
 		cols, err := db.Query("select column_name from (describe " + table + ")")

@@ -39,6 +39,9 @@ type Common struct {
 	OccurrenceYear int32 `parquet:"occurrence_year"`
 	// Flags are the record's suspicions (the Flag constants), empty if none.
 	Flags []string `parquet:"flags,list"`
+	// DupGroup is shared by probable duplicates of one event (see dup.go);
+	// NULL when the record has nothing to match on.
+	DupGroup *string `parquet:"dup_group"`
 }
 
 // Birth is one live birth registration.

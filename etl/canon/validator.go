@@ -323,6 +323,8 @@ func (v *Validator) Validate(rec *source.Record) Result {
 	if len(v.q) > 0 {
 		res.Birth, res.Death, res.FetalDeath, res.Marriage, res.Notification = nil, nil, nil, nil, nil
 		res.Quarantine = slices.Clone(v.q)
+	} else {
+		v.setDupGroup(&res)
 	}
 	v.rec = nil
 	return res

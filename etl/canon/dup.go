@@ -1,0 +1,54 @@
+package canon
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// Duplicate groups. The same event entered twice (a paper record digitized
+// twice, an ICT registration and its paper copy) carries the same group id,
+// so statistics count each group once: count(distinct coalesce(dup_group,
+// event_id)). The id is computed from the record alone, so it needs no
+// look-up of earlier batches and is the same in every run:
+//   - by identity: the child's identity hash for a birth, the deceased's
+//     for a death (a person is born once and dies once), the mother's with
+//     the delivery date for a fetal death, the spouses' for a marriage;
+//   - otherwise, for a birth, by attributes: sex, date of birth, the
+//     mother's identity hash and residence commune.
+// Records with neither keep a NULL group and count alone. Near-misses (a
+// date typed a day off on a record without identity) are not grouped.
+
+func (v *Validator) dupGroup(parts ...*string) *string {
+	h := sha256.New()
+	h.Write([]byte(v.event))
+	for _, p := range parts {
+		if p == nil {
+			return nil
+		}
+		h.Write([]byte{0})
+		h.Write([]byte(*p))
+	}
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], h.Sum(nil))
+	return v.strs.ptr(string(hx[:32]))
+}
+
+func (v *Validator) setDupGroup(res *Result) {
+	switch {
+	case res.Birth != nil:
+		b := res.Birth
+		if b.ChildIDHash != nil {
+			b.DupGroup = v.dupGroup(b.ChildIDHash)
+		} else {
+			d, s := b.EventDate.String(), b.Sex
+			b.DupGroup = v.dupGroup(&s, &d, b.MotherIDHash, b.MotherResidenceCommune)
+		}
+	case res.Death != nil:
+		res.Death.DupGroup = v.dupGroup(res.Death.DeceasedIDHash)
+	case res.FetalDeath != nil:
+		d := res.FetalDeath.EventDate.String()
+		res.FetalDeath.DupGroup = v.dupGroup(res.FetalDeath.MotherIDHash, &d)
+	case res.Marriage != nil:
+		res.Marriage.DupGroup = v.dupGroup(res.Marriage.GroomIDHash, res.Marriage.BrideIDHash)
+	}
+}
