@@ -253,6 +253,17 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 	if groups := count(t, db, "select count(*) from (select dup_group from birth group by dup_group having count(*) > 1)"); groups != birthPairs {
 		t.Errorf("%d birth groups of duplicates, %d planted pairs", groups, birthPairs)
 	}
+	// Notifications link to the registrations of the same events: never more
+	// than the truth's notified-and-registered, and most of those (the rest
+	// lack the identity code the link needs).
+	for _, event := range []string{"birth", "death"} {
+		linked := count(t, db, fmt.Sprintf(`select count(*) from notification n where event_type = '%[1]s'
+			and link_key in (select link_key from %[1]s)`, event))
+		truth := w.truth.Events[event].NotifiedAndAvailable
+		if linked > truth || float64(linked) < 0.5*float64(truth) {
+			t.Errorf("%s: %d notifications linked to a registration, truth %d notified and registered", event, linked, truth)
+		}
+	}
 	// Names and identity numbers never reach the lake.
 	for _, table := range []string{"birth", "death", "marriage"} {
 		cols, err := db.Query("select column_name from (describe " + table + ")")

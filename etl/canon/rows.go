@@ -39,7 +39,7 @@ type Common struct {
 	OccurrenceYear int32 `parquet:"occurrence_year"`
 	// Flags are the record's suspicions (the Flag constants), empty if none.
 	Flags []string `parquet:"flags,list"`
-	// DupGroup is shared by probable duplicates of one event (see dup.go);
+	// DupGroup is shared by probable duplicates of one event (see keys.go);
 	// NULL when the record has nothing to match on.
 	DupGroup *string `parquet:"dup_group"`
 }
@@ -47,7 +47,9 @@ type Common struct {
 // Birth is one live birth registration.
 type Birth struct {
 	Common
-	ChildIDHash    *string `parquet:"child_id_hash"`
+	ChildIDHash *string `parquet:"child_id_hash"`
+	// LinkKey matches the birth to its health-facility notification (keys.go).
+	LinkKey        *string `parquet:"link_key"`
 	MotherIDHash   *string `parquet:"mother_id_hash"`
 	Sex            string  `parquet:"sex"` // M, F
 	PlaceCommune   *string `parquet:"place_commune"`
@@ -73,11 +75,13 @@ type Birth struct {
 // Death is one death registration.
 type Death struct {
 	Common
-	DeceasedIDHash *string    `parquet:"deceased_id_hash"`
-	Sex            string     `parquet:"sex"` // M, F
-	DateOfBirth    *lake.Date `parquet:"date_of_birth,date"`
-	AgeValue       *int32     `parquet:"age_value"` // as reported, in AgeUnit
-	AgeUnit        *string    `parquet:"age_unit"`  // Y, M, D
+	DeceasedIDHash *string `parquet:"deceased_id_hash"`
+	// LinkKey matches the death to its health-facility notification (keys.go).
+	LinkKey     *string    `parquet:"link_key"`
+	Sex         string     `parquet:"sex"` // M, F
+	DateOfBirth *lake.Date `parquet:"date_of_birth,date"`
+	AgeValue    *int32     `parquet:"age_value"` // as reported, in AgeUnit
+	AgeUnit     *string    `parquet:"age_unit"`  // Y, M, D
 	// AgeYears is completed years: from the date of birth when known, else
 	// from the reported age (months / 12; 0 for days).
 	AgeYears *int32 `parquet:"age_years"`
@@ -153,7 +157,9 @@ type Notification struct {
 	NotifiedAt     time.Time `parquet:"notified_at,timestamp(microsecond)"`
 	Sex            *string   `parquet:"sex"`
 	// SubjectIDHash is the mother's for a birth, the deceased's for a death.
-	SubjectIDHash     *string  `parquet:"subject_id_hash"`
+	SubjectIDHash *string `parquet:"subject_id_hash"`
+	// LinkKey equals the link_key of the registration it notifies (keys.go).
+	LinkKey           *string  `parquet:"link_key"`
 	MotherAge         *int32   `parquet:"mother_age"`
 	AgeYears          *int32   `parquet:"age_years"`
 	ResidenceCommune  *string  `parquet:"residence_commune"`

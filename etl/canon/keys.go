@@ -18,9 +18,26 @@ import (
 // Records with neither keep a NULL group and count alone. Near-misses (a
 // date typed a day off on a record without identity) are not grouped.
 
-func (v *Validator) dupGroup(parts ...*string) *string {
+func (v *Validator) dupGroup(parts ...*string) *string { return v.key(v.event, parts...) }
+
+// Notification links. A health-facility notification and the registration
+// of the same event carry the same link_key, so the warehouse joins them to
+// report the funnel from notification to registration:
+//   - a birth: the mother's identity hash, the date of birth and the sex;
+//   - a death: the deceased's identity hash and the date of death.
+//
+// Both sides need the identity code; a notification or registration
+// without one cannot be linked (its link_key is NULL). Dates must agree to
+// the day.
+func (v *Validator) linkKey(event string, parts ...*string) *string {
+	return v.key("link:"+event, parts...)
+}
+
+// key hashes its parts (already keyed hashes or plain attributes) into a
+// 32-character id; NULL when a part is missing.
+func (v *Validator) key(kind string, parts ...*string) *string {
 	h := sha256.New()
-	h.Write([]byte(v.event))
+	h.Write([]byte(kind))
 	for _, p := range parts {
 		if p == nil {
 			return nil
@@ -35,8 +52,18 @@ func (v *Validator) dupGroup(parts ...*string) *string {
 
 func (v *Validator) setDupGroup(res *Result) {
 	switch {
+	case res.Notification != nil:
+		n := res.Notification
+		d := n.EventDate.String()
+		if n.EventType == "birth" {
+			n.LinkKey = v.linkKey("birth", n.SubjectIDHash, &d, n.Sex)
+		} else {
+			n.LinkKey = v.linkKey("death", n.SubjectIDHash, &d)
+		}
 	case res.Birth != nil:
 		b := res.Birth
+		d, s := b.EventDate.String(), b.Sex
+		b.LinkKey = v.linkKey("birth", b.MotherIDHash, &d, &s)
 		if b.ChildIDHash != nil {
 			b.DupGroup = v.dupGroup(b.ChildIDHash)
 		} else {
@@ -44,6 +71,8 @@ func (v *Validator) setDupGroup(res *Result) {
 			b.DupGroup = v.dupGroup(&s, &d, b.MotherIDHash, b.MotherResidenceCommune)
 		}
 	case res.Death != nil:
+		d := res.Death.EventDate.String()
+		res.Death.LinkKey = v.linkKey("death", res.Death.DeceasedIDHash, &d)
 		res.Death.DupGroup = v.dupGroup(res.Death.DeceasedIDHash)
 	case res.FetalDeath != nil:
 		d := res.FetalDeath.EventDate.String()
