@@ -17,13 +17,18 @@ export CGO_ENABLED := 1
 
 ## demo: build, then write the synthetic registry (PostgreSQL + file drops + truth.json)
 demo: build
+	@# The demo starts from a clean slate: a new registry and a new lake.
+	rm -rf data/lake data/inbox data/jobs
 	$(BIN) gen -config $(CONFIG) -to both
+	$(BIN) etl -config $(CONFIG)
 	@echo
 	@echo "Where to look:"
 	@echo "  data/truth.json       the known answers (TFR, e0, IMR, completeness...) of the synthetic registry"
-	@echo "  data/inbox/           the file drops (CSV and NDJSON batches of digitized records)"
 	@echo "  data/registry-pg/     the registry's PostgreSQL cluster; the lines 'registry' above say how to open it with psql"
-	@echo "The pipeline (vitalstats etl, build, serve) arrives with issues #3 to #5."
+	@echo "  data/inbox/done/      the file drops (CSV and NDJSON batches of digitized records), taken by the ETL"
+	@echo "  data/lake/            the Parquet lake: one folder per table (birth, death, ..., quarantine), by year"
+	@echo "                        (any Parquet reader; in DuckDB: select reason, count(*) from 'data/lake/quarantine/*/*.parquet' group by all)"
+	@echo "The warehouse, dashboards and exports (vitalstats build, serve, export) arrive with issues #4 to #6."
 
 ## test: vet, formatting, then every package's tests (they start their own PostgreSQL)
 test: prereqs vet fmt-check
