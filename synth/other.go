@@ -101,11 +101,11 @@ func (s *sim) marriages(yi, ci int, pop *[2][maxAge + 1]int32) error {
 			RegistrationDate:    reg.day.ptime(),
 			RegistrationCommune: c.code,
 			GroomName:           s.r.name(false),
-			GroomAge:            ptr(int32(18 + int(s.r.ExpFloat64()*8))),
+			GroomAge:            ptr(int32(18 + min(int(s.r.ExpFloat64()*8), 62))),
 			GroomResidence:      ptr(w.communes[s.nearby(ci, 0.3)].code),
 			GroomPrevStatus:     ptr(pickStr(s.r, prev, prevCum)),
 			BrideName:           s.r.name(true),
-			BrideAge:            ptr(int32(18 + int(s.r.ExpFloat64()*5.5))),
+			BrideAge:            ptr(int32(18 + min(int(s.r.ExpFloat64()*5.5), 57))),
 			BrideResidence:      ptr(c.code),
 			BridePrevStatus:     ptr(pickStr(s.r, prev, prevCum)),
 		}
