@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"vitalstats/etl"
+	"vitalstats/etl/lake"
 )
 
 // childEnv carries a config to a child process that runs one ETL and exits.
@@ -25,6 +26,7 @@ const childEnv = "VITALSTATS_ETL_CHILD"
 type childConfig struct {
 	Lake, Inbox, DSN string
 	Now              time.Time
+	CompactFiles     int
 }
 
 func TestMain(m *testing.M) {
@@ -36,7 +38,7 @@ func TestMain(m *testing.M) {
 		}
 		_, err := etl.Run(context.Background(), etl.Config{
 			Lake: c.Lake, Inbox: c.Inbox, DSN: c.DSN, Secret: []byte("test secret of the site, 32 bytes"),
-			Now: func() time.Time { return c.Now }, Log: slog.New(slog.DiscardHandler),
+			Now: func() time.Time { return c.Now }, Log: slog.New(slog.DiscardHandler), CompactFiles: c.CompactFiles,
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -129,7 +131,8 @@ func TestKilledRunsLoseNothingAndCountNothingTwice(t *testing.T) {
 	w := newWorld(t, 100_000, 21)
 	dir := filepath.Join(t.TempDir(), "lake")
 	now := w.asOf.AddDate(0, 0, 3)
-	cfg, _ := json.Marshal(childConfig{Lake: dir, Inbox: w.inbox, DSN: w.srv.DSN(), Now: now})
+	// Compaction at three files runs in most increments, under the kills too.
+	cfg, _ := json.Marshal(childConfig{Lake: dir, Inbox: w.inbox, DSN: w.srv.DSN(), Now: now, CompactFiles: 3})
 	r := rand.New(rand.NewPCG(7, 7))
 	kills, finished := 0, 0
 	typical := 3 * time.Second // of a finished run; kills fall anywhere within twice that
@@ -167,10 +170,26 @@ func TestKilledRunsLoseNothingAndCountNothingTwice(t *testing.T) {
 	}
 	// The last run completes, and the lake holds everything exactly once.
 	if _, err := etl.Run(context.Background(), etl.Config{Lake: dir, Inbox: w.inbox, DSN: w.srv.DSN(),
-		Secret: []byte("test secret of the site, 32 bytes"), Now: func() time.Time { return now }}); err != nil {
+		Secret: []byte("test secret of the site, 32 bytes"), Now: func() time.Time { return now }, CompactFiles: 3}); err != nil {
 		t.Fatal(err)
 	}
 	checkExactlyOnce(t, w, dir)
+	// Births of the asOf year got a file in every increment: compacted.
+	lk, err := lake.Open(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Close()
+	files, _ := lk.Files("birth")
+	perYear := map[string]int{}
+	for _, f := range files {
+		perYear[filepath.Base(filepath.Dir(f))]++
+	}
+	for year, n := range perYear {
+		if n >= 3 {
+			t.Errorf("birth %s has %d files after compaction at 3", year, n)
+		}
+	}
 }
 
 // killOn stops PostgreSQL when the ETL logs that it has read births.

@@ -30,6 +30,10 @@ type Config struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 	Progress  io.Writer // a terminal for the progress bar, or nil
+	// CompactFiles: after the commit, partitions with at least this many
+	// files are merged into one (0: never). Daily runs add a file a day to
+	// the current year's partitions.
+	CompactFiles int
 }
 
 // State is the sources' committed progress, stored with every batch: a
@@ -156,6 +160,15 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	for _, m := range moves {
 		if err := source.Take(cfg.Inbox, m.file, m.to); err != nil {
 			log.Warn("etl: file drop not moved; the next run moves it", "file", m.file.Name, "err", err)
+		}
+	}
+	if cfg.CompactFiles > 0 {
+		n, err := lk.CompactAll(cfg.CompactFiles)
+		if err != nil {
+			return sum, fmt.Errorf("etl: batch %s committed, but compaction failed: %w", sum.Batch, err)
+		}
+		if n > 0 {
+			log.Info("compacted", "partitions", n)
 		}
 	}
 	t := sum.Total()

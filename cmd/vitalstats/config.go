@@ -76,6 +76,8 @@ type ETLConfig struct {
 	SecretFile string            `toml:"secret_file"`
 	Extract    map[string]string `toml:"extract"`  // registry table -> a site's own extract query file
 	Schedule   string            `toml:"schedule"` // cron spec of the scheduled ETL (vitalstats serve)
+	// CompactFiles: a partition with this many files is merged after a run.
+	CompactFiles int `toml:"compact_files"`
 }
 
 // JobsConfig sets up the scheduled jobs of vitalstats serve.
@@ -103,12 +105,13 @@ func defaultConfig() Config {
 		},
 		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "4GB"},
 		ETL: ETLConfig{
-			Lake:       "data/lake",
-			Inbox:      "data/inbox",
-			SecretEnv:  "VITALSTATS_SECRET",
-			SecretFile: "data/secret.key",
-			Extract:    map[string]string{},
-			Schedule:   "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
+			Lake:         "data/lake",
+			Inbox:        "data/inbox",
+			SecretEnv:    "VITALSTATS_SECRET",
+			SecretFile:   "data/secret.key",
+			Extract:      map[string]string{},
+			CompactFiles: 16,
+			Schedule:     "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
 		},
 		Jobs: JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
 	}
@@ -196,6 +199,9 @@ func (c *Config) validate() error {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s: must not be empty", name))
 		}
+	}
+	if c.ETL.CompactFiles < 0 {
+		errs = append(errs, fmt.Errorf("etl.compact_files: %d must be 0 (never) or more", c.ETL.CompactFiles))
 	}
 	if _, err := time.ParseDuration(c.Jobs.Backoff); err != nil {
 		errs = append(errs, fmt.Errorf("jobs.backoff: %w", err))

@@ -71,12 +71,13 @@ func (c *Config) runETLOnce(ctx context.Context, e *env) (etl.Summary, error) {
 		return etl.Summary{}, err
 	}
 	ec := etl.Config{
-		Lake:      c.ETL.Lake,
-		Inbox:     c.ETL.Inbox,
-		Extract:   c.ETL.Extract,
-		Reference: c.referenceSource(),
-		Secret:    secret,
-		Log:       log,
+		Lake:         c.ETL.Lake,
+		Inbox:        c.ETL.Inbox,
+		Extract:      c.ETL.Extract,
+		Reference:    c.referenceSource(),
+		Secret:       secret,
+		Log:          log,
+		CompactFiles: c.ETL.CompactFiles,
 	}
 	if progress.IsTerminal(e.stderr) {
 		ec.Progress = e.stderr

@@ -1,12 +1,14 @@
 package lake
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -205,4 +207,35 @@ func (l *Lake) merge(b *Batch, schema *parquet.Schema, files []File) (rows int64
 		return 0, "", 0, fmt.Errorf("close %s: %w", name, err)
 	}
 	return rows, name, st.Size(), nil
+}
+
+// CompactAll compacts every partition that has at least minFiles files (at
+// least 2), each atomically on its own; it returns how many it compacted.
+func (l *Lake) CompactAll(minFiles int) (int, error) {
+	type part struct {
+		table string
+		year  int
+	}
+	minFiles = max(minFiles, 2)
+	l.mu.Lock()
+	count := map[part]int{}
+	for _, f := range l.live {
+		count[part{f.Table, f.Year}]++
+	}
+	l.mu.Unlock()
+	var parts []part
+	for p, n := range count {
+		if n >= minFiles {
+			parts = append(parts, p)
+		}
+	}
+	slices.SortFunc(parts, func(a, b part) int {
+		return cmp.Or(cmp.Compare(a.table, b.table), cmp.Compare(a.year, b.year))
+	})
+	for i, p := range parts {
+		if err := l.Compact(p.table, p.year); err != nil {
+			return i, err
+		}
+	}
+	return len(parts), nil
 }
