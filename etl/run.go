@@ -198,7 +198,11 @@ func extractRegistry(ctx context.Context, cfg Config, w *router, st *State, log 
 	defer snap.Close(ctx)
 	for _, s := range source.Schemas {
 		start := time.Now()
-		wm, n, err := snap.Extract(ctx, s, st.Registry[s.Table], w.record)
+		p := newPipe(w.record)
+		wm, n, err := snap.Extract(ctx, s, st.Registry[s.Table], p.put)
+		if werr := p.close(); werr != nil {
+			return fmt.Errorf("etl: registry %s: %w", s.Table, werr)
+		}
 		if err != nil {
 			return fmt.Errorf("etl: registry %s: %w", s.Table, err)
 		}
