@@ -49,19 +49,25 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// registryCounts are the rows of each registry table.
-func registryCounts(t *testing.T, dsn string) map[string]int64 {
+// connect opens a connection to the registry, closed when the test ends.
+func connect(t *testing.T, dsn string) *pgx.Conn {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// registryCounts are the rows of each registry table.
+func registryCounts(t *testing.T, dsn string) map[string]int64 {
+	t.Helper()
+	conn := connect(t, dsn)
 	n := map[string]int64{}
 	for table, event := range map[string]string{"births": "birth", "deaths": "death", "fetal_deaths": "fetal_death", "marriages": "marriage", "notifications": "notification"} {
 		var c int64
-		if err := conn.QueryRow(ctx, "select count(*) from "+table).Scan(&c); err != nil {
+		if err := conn.QueryRow(context.Background(), "select count(*) from "+table).Scan(&c); err != nil {
 			t.Fatal(err)
 		}
 		n[event] = c
@@ -72,23 +78,17 @@ func registryCounts(t *testing.T, dsn string) map[string]int64 {
 // newRegistrations copies k births as new registrations, updated at ts.
 func newRegistrations(t *testing.T, dsn string, k int, offset int64, ts time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, q := range []string{
-		fmt.Sprintf("create temp table fresh as select * from births order by id limit %d", k),
-		fmt.Sprintf("update fresh set id = id + %d, reg_no = reg_no || '-n', created_at = $1, updated_at = $1", offset),
-		"insert into births select * from fresh",
+	conn := connect(t, dsn)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{fmt.Sprintf("create temp table fresh as select * from births order by id limit %d", k), nil},
+		{fmt.Sprintf("update fresh set id = id + %d, reg_no = reg_no || '-n', created_at = $1, updated_at = $1", offset), []any{ts}},
+		{"insert into births select * from fresh", nil},
 	} {
-		args := []any{}
-		if strings.Contains(q, "$1") {
-			args = append(args, ts)
-		}
-		if _, err := conn.Exec(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
+		if _, err := conn.Exec(context.Background(), q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
 		}
 	}
 }

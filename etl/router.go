@@ -16,7 +16,8 @@ type router struct {
 	v        *canon.Validator
 	sum      *Summary
 	progress func(int64)
-	quarYear int // quarantine is partitioned by the year of the run
+	quarYear int                   // quarantine is partitioned by the year of the run
+	tally    map[[2]string]*Counts // source, event -> counts
 
 	births        sink[canon.Birth]
 	deaths        sink[canon.Death]
@@ -53,7 +54,7 @@ const QuarantineTable = "quarantine"
 
 func newRouter(b *lake.Batch, v *canon.Validator, sum *Summary, now time.Time) *router {
 	return &router{
-		b: b, v: v, sum: sum, progress: func(int64) {}, quarYear: now.Year(),
+		b: b, v: v, sum: sum, progress: func(int64) {}, quarYear: now.Year(), tally: map[[2]string]*Counts{},
 		births:        newSink[canon.Birth]("birth"),
 		deaths:        newSink[canon.Death]("death"),
 		fetalDeaths:   newSink[canon.FetalDeath]("fetal_death"),
@@ -63,17 +64,27 @@ func newRouter(b *lake.Batch, v *canon.Validator, sum *Summary, now time.Time) *
 	}
 }
 
+// counts returns the running counts of a source and event: kept by pointer
+// here, copied into the summary once by summarize, not twice per record.
 func (w *router) counts(src, event string) *Counts {
-	byEvent := w.sum.Counts[src]
-	if byEvent == nil {
-		byEvent = map[string]Counts{}
-		w.sum.Counts[src] = byEvent
+	k := [2]string{src, event}
+	c := w.tally[k]
+	if c == nil {
+		c = &Counts{}
+		w.tally[k] = c
 	}
-	c := byEvent[event]
-	return &c
+	return c
 }
 
-func (w *router) store(src, event string, c *Counts) { w.sum.Counts[src][event] = *c }
+// summarize copies the counts into the summary.
+func (w *router) summarize() {
+	for k, c := range w.tally {
+		if w.sum.Counts[k[0]] == nil {
+			w.sum.Counts[k[0]] = map[string]Counts{}
+		}
+		w.sum.Counts[k[0]][k[1]] = *c
+	}
+}
 
 // record validates one source record and writes what it becomes.
 func (w *router) record(rec *source.Record) error {
@@ -103,7 +114,6 @@ func (w *router) record(rec *source.Record) error {
 	default:
 		err = fmt.Errorf("record %s gave neither a row nor quarantine", rec.Ref)
 	}
-	w.store(rec.Source, rec.Schema.Event, c)
 	w.progress(1)
 	return err
 }
@@ -124,7 +134,6 @@ func (w *router) badRow(f source.DropFile) source.BadRow {
 		c := w.counts("file", f.Schema.Event)
 		c.Extracted++
 		c.Quarantined++
-		w.store("file", f.Schema.Event, c)
 		w.progress(1)
 		q := canon.ParseFailure(f.Schema.Event, "file", fmt.Sprintf("%s:%d", f.Name, line), reason, raw, detail)
 		return w.quarantined([]canon.Quarantine{q})

@@ -146,6 +146,7 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 			return sum, err
 		}
 	}
+	w.summarize()
 	sum.Finished = now().UTC()
 	raw, err := json.Marshal(st)
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
-	"github.com/jackc/pgx/v5"
 
 	"vitalstats/etl"
 	"vitalstats/etl/lake"
@@ -45,12 +44,7 @@ func newWorld(t *testing.T, events int64, seed uint64) *world {
 	w.truth = tr
 	// The throwaway server commits asynchronously; a checkpoint makes the
 	// registry survive the tests that kill the server.
-	conn, err := pgx.Connect(context.Background(), w.srv.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), "checkpoint"); err != nil {
+	if _, err := connect(t, w.srv.DSN()).Exec(context.Background(), "checkpoint"); err != nil {
 		t.Fatal(err)
 	}
 	w.asOf, _ = time.Parse(time.DateOnly, tr.Generator.AsOf)
