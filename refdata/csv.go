@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // csvFile reads one reference CSV strictly: the header must be exactly the expected columns (a site
@@ -182,4 +183,17 @@ func (f *csvFile) oneOf(c string, accepted ...string) string {
 	}
 	f.errorf(c, "%q is not one of %s", v, strings.Join(accepted, ", "))
 	return v
+}
+
+// date parses a YYYY-MM-DD date; an empty value is the zero time when optional.
+func (f *csvFile) date(c string, optional bool) time.Time {
+	v := f.str(c)
+	if v == "" && optional {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		f.errorf(c, "%q is not a date (YYYY-MM-DD)", v)
+	}
+	return t
 }

@@ -39,6 +39,7 @@ const (
 	FileSexLimited     = "icd10/cod_icd10_sex_limited_codes.csv"
 	FileUnlikelyUCOD   = "icd10/cod_icd10_unlikely_underlying_causes.csv"
 	FileWHOStandardPop = "who/who_world_standard_population.csv"
+	FileRegLimits      = "cambodia/rules/registration_limits.csv"
 )
 
 // Names lists every embedded reference file name, sorted.

@@ -333,7 +333,7 @@ func TestEveryFileDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := Names()
-	if len(names) != 15 {
+	if len(names) != 16 {
 		t.Errorf("%d embedded files: %v", len(names), names)
 	}
 	for _, n := range names {
@@ -434,5 +434,27 @@ func TestStrictErrors(t *testing.T) {
 	_, err = Source{Overrides: map[string]string{FileCommunes: site}}.LoadGazetteer()
 	if err == nil || !strings.Contains(err.Error(), `"10201" is not a 6-digit code`) {
 		t.Errorf("short commune code: %v", err)
+	}
+}
+
+func TestRegistrationLimits(t *testing.T) {
+	rules, err := Source{}.LoadRegistrationLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := map[string]int{}
+	for _, r := range rules {
+		days[r.EventType+"/"+r.Regime] = r.Days
+	}
+	if days["birth/ict"] != 30 || days["birth/paper"] != 30 || days["death/ict"] != 15 || days["death/paper"] != 15 {
+		t.Errorf("limits %v, want births 30 and deaths 15 days in both regimes", days)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "limits.csv")
+	os.WriteFile(bad, []byte("event_type,regime,valid_from,valid_to,limit_days,source\n"+
+		"birth,ict,2001-01-01,,30,x\nbirth,ict,2010-01-01,,60,y\n"), 0o644)
+	_, err = Source{Overrides: map[string]string{FileRegLimits: bad}}.LoadRegistrationLimits()
+	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "overlaps") {
+		t.Errorf("overlapping rules: err = %v, want an overlap error naming line 3", err)
 	}
 }

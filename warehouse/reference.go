@@ -35,6 +35,7 @@ var refTables = []refTable{
 	{"ref_icd10_unlikely_ucod", refdata.FileUnlikelyUCOD},
 	{"ref_ill_defined", refdata.FileIllDefined},
 	{"ref_who_standard_population", refdata.FileWHOStandardPop},
+	{"ref_registration_limits", refdata.FileRegLimits},
 }
 
 // refChecks parse every reference file strictly in Go before DuckDB reads it: read_csv with
@@ -52,6 +53,7 @@ var refChecks = []func(refdata.Source) error{
 	func(s refdata.Source) error { _, err := s.LoadUnlikelyCauses(); return err },
 	func(s refdata.Source) error { _, _, err := s.LoadIllDefined(); return err },
 	func(s refdata.Source) error { _, err := s.LoadWHOStandardPopulation(); return err },
+	func(s refdata.Source) error { _, err := s.LoadRegistrationLimits(); return err },
 }
 
 // RefTables lists the reference tables LoadReference creates, in load order.

@@ -57,6 +57,7 @@ func TestLoadReference(t *testing.T) {
 		"ref_icd10_unlikely_ucod":     int64(unlikelyRanges),
 		"ref_ill_defined":             int64(len(ill)),
 		"ref_who_standard_population": 21,
+		"ref_registration_limits":     4,
 	}
 	if len(want) != len(RefTables()) {
 		t.Fatalf("test covers %d tables, LoadReference makes %v", len(want), RefTables())

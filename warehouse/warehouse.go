@@ -27,6 +27,9 @@ type Options struct {
 	// WorkDir holds DuckDB's extension directory (kept empty: nothing is ever installed) and its
 	// spill directory. "" means a new temporary folder, removed by Close.
 	WorkDir string
+	// ReadOnly opens an existing warehouse for reading only, so that several
+	// readers (dashboards, check, exports) can share it.
+	ReadOnly bool
 }
 
 // DefaultMemoryLimit keeps DuckDB well inside the 2 GiB peak RSS target of a full rebuild.
@@ -88,6 +91,13 @@ func Open(path string, opt Options) (*Warehouse, error) {
 	q.Set("custom_extension_repository", noRepo)
 	q.Set("autoinstall_extension_repository", noRepo)
 	q.Set("temp_directory", tmpDir)
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			w.cleanup()
+			return nil, fmt.Errorf("warehouse: open %q: %w (run vitalstats build first)", path, err)
+		}
+		q.Set("access_mode", "read_only")
+	}
 	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
 	if err != nil {
 		w.cleanup()

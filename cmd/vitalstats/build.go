@@ -1,14 +1,116 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sort"
+	"time"
 
-// runBuild will build a new warehouse file from the lake with the SQL models,
-// run the checks, and swap it in atomically.
-func runBuild(_ context.Context, e *env, args []string) error {
+	"vitalstats/etl"
+	"vitalstats/etl/lake"
+	"vitalstats/internal/jobs"
+	"vitalstats/warehouse"
+)
+
+// runBuild builds a new warehouse file from the committed lake with the SQL
+// models, runs the checks, and swaps it in atomically. It holds the same run
+// lock as the ETL, so no ETL run or compaction changes the lake under it.
+func runBuild(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("build")
-	configFlag(fs)
+	configPath := configFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	return notYet("build", 4)
+	cfg, err := loadFor(e, "build", *configPath)
+	if err != nil {
+		return err
+	}
+	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
+	if err != nil {
+		return err
+	}
+	var sum *warehouse.BuildSummary
+	if err := runner.Do(ctx, cfg.buildJob(e, &sum)); err != nil {
+		return err // already says "build: …"
+	}
+	printBuildSummary(e.stdout, sum)
+	return nil
+}
+
+// buildJob is the build as a job, for build and serve.
+func (c *Config) buildJob(e *env, last **warehouse.BuildSummary) jobs.Job {
+	return jobs.Job{Name: "build", Run: func(ctx context.Context) (any, error) {
+		sum, err := c.runBuildOnce(ctx, e)
+		if last != nil {
+			*last = sum
+		}
+		return sum, err
+	}}
+}
+
+func (c *Config) runBuildOnce(ctx context.Context, e *env) (*warehouse.BuildSummary, error) {
+	log := e.log.With("job", "build")
+	l, err := lake.Open(c.ETL.Lake, log)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	empty, err := os.MkdirTemp("", "vitalstats-empty-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(empty)
+	snap, err := etl.TakeSnapshot(l, empty)
+	if err != nil {
+		return nil, err
+	}
+	in := warehouse.BuildInput{
+		Lake:       snap.Files,
+		Snapshot:   fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
+		Reference:  c.referenceSource(),
+		Population: c.Warehouse.Population,
+		AsOf:       time.Now(),
+		Version:    codeVersion(),
+	}
+	opt := warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit}
+	return warehouse.Build(ctx, c.Warehouse.Path, opt, in, log)
+}
+
+// codeVersion is the module version and VCS revision the binary was built from.
+func codeVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += " (modified)"
+			}
+		}
+	}
+	return v
+}
+
+func printBuildSummary(w io.Writer, s *warehouse.BuildSummary) {
+	if s == nil {
+		return
+	}
+	fmt.Fprintf(w, "warehouse %s built in %s from %s: %d models, %d checks passed\n",
+		s.Path, s.Elapsed.Round(time.Millisecond), s.Snapshot, s.Models, s.Checks)
+	names := make([]string, 0, len(s.Rows))
+	for n := range s.Rows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-40s %10d rows\n", n, s.Rows[n])
+	}
 }

@@ -1,13 +1,34 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
 
-// runCheck will run the data checks (sql/checks) on the current warehouse.
-func runCheck(_ context.Context, e *env, args []string) error {
+	"vitalstats/warehouse"
+)
+
+// runCheck runs the data checks (each indicator's checks and sql/checks) on
+// the current warehouse, read-only.
+func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("check")
-	configFlag(fs)
+	configPath := configFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	return notYet("check", 4)
+	cfg, err := loadFor(e, "check", *configPath)
+	if err != nil {
+		return err
+	}
+	w, err := warehouse.Open(cfg.Warehouse.Path, warehouse.Options{
+		Threads: cfg.Warehouse.Threads, MemoryLimit: cfg.Warehouse.MemoryLimit, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	defer w.Close()
+	n, err := warehouse.Check(ctx, w.DB)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", cfg.Warehouse.Path, err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d checks passed\n", cfg.Warehouse.Path, n)
+	return nil
 }

@@ -63,6 +63,9 @@ type WarehouseConfig struct {
 	Path        string `toml:"path"`
 	Threads     int    `toml:"threads"`
 	MemoryLimit string `toml:"memory_limit"` // DuckDB syntax, e.g. "4GB"
+	// Population is a CSV of denominators (NIS projections); "" derives them
+	// from the reference data.
+	Population string `toml:"population"`
 }
 
 // ETLConfig says where the ETL reads and writes.

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -79,6 +81,9 @@ func TestTopLevelHelpListsCommands(t *testing.T) {
 func TestErrorsAreOneLine(t *testing.T) {
 	cfgUnknown := writeConfig(t, "[gen]\nseed = 1\nsede = 2\n")
 	cfgBadSchedule := writeConfig(t, "[etl]\nschedule = \"at two\"\n")
+	tmp := t.TempDir()
+	cfgBadPopulation := writeConfig(t, fmt.Sprintf("data_dir = %q\n[etl]\nlake = %q\n[warehouse]\npath = %q\npopulation = \"/nonexistent/population.csv\"\n",
+		tmp, filepath.Join(tmp, "lake"), filepath.Join(tmp, "w.duckdb")))
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -95,8 +100,8 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"missing config", []string{"gen", "-config", "/nonexistent/site.toml"}, 1, "/nonexistent/site.toml"},
 		{"unknown key", []string{"gen", "-config", cfgUnknown}, 1, "unknown key gen.sede"},
 		{"etl unknown key", []string{"etl", "-config", cfgUnknown}, 1, "unknown key gen.sede"},
-		{"build not yet", []string{"build", "-config", exampleConfig}, 1, "issue #4"},
-		{"check not yet", []string{"check", "-config", exampleConfig}, 1, "issue #4"},
+		{"build bad population", []string{"build", "-config", cfgBadPopulation}, 1, "/nonexistent/population.csv"},
+		{"check no warehouse", []string{"check", "-config", cfgBadPopulation}, 1, "w.duckdb"},
 		{"serve bad schedule", []string{"serve", "-config", cfgBadSchedule}, 1, "etl.schedule"},
 		{"export not yet", []string{"export", "-config", exampleConfig, "-final"}, 1, "issue #6"},
 		{"bench not yet", []string{"bench", "-scale", "1000"}, 1, "issue #7"},

@@ -132,10 +132,11 @@ func (r *Runner) Do(ctx context.Context, job Job) error {
 		}
 		run.Outcome, run.Error = "failed", err.Error()
 		r.record(run)
-		r.log.Error("job failed", "job", job.Name, "attempt", attempt, "err", err)
 		if attempt > r.retries || ctx.Err() != nil {
+			// The caller reports the final error (the edge logs each error once).
 			return err
 		}
+		r.log.Warn("job failed; will retry", "job", job.Name, "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
 			return err
@@ -172,16 +173,23 @@ func (r *Runner) Start(ctx context.Context, jobs []Job) error {
 		if missed(sched, lastOK(history, j.Name), time.Now()) {
 			due = append(due, j)
 		}
-		if _, err := r.cron.AddFunc(j.Schedule, func() { r.Do(ctx, j) }); err != nil { //nolint:errcheck // recorded in the history
+		if _, err := r.cron.AddFunc(j.Schedule, func() { r.doLogged(ctx, j) }); err != nil {
 			return fmt.Errorf("jobs: %s: %w", j.Name, err)
 		}
 	}
 	r.cron.Start()
 	for _, j := range due {
 		r.log.Info("catch-up run", "job", j.Name)
-		go r.Do(ctx, j) //nolint:errcheck // recorded in the history
+		go r.doLogged(ctx, j)
 	}
 	return nil
+}
+
+// doLogged runs a scheduled job; its error is in the history and the log.
+func (r *Runner) doLogged(ctx context.Context, j Job) {
+	if err := r.Do(ctx, j); err != nil {
+		r.log.Error("job failed", "job", j.Name, "err", err)
+	}
 }
 
 // Stop stops scheduling and waits for running jobs.

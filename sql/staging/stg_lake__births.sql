@@ -1,0 +1,39 @@
+-- Live birth registrations as they stand in the lake, every version.
+with source as (
+    select * from raw_birth
+),
+
+final as (
+    select
+        event_id,
+        version,
+        status,
+        source,
+        provenance,
+        dup_group,
+        link_key,
+        event_date as date_of_birth,
+        registration_date,
+        occurrence_year as year,
+        registration_commune,
+        residence_province as province_code,
+        residence_district as district_code,
+        mother_residence_commune as residence_commune,
+        place_commune,
+        facility_type,
+        sex,
+        mother_age,
+        father_age,
+        birth_order,
+        plurality,
+        birth_weight_g,
+        gestation_weeks,
+        attendant,
+        mother_education,
+        marital_status,
+        mother_nationality,
+        flags
+    from source
+)
+
+select * from final

@@ -1,0 +1,235 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"vitalstats/refdata"
+)
+
+// BuildInput is what a build reads besides the SQL models.
+type BuildInput struct {
+	// Lake maps each lake table (birth, death, fetal_death, marriage,
+	// notification, quarantine) to its committed Parquet files; every table
+	// needs at least one file, empty or not, so the raw views have columns.
+	Lake map[string][]string
+	// Snapshot names the lake state read (the manifest entry), for build_info.
+	Snapshot string
+	// Reference is the reference data, with the site's overrides.
+	Reference refdata.Source
+	// Population is a CSV of denominators (year, province_code, district_code,
+	// sex, age_group, population); "" derives them from the reference data.
+	Population string
+	// AsOf is the day the data were extracted: windows of late registration
+	// that have not closed by then are reported as open, not as missing.
+	AsOf time.Time
+	// Version is the code version recorded in build_info.
+	Version string
+}
+
+// LakeTables are the lake tables a build reads, as raw_<table> views.
+var LakeTables = []string{"birth", "death", "fetal_death", "marriage", "notification", "quarantine"}
+
+// BuildSummary describes a finished build.
+type BuildSummary struct {
+	Path     string
+	Models   int              // SQL models and methods run
+	Checks   int              // checks run (all passed, or the build failed)
+	Rows     map[string]int64 // indicator table -> rows
+	Elapsed  time.Duration
+	Snapshot string
+}
+
+// CheckError is returned when a check finds failing rows; the new warehouse
+// is then not swapped in.
+type CheckError struct {
+	Failures []CheckFailure
+}
+
+// CheckFailure is one failed check with a few of its failing rows.
+type CheckFailure struct {
+	Check   string
+	Rows    int64
+	Example string
+}
+
+func (e *CheckError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d check(s) failed:", len(e.Failures))
+	for _, f := range e.Failures {
+		fmt.Fprintf(&b, " %s (%d rows, e.g. %s);", f.Check, f.Rows, f.Example)
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// Build builds a new warehouse from the lake into path: it writes path.building,
+// runs the models and the checks there, and renames it over path only when
+// everything passed, so a reader sees the old warehouse or the new one, never
+// half of one. A failed or killed build leaves path as it was.
+func Build(ctx context.Context, path string, opt Options, in BuildInput, log *slog.Logger) (*BuildSummary, error) {
+	start := time.Now()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	tmp := abs + ".building"
+	for _, p := range []string{tmp, tmp + ".wal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("build: remove the leftover %s: %w", p, err)
+		}
+	}
+	w, err := Open(tmp, opt)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := build(ctx, w, in, log)
+	if cerr := w.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		os.Remove(tmp + ".wal")
+		return nil, err
+	}
+	if err := syncFile(tmp); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		return nil, fmt.Errorf("build: swap in %s: %w", abs, err)
+	}
+	if err := syncFile(filepath.Dir(abs)); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	sum.Path, sum.Elapsed = abs, time.Since(start)
+	log.Info("warehouse built", "path", abs, "models", sum.Models, "checks", sum.Checks,
+		"snapshot", sum.Snapshot, "elapsed", sum.Elapsed.Round(time.Millisecond))
+	return sum, nil
+}
+
+func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (*BuildSummary, error) {
+	sum := &BuildSummary{Rows: map[string]int64{}, Snapshot: in.Snapshot}
+	// Variables and macros are per connection: the whole build uses one.
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	defer conn.Close()
+	step := func(name string, f func() error) error {
+		t := time.Now()
+		if err := f(); err != nil {
+			return err
+		}
+		log.Debug("build step", "step", name, "elapsed", time.Since(t).Round(time.Millisecond))
+		return nil
+	}
+
+	if err := step("reference", func() error { return LoadReference(ctx, w.DB, in.Reference) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := step("macros", func() error { return execFile(ctx, conn, "sql/macros.sql") }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	asOf := in.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now()
+	}
+	if _, err := conn.ExecContext(ctx, "set variable as_of = date "+sqlString(asOf.UTC().Format(time.DateOnly))); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := step("population", func() error { return loadPopulation(ctx, conn, in.Population) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	ms, err := loadModels()
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	for _, m := range ms {
+		if err := step(m.name, func() error { return m.run(ctx, conn) }); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		sum.Models++
+		if m.layer == layerIndicators {
+			var n int64
+			if err := conn.QueryRowContext(ctx, "select count(*) from "+m.name).Scan(&n); err != nil {
+				return nil, fmt.Errorf("build: count %s: %w", m.name, err)
+			}
+			sum.Rows[m.name] = n
+		}
+	}
+	n, err := runChecks(ctx, conn, ms)
+	sum.Checks = n
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := writeBuildInfo(ctx, conn, in, asOf); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "checkpoint"); err != nil {
+		return nil, fmt.Errorf("build: checkpoint: %w", err)
+	}
+	return sum, nil
+}
+
+// createRaw creates the raw layer: one view per lake table over its committed
+// files. It is the only SQL assembled in Go, because the file list is data.
+func createRaw(ctx context.Context, conn *sql.Conn, lake map[string][]string) error {
+	for _, t := range LakeTables {
+		files := lake[t]
+		if len(files) == 0 {
+			return fmt.Errorf("raw_%s: the lake snapshot has no file for table %s", t, t)
+		}
+		quoted := make([]string, len(files))
+		for i, f := range files {
+			quoted[i] = sqlString(f)
+		}
+		q := fmt.Sprintf("create or replace view raw_%s as select * from read_parquet([%s], union_by_name = true, hive_partitioning = false)",
+			t, strings.Join(quoted, ", "))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("raw_%s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+func writeBuildInfo(ctx context.Context, conn *sql.Conn, in BuildInput, asOf time.Time) error {
+	pop := in.Population
+	if pop == "" {
+		pop = "derived from the reference data (census 2008 × WPP 2024)"
+	}
+	_, err := conn.ExecContext(ctx, `create or replace table build_info as
+		select now()::timestamp as built_at, ?::varchar as lake_snapshot, ?::date as as_of,
+		       ?::varchar as code_version, ?::varchar as population_source, version() as duckdb_version`,
+		in.Snapshot, asOf.UTC().Format(time.DateOnly), in.Version, pop)
+	if err != nil {
+		return fmt.Errorf("build_info: %w", err)
+	}
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}

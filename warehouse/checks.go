@@ -1,0 +1,153 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"vitalstats"
+)
+
+// Indicator is the sidecar of an indicator model.
+type Indicator = vitalstats.Indicator
+
+func readIndicator(dir, name string) (*Indicator, error) {
+	return vitalstats.ReadIndicator(vitalstats.SQL, dir, name)
+}
+
+// A check is a query returning failing rows.
+type check struct {
+	name  string
+	query string
+}
+
+// indicatorChecks derives the generic checks of an indicator from its
+// sidecar: the grain unique and not null, listed columns not null, accepted
+// values and ranges.
+func indicatorChecks(m model) []check {
+	ind := m.meta
+	var cs []check
+	grain := strings.Join(ind.Grain, ", ")
+	cs = append(cs, check{
+		name:  m.name + ".grain_unique",
+		query: fmt.Sprintf("select %s, count(*) as n from %s group by all having count(*) > 1", grain, m.name),
+	})
+	notNull := slices.Concat(ind.Grain, ind.Checks.NotNull)
+	for _, c := range notNull {
+		cs = append(cs, check{
+			name:  m.name + ".not_null." + c,
+			query: fmt.Sprintf("select * from %s where %s is null", m.name, c),
+		})
+	}
+	cols := make([]string, 0, len(ind.Checks.Accepted))
+	for c := range ind.Checks.Accepted {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	for _, c := range cols {
+		vals := ind.Checks.Accepted[c]
+		quoted := make([]string, len(vals))
+		for i, v := range vals {
+			quoted[i] = sqlString(v)
+		}
+		cs = append(cs, check{
+			name:  m.name + ".accepted." + c,
+			query: fmt.Sprintf("select * from %s where %s::varchar not in (%s)", m.name, c, strings.Join(quoted, ", ")),
+		})
+	}
+	cols = cols[:0]
+	for c := range ind.Checks.Range {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	for _, c := range cols {
+		r := ind.Checks.Range[c]
+		cs = append(cs, check{
+			name:  m.name + ".range." + c,
+			query: fmt.Sprintf("select * from %s where %s < %v or %s > %v", m.name, c, r[0], c, r[1]),
+		})
+	}
+	return cs
+}
+
+// sqlChecks reads sql/checks/*.sql: each returns the rows that fail it.
+func sqlChecks() ([]check, error) {
+	entries, err := fs.ReadDir(vitalstats.SQL, "sql/checks")
+	if err != nil {
+		return nil, err
+	}
+	var cs []check
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".sql")
+		if !ok {
+			continue
+		}
+		b, err := vitalstats.SQL.ReadFile(path.Join("sql/checks", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, check{name: "checks/" + name, query: strings.TrimRight(strings.TrimSpace(string(b)), ";")})
+	}
+	return cs, nil
+}
+
+// runChecks runs every check and returns a *CheckError listing the failures.
+func runChecks(ctx context.Context, conn *sql.Conn, ms []model) (int, error) {
+	var cs []check
+	for _, m := range ms {
+		if m.meta != nil {
+			cs = append(cs, indicatorChecks(m)...)
+		}
+	}
+	more, err := sqlChecks()
+	if err != nil {
+		return 0, err
+	}
+	cs = append(cs, more...)
+	var failed []CheckFailure
+	for _, c := range cs {
+		f, err := runCheck(ctx, conn, c)
+		if err != nil {
+			return 0, err
+		}
+		if f != nil {
+			failed = append(failed, *f)
+		}
+	}
+	if len(failed) > 0 {
+		return len(cs), &CheckError{Failures: failed}
+	}
+	return len(cs), nil
+}
+
+func runCheck(ctx context.Context, conn *sql.Conn, c check) (*CheckFailure, error) {
+	q := fmt.Sprintf("with failing as (%s) select count(*), (select string_agg(r::varchar, ' | ') from (select failing as r from failing limit 3)) from failing", c.query)
+	var n int64
+	var example sql.NullString
+	if err := conn.QueryRowContext(ctx, q).Scan(&n, &example); err != nil {
+		return nil, fmt.Errorf("check %s: %w", c.name, err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return &CheckFailure{Check: c.name, Rows: n, Example: example.String}, nil
+}
+
+// Check runs the checks of every indicator and sql/checks on an opened,
+// built warehouse (vitalstats check).
+func Check(ctx context.Context, db *sql.DB) (int, error) {
+	ms, err := loadModels()
+	if err != nil {
+		return 0, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	return runChecks(ctx, conn, ms)
+}

@@ -1,0 +1,192 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"vitalstats"
+)
+
+type layer int
+
+const (
+	layerStaging layer = iota
+	layerIntermediate
+	layerMethods // demographic methods in Go, between intermediate and indicators
+	layerIndicators
+)
+
+var layerDirs = map[layer]string{
+	layerStaging:      "sql/staging",
+	layerIntermediate: "sql/intermediate",
+	layerIndicators:   "sql/indicators",
+}
+
+// A model is one object of the warehouse: a SQL file (a select that the
+// runner wraps in create view or create table) or a Go method.
+type model struct {
+	name  string
+	layer layer
+	query string     // the select, for SQL models
+	table bool       // materialise as a table (indicators, and "-- materialize: table")
+	meta  *Indicator // indicators only
+	// method computes a Go method's table; nil for SQL models.
+	method func(ctx context.Context, conn *sql.Conn) error
+}
+
+func (m model) run(ctx context.Context, conn *sql.Conn) error {
+	if m.method != nil {
+		if err := m.method(ctx, conn); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		return nil
+	}
+	kind := "view"
+	if m.table {
+		kind = "table"
+	}
+	q := fmt.Sprintf("create or replace %s %s as\n%s", kind, m.name, m.query)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("model %s (%s/%s.sql): %w", m.name, layerDirs[m.layer], m.name, err)
+	}
+	return nil
+}
+
+// loadModels reads the SQL models of the root package and the Go methods, in
+// the order they run: layer by layer, and inside a layer after the models of
+// the same layer that they name.
+func loadModels() ([]model, error) {
+	var out []model
+	for _, l := range []layer{layerStaging, layerIntermediate, layerMethods, layerIndicators} {
+		var ms []model
+		if l == layerMethods {
+			ms = slices.Clone(methods)
+		} else {
+			var err error
+			if ms, err = readLayer(l); err != nil {
+				return nil, err
+			}
+		}
+		sorted, err := dependencyOrder(ms)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sorted...)
+	}
+	return out, nil
+}
+
+var materializeTable = regexp.MustCompile(`(?m)^--\s*materialize:\s*table\s*$`)
+
+func readLayer(l layer) ([]model, error) {
+	dir := layerDirs[l]
+	entries, err := fs.ReadDir(vitalstats.SQL, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	var ms []model
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".sql" {
+			continue
+		}
+		name := strings.TrimSuffix(e.Name(), ".sql")
+		b, err := vitalstats.SQL.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		q := strings.TrimRight(strings.TrimSpace(string(b)), ";")
+		m := model{name: name, layer: l, query: q, table: l == layerIndicators || materializeTable.MatchString(q)}
+		if l == layerIndicators {
+			if m.meta, err = readIndicator(dir, name); err != nil {
+				return nil, err
+			}
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// dependencyOrder sorts a layer's models so that each runs after the models
+// of its layer that its SQL names (DuckDB binds a view when it is created).
+func dependencyOrder(ms []model) ([]model, error) {
+	names := map[string]int{}
+	for i, m := range ms {
+		names[m.name] = i
+	}
+	deps := make([][]int, len(ms))
+	for i, m := range ms {
+		for _, w := range identifier.FindAllString(stripComments(m.query), -1) {
+			if j, ok := names[w]; ok && j != i && !slices.Contains(deps[i], j) {
+				deps[i] = append(deps[i], j)
+			}
+		}
+		for _, d := range m.dependsOn() {
+			if j, ok := names[d]; ok && !slices.Contains(deps[i], j) {
+				deps[i] = append(deps[i], j)
+			}
+		}
+	}
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := make([]int, len(ms))
+	var out []model
+	var visit func(i int, chain []string) error
+	visit = func(i int, chain []string) error {
+		switch state[i] {
+		case done:
+			return nil
+		case visiting:
+			return fmt.Errorf("models depend on each other in a cycle: %s", strings.Join(append(chain, ms[i].name), " -> "))
+		}
+		state[i] = visiting
+		for _, j := range deps[i] {
+			if err := visit(j, append(chain, ms[i].name)); err != nil {
+				return err
+			}
+		}
+		state[i] = done
+		out = append(out, ms[i])
+		return nil
+	}
+	for i := range ms {
+		if err := visit(i, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (m model) dependsOn() []string {
+	if m.meta == nil {
+		return nil
+	}
+	return m.meta.DependsOn
+}
+
+var (
+	identifier  = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+	lineComment = regexp.MustCompile(`--[^\n]*`)
+)
+
+func stripComments(q string) string { return lineComment.ReplaceAllString(q, "") }
+
+// execFile runs an embedded SQL file of statements (macros, population).
+func execFile(ctx context.Context, conn *sql.Conn, name string) error {
+	b, err := vitalstats.SQL.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, string(b)); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
