@@ -43,7 +43,7 @@ func TakeSnapshot(l *lake.Lake, emptyDir string) (Snapshot, error) {
 		}
 		if len(files) == 0 {
 			p := filepath.Join(emptyDir, t+".parquet")
-			if err := writeEmpty(t, p); err != nil {
+			if err := WriteEmpty(t, p); err != nil {
 				return s, fmt.Errorf("lake snapshot: empty %s: %w", t, err)
 			}
 			files = []string{p}
@@ -53,7 +53,8 @@ func TakeSnapshot(l *lake.Lake, emptyDir string) (Snapshot, error) {
 	return s, nil
 }
 
-func writeEmpty(table, path string) error {
+// WriteEmpty writes a Parquet file with no rows and the schema of a lake table.
+func WriteEmpty(table, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
