@@ -53,3 +53,40 @@ create or replace macro small_flags(n) as
 
 -- Whole days between two dates.
 create or replace macro days_between(a, b) as datediff('day', a, b);
+
+-- Age heaping (data quality family). Aggregate macros over rows of a single
+-- year of age and a count n; lo and hi bound the ages used, inclusive.
+-- Whipple's index: records at ages ending in 0 or 5 over one fifth of all
+-- records in [lo, hi] x 100; 100 = no preference, 500 = every age ends in 0
+-- or 5. The range must hold whole blocks of five ages (23-62: UN Manual II).
+create or replace macro whipple_index(age, n, lo, hi) as
+    500.0 * coalesce(sum(n) filter (where age between lo and hi and age % 5 = 0), 0)
+          / nullif(sum(n) filter (where age between lo and hi), 0);
+
+-- Myers' blended index: each age's weight in the blended sum of its terminal
+-- digit, j = (age - lo) mod 10 being its place in the decade: j + 1 in the
+-- series lo .. hi-10 and 9 - j in the series lo+10 .. hi. Both series hold
+-- the same number of decades, so a uniform distribution blends to 10% on
+-- every digit (hi - lo + 1 must be a multiple of 10; 10-89 by default).
+create or replace macro myers_weight(age, lo, hi) as
+    (case when age between lo and hi - 10 then (age - lo) % 10 + 1 else 0 end)
+  + (case when age between lo + 10 and hi then 9 - (age - lo) % 10 else 0 end);
+
+-- Half the sum of the absolute deviations of the ten blended shares from 10%:
+-- 0 = no digit preference, 90 = every age on one digit.
+create or replace macro myers_from_blended(b) as
+    list_sum(list_transform(b, lambda x: abs(100.0 * x / nullif(list_sum(b), 0) - 10.0))) / 2;
+
+create or replace macro myers_index(age, n, lo, hi) as
+    myers_from_blended([
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 0), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 1), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 2), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 3), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 4), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 5), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 6), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 7), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 8), 0),
+        coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 9), 0)
+    ]);

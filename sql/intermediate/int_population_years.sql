@@ -1,54 +1,32 @@
 -- materialize: table
 -- Denominators for every year from the first to the last year given, by the
 -- finest area given. A year missing between two given years is interpolated
--- geometrically (constant growth rate between them); years outside the range
--- get no denominator, so their rates are null rather than extrapolated.
+-- geometrically (constant growth rate between them; linearly if either is
+-- zero); years outside the range get no denominator, so their rates are null
+-- rather than extrapolated.
 with population as (
     select * from stg_ref__population
 ),
 
-cells as (
-    select province_code, district_code, sex, age_group, age_start,
-           min(year) as first_year, max(year) as last_year
+spans as (
+    select *,
+           lead(year) over cell as next_year,
+           lead(population) over cell as next_population
     from population
-    group by all
-),
-
-years as (
-    select c.*, y.year
-    from cells as c, range(c.first_year, c.last_year + 1) as y(year)
-),
-
-bracketed as (
-    select y.province_code, y.district_code, y.sex, y.age_group, y.age_start, y.year,
-           max(p.year) filter (where p.year <= y.year) as y0,
-           min(p.year) filter (where p.year >= y.year) as y1
-    from years as y
-    join population as p
-        on p.province_code = y.province_code
-       and p.district_code is not distinct from y.district_code
-       and p.sex = y.sex and p.age_group = y.age_group
-    group by all
+    window cell as (partition by province_code, district_code, sex, age_group order by year)
 ),
 
 final as (
-    select b.year, b.province_code, b.district_code, b.sex, b.age_group, b.age_start,
+    select s.province_code, s.district_code, s.sex, s.age_group, s.age_start, y.year,
            case
-               when b.y0 = b.y1 then p0.population
-               when p0.population > 0 and p1.population > 0
-                   then p0.population * pow(p1.population / p0.population, (b.year - b.y0) / (b.y1 - b.y0))
-               else p0.population + (p1.population - p0.population) * (b.year - b.y0) / (b.y1 - b.y0)
+               when y.year = s.year then s.population
+               when s.population > 0 and s.next_population > 0
+                   then s.population * pow(s.next_population / s.population, (y.year - s.year) / (s.next_year - s.year))
+               else s.population + (s.next_population - s.population) * (y.year - s.year) / (s.next_year - s.year)
            end as population,
-           b.y0 <> b.y1 as interpolated
-    from bracketed as b
-    join population as p0
-        on p0.year = b.y0 and p0.province_code = b.province_code
-       and p0.district_code is not distinct from b.district_code
-       and p0.sex = b.sex and p0.age_group = b.age_group
-    join population as p1
-        on p1.year = b.y1 and p1.province_code = b.province_code
-       and p1.district_code is not distinct from b.district_code
-       and p1.sex = b.sex and p1.age_group = b.age_group
+           y.year <> s.year as interpolated
+    from spans as s,
+         range(s.year, coalesce(s.next_year, s.year + 1)) as y(year)
 )
 
-select * from final
+select year, province_code, district_code, sex, age_group, age_start, population, interpolated from final

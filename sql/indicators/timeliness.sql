@@ -1,0 +1,79 @@
+-- Registration timeliness of births and deaths by year of occurrence, area
+-- (usual residence) and registration regime: the shares registered on time
+-- (within the legal limit in force at the event date for the regime), late
+-- (after it, within a year) and delayed (more than a year after the event).
+-- scope 'current' keeps the electronic (ICT) registrations only: digitized
+-- paper records keep their original registration date and feed historical
+-- statistics, not current timeliness; scope 'all' counts every registration.
+-- Events with no legal limit in force (before the sub-decree) are 'no_rule'.
+with events as (
+    select event_type, year, province_code, district_code, regime, provenance, timeliness
+    from int_registrations_timeliness
+),
+
+scoped as (
+    select *, 'all' as scope from events
+    union all
+    select *, 'current' from events where provenance = 'ict'
+),
+
+counts as (
+    select
+        event_type,
+        year,
+        scope,
+        case when grouping(regime) = 1 then 'all' else regime end as regime,
+        case when grouping(province_code) = 1 then 'KH'
+             when grouping(district_code) = 1 then province_code
+             else district_code end as area_code,
+        count(*) as registered,
+        count(*) filter (where timeliness = 'on_time') as on_time,
+        count(*) filter (where timeliness = 'late') as late,
+        count(*) filter (where timeliness = 'delayed') as delayed,
+        count(*) filter (where timeliness = 'no_rule') as no_rule
+    from scoped
+    group by grouping sets (
+        (event_type, year, scope, regime), (event_type, year, scope),
+        (event_type, year, scope, regime, province_code), (event_type, year, scope, province_code),
+        (event_type, year, scope, regime, province_code, district_code),
+        (event_type, year, scope, province_code, district_code))
+),
+
+long as (
+    unpivot counts
+    on on_time, late, delayed, no_rule
+    into name timeliness value events
+),
+
+as_of as (
+    select getvariable('as_of')::date as as_of
+),
+
+final as (
+    select
+        l.event_type,
+        l.year,
+        l.area_code,
+        l.scope,
+        l.regime,
+        l.timeliness,
+        l.events as numerator,
+        l.registered as denominator,
+        l.events / l.registered as value,
+        wilson_low(l.events, l.registered) as ci_low,
+        wilson_high(l.events, l.registered) as ci_high,
+        list_concat(
+            small_flags(l.registered),
+            -- a year's late and delayed registrations keep arriving for a
+            -- year after its last event: its shares are not final yet
+            case when make_date(l.year, 12, 31) + interval 365 day > a.as_of then ['window_open'] else [] end
+        ) as flags
+    from long as l
+    cross join as_of as a
+    where l.area_code is not null
+      -- the current scope is the ICT regime: no paper rows, no 'all' repeat
+      and not (l.scope = 'current' and l.regime <> 'ict')
+      and not (l.timeliness = 'no_rule' and l.events = 0)
+)
+
+select * from final
