@@ -83,7 +83,7 @@ measures as (
 
 final as (
     select year, area_code, measure, unit, numerator, denominator, value,
-           greatest(ci_low, 0) as ci_low, ci_high,
+           case when ci_low < 0 then 0 else ci_low end as ci_low, ci_high,
            small_flags(numerator) as flags
     from measures
     where area_code is not null

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"vitalstats/warehouse"
+)
+
+// truthFile is the part of the generator's truth.json these tests read.
+type truthFile struct {
+	TFR               map[string]float64            `json:"tfr"`
+	E0                map[string]map[string]float64 `json:"e0"`
+	IMR               map[string]float64            `json:"imr"`
+	BirthCompleteness map[string]map[string]float64 `json:"birth_completeness"`
+	Observed          struct {
+		Births       map[string][2]int64 `json:"births"`
+		InfantDeaths map[string]int64    `json:"infant_deaths"`
+	} `json:"observed"`
+}
+
+// pipeline runs gen → etl → build on a fresh site with the given profile
+// overrides, the generator's simulated population as the denominators, and
+// returns the built warehouse (read-only) and the truth.
+func pipeline(t *testing.T, events int, profile string) (*sql.DB, truthFile) {
+	t.Helper()
+	pgDir, err := os.MkdirTemp("", "vitalstats-build-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(pgDir) })
+	if err := os.Chmod(pgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	inbox, truthPath := filepath.Join(out, "inbox"), filepath.Join(out, "truth.json")
+	cfg := writeConfig(t, fmt.Sprintf(`
+data_dir = %q
+[log]
+level = "warn"
+[registry]
+managed_dir = %q
+[etl]
+lake = %q
+inbox = %q
+secret_file = %q
+[warehouse]
+path = %q
+threads = 2
+memory_limit = "1GB"
+population = %q
+[gen]
+seed = 7
+inbox = %q
+truth = %q
+%s`, out, filepath.Join(pgDir, "registry-pg"), filepath.Join(out, "lake"), inbox, filepath.Join(out, "secret.key"),
+		filepath.Join(out, "warehouse.duckdb"), filepath.Join(out, "truth_population.csv"), inbox, truthPath, profile))
+	for _, args := range [][]string{
+		{"gen", "-config", cfg, "-scale", strconv.Itoa(events), "-to", "both"},
+		{"etl", "-config", cfg},
+		{"build", "-config", cfg},
+		{"check", "-config", cfg},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("%s: exit %d\nstderr: %s", args[0], code, stderr)
+		}
+	}
+	var truth truthFile
+	b, err := os.ReadFile(truthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	w, err := warehouse.Open(filepath.Join(out, "warehouse.duckdb"), warehouse.Options{Threads: 1, MemoryLimit: "256MB", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w.DB, truth
+}
+
+// A profile where (all but 1 in 100,000) events are registered within a year
+// and digitized, without defects: the warehouse's rates must then equal the simulated ones.
+const completeProfile = `
+[gen.profile]
+first_year = 2010
+last_year = 2019
+as_of = "2021-12-31"
+[gen.profile.registration]
+birth = [0.99999, 0.99999]
+death = [0.99999, 0.99999]
+infant_death_odds = 1.0
+child_death_odds = 1.0
+female_death_odds = 1.0
+province_spread = 0.0
+within_limit_share = 0.9
+late_share = 0.1
+digitization_start = "2010-01-01"
+digitized_share = 1.0
+digitize_mean_days = 30
+cancelled = 0.0
+[gen.profile.defects]
+duplicate = 0.0
+missing_optional = 0.0
+missing_required = 0.0
+impossible_date = 0.0
+unknown_commune = 0.0
+invalid_icd = 0.0
+age_reported = 0.0
+age_heaping = 0.0
+[gen.profile.defects.file]
+wrong_field_count = 0.0
+unterminated_quote = 0.0
+invalid_date = 0.0
+invalid_utf8 = 0.0
+garbled_line = 0.0
+number_as_text = 0.0
+`
+
+// TestWarehouseRecoversTruth: on complete, clean registration the warehouse
+// recovers the generator's TFR, e0 by sex and IMR within sampling error.
+func TestWarehouseRecoversTruth(t *testing.T) {
+	db, truth := pipeline(t, 250_000, completeProfile)
+	for year := 2011; year <= 2019; year++ {
+		y := strconv.Itoa(year)
+		var tfr, lo, hi float64
+		if err := db.QueryRow(`select value, ci_low, ci_high from fertility_rates
+			where year = ? and area_code = 'KH' and measure = 'tfr'`, year).Scan(&tfr, &lo, &hi); err != nil {
+			t.Fatalf("TFR %d: %v", year, err)
+		}
+		se := (hi - lo) / (2 * 1.959964)
+		t.Logf("%d TFR %.3f (SE %.3f), truth %.3f", year, tfr, se, truth.TFR[y])
+		if d := tfr - truth.TFR[y]; math.Abs(d) > 4*se {
+			t.Errorf("TFR %d = %.4f, truth %.4f: %.1f standard errors off", year, tfr, truth.TFR[y], d/se)
+		}
+		for _, sex := range []struct{ code, name string }{{"M", "male"}, {"F", "female"}} {
+			var e0, lo, hi float64
+			if err := db.QueryRow(`select value, ci_low, ci_high from life_expectancy
+				where year = ? and area_code = 'KH' and sex = ? and measure = 'e0'`, year, sex.code).Scan(&e0, &lo, &hi); err != nil {
+				t.Fatalf("e0 %d %s: %v", year, sex.code, err)
+			}
+			// Chiang's SE covers sampling; the abridged table's separation
+			// factors add a small approximation error on top.
+			se := (hi - lo) / (2 * 1.959964)
+			t.Logf("%d e0 %s %.2f (SE %.2f), truth %.2f", year, sex.name, e0, se, truth.E0[y][sex.name])
+			if d := e0 - truth.E0[y][sex.name]; math.Abs(d) > 4*se+0.3 {
+				t.Errorf("e0 %d %s = %.2f, truth %.2f (SE %.2f)", year, sex.name, e0, truth.E0[y][sex.name], se)
+			}
+		}
+		var imr, infants, births float64
+		if err := db.QueryRow(`select value, numerator, denominator from mortality_rates
+			where year = ? and area_code = 'KH' and sex = 'T' and measure = 'imr'`, year).Scan(&imr, &infants, &births); err != nil {
+			t.Fatalf("IMR %d: %v", year, err)
+		}
+		// All but one in 100,000 births and infant deaths are registered.
+		ob := truth.Observed.Births[y]
+		if math.Abs(births-float64(ob[0]+ob[1])) > 3 || math.Abs(infants-float64(truth.Observed.InfantDeaths[y])) > 3 {
+			t.Errorf("IMR %d from %v infant deaths / %v births; the simulation had %d / %d", year, infants, births,
+				truth.Observed.InfantDeaths[y], ob[0]+ob[1])
+		}
+		// The truth is the expected probability of the year's births (a
+		// cohort rate); the warehouse's is a period rate: sampling error plus
+		// the cohort-period difference, small when births change slowly.
+		t.Logf("%d IMR %.2f, truth %.2f", year, imr, truth.IMR[y])
+		if se := 1000 * math.Sqrt(truth.IMR[y]/1000/births); math.Abs(imr-truth.IMR[y]) > 4*se+0.5 {
+			t.Errorf("IMR %d = %.2f, truth %.2f (SE %.2f)", year, imr, truth.IMR[y], se)
+		}
+	}
+}
+
+// TestCompletenessByProvince: on the default profile (incomplete, late and
+// defective registration), birth registration completeness by province,
+// pooled over 2010-2019, recovers the generator's within sampling error.
+func TestCompletenessByProvince(t *testing.T) {
+	db, truth := pipeline(t, 300_000, "")
+	rows, err := db.Query(`select area_code, year, numerator, denominator from completeness
+		where event_type = 'birth' and within = 'all' and length(area_code) = 2 and area_code <> 'KH'
+		  and year between 2010 and 2019`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	num, den, want := map[string]float64{}, map[string]float64{}, map[string]float64{}
+	for rows.Next() {
+		var area string
+		var year int
+		var n, d float64
+		if err := rows.Scan(&area, &year, &n, &d); err != nil {
+			t.Fatal(err)
+		}
+		num[area] += n
+		den[area] += d
+		want[area] += truth.BirthCompleteness[area][strconv.Itoa(year)] * d
+	}
+	if len(num) != 25 {
+		t.Fatalf("completeness for %d provinces, want 25", len(num))
+	}
+	for area := range num {
+		got, w := num[area]/den[area], want[area]/den[area]
+		// Relative error: Poisson births around the expected number, plus
+		// about 1% of records lost to quarantine (the planted defects).
+		tol := 4/math.Sqrt(den[area]) + 0.015
+		if r := got/w - 1; math.Abs(r) > tol {
+			t.Errorf("province %s: completeness %.4f, truth %.4f (%.1f%% off, tolerance %.1f%%)", area, got, w, 100*r, 100*tol)
+		}
+	}
+}
