@@ -32,6 +32,10 @@ type BuildInput struct {
 	AsOf time.Time
 	// Version is the code version recorded in build_info.
 	Version string
+	// CensusYears are the years whose population counts are censuses (or
+	// other counts, not projections): the death-distribution methods compare
+	// registered deaths between each two consecutive ones.
+	CensusYears []int
 }
 
 // LakeTables are the lake tables a build reads, as raw_<table> views.
@@ -152,6 +156,9 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	if err := step("population", func() error { return loadPopulation(ctx, conn, in.Population) }); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake) }); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
@@ -202,6 +209,18 @@ func createRaw(ctx context.Context, conn *sql.Conn, lake map[string][]string) er
 			t, strings.Join(quoted, ", "))
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("raw_%s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+func createCensusYears(ctx context.Context, conn *sql.Conn, years []int) error {
+	if _, err := conn.ExecContext(ctx, "create or replace table ref_census_years (year integer primary key)"); err != nil {
+		return err
+	}
+	for _, y := range years {
+		if _, err := conn.ExecContext(ctx, "insert into ref_census_years values (?)", y); err != nil {
+			return fmt.Errorf("census year %d: %w", y, err)
 		}
 	}
 	return nil

@@ -38,6 +38,8 @@ type model struct {
 	meta  *Indicator // indicators only
 	// method computes a Go method's table; nil for SQL models.
 	method func(ctx context.Context, conn *sql.Conn) error
+	// needs names the models of the same layer a Go method reads.
+	needs []string
 }
 
 func (m model) run(ctx context.Context, conn *sql.Conn) error {
@@ -167,7 +169,7 @@ func dependencyOrder(ms []model) ([]model, error) {
 
 func (m model) dependsOn() []string {
 	if m.meta == nil {
-		return nil
+		return m.needs
 	}
 	return m.meta.DependsOn
 }

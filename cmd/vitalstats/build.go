@@ -68,12 +68,13 @@ func (c *Config) runBuildOnce(ctx context.Context, e *env) (*warehouse.BuildSumm
 		return nil, err
 	}
 	in := warehouse.BuildInput{
-		Lake:       snap.Files,
-		Snapshot:   fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
-		Reference:  c.referenceSource(),
-		Population: c.Warehouse.Population,
-		AsOf:       time.Now(),
-		Version:    codeVersion(),
+		Lake:        snap.Files,
+		Snapshot:    fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
+		Reference:   c.referenceSource(),
+		Population:  c.Warehouse.Population,
+		AsOf:        time.Now(),
+		Version:     codeVersion(),
+		CensusYears: c.Warehouse.CensusYears,
 	}
 	opt := warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit}
 	return warehouse.Build(ctx, c.Warehouse.Path, opt, in, log)

@@ -66,6 +66,9 @@ type WarehouseConfig struct {
 	// Population is a CSV of denominators (NIS projections); "" derives them
 	// from the reference data.
 	Population string `toml:"population"`
+	// CensusYears are the years of the population file that are counts
+	// (censuses), for the death-distribution methods.
+	CensusYears []int `toml:"census_years"`
 }
 
 // ETLConfig says where the ETL reads and writes.
@@ -106,7 +109,7 @@ func defaultConfig() Config {
 			Inbox:  "data/inbox",
 			Truth:  "data/truth.json",
 		},
-		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "4GB"},
+		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "4GB", CensusYears: []int{}},
 		ETL: ETLConfig{
 			Lake:         "data/lake",
 			Inbox:        "data/inbox",

@@ -1,0 +1,27 @@
+-- Completeness of death registration estimated from the data themselves: the
+-- death-distribution methods (GGB, SEG, GGB-SEG) between two population counts,
+-- for deaths at ages 5 and over, and the Adair-Lopez empirical model for all
+-- ages, by year. value is the estimated share of deaths registered.
+with ddm as (
+    select * from int_ddm_completeness
+),
+
+adair_lopez as (
+    select * from int_adair_lopez
+),
+
+final as (
+    select method, period_start as year_start, period_end as year_end, area_code, sex,
+           '5+' as ages,
+           round(deaths, 1) as numerator, null::double as denominator, completeness as value,
+           null::double as ci_low, null::double as ci_high, flags,
+           k1_over_k2, age_min, age_max
+    from ddm
+    union all
+    select 'adair_lopez_model2', year, year, area_code, sex, 'all',
+           deaths, null, completeness, null, null, flags,
+           null, null, null
+    from adair_lopez
+)
+
+select * from final
