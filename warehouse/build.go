@@ -36,6 +36,10 @@ type BuildInput struct {
 	// other counts, not projections): the death-distribution methods compare
 	// registered deaths between each two consecutive ones.
 	CensusYears []int
+	// LifeTableMinDeaths is the number of registered deaths of a year, area
+	// and sex below which no life table is computed; 0 means 200. The same
+	// threshold applies to the death-distribution methods' deaths at 5+.
+	LifeTableMinDeaths int
 }
 
 // LakeTables are the lake tables a build reads, as raw_<table> views.
@@ -154,6 +158,13 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	if err := step("population", func() error { return loadPopulation(ctx, conn, in.Population) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	minDeaths := in.LifeTableMinDeaths
+	if minDeaths <= 0 {
+		minDeaths = defaultLifeTableMinDeaths
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable life_table_min_deaths = %d", minDeaths)); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {

@@ -78,7 +78,10 @@ func fixtureWarehouse(t *testing.T) *sql.DB {
 		_, fixtureErr = warehouse.Build(context.Background(), filepath.Join(fixtureDir, "w.duckdb"),
 			warehouse.Options{Threads: 1, MemoryLimit: "512MB"},
 			warehouse.BuildInput{Lake: lake, Population: filepath.Join("testdata", "fixtures", "population.csv"),
-				AsOf: fixtureAsOf, Snapshot: "fixtures", Version: "test"}, nil)
+				AsOf: fixtureAsOf, Snapshot: "fixtures", Version: "test",
+				// Small enough for the fixtures' ten deaths to make life tables
+				// and the death-distribution methods run.
+				LifeTableMinDeaths: 1, CensusYears: []int{2020, 2022}}, nil)
 	})
 	if fixtureErr != nil {
 		t.Fatal(fixtureErr)

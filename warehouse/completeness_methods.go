@@ -112,6 +112,10 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 	if err := rows.Close(); err != nil {
 		return err
 	}
+	minDeaths, err := minDeathsOf(ctx, conn)
+	if err != nil {
+		return err
+	}
 	return conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "int_ddm_completeness")
 		if err != nil {
@@ -125,7 +129,7 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 					total += ic.Deaths[i]
 				}
 			}
-			if !complete[k] || total < 100 {
+			if !complete[k] || total < minDeaths {
 				continue // too few deaths, or years missing: no estimate rather than a wild one
 			}
 			flags := []any{}

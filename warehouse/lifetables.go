@@ -19,10 +19,10 @@ import (
 // Thresholds for computing a life table of a year, area and sex: below them
 // the table is too noisy to publish and is not computed.
 const (
-	lifeTableMinDeaths     = 200 // registered deaths of all ages
-	lifeTableSmallDeaths   = 1000
-	lifeTableOpenAge       = 85
-	lifeTableGroupsPerSide = 19 // 0, 1-4, 5-9 … 80-84, 85+
+	defaultLifeTableMinDeaths = 200 // registered deaths of all ages
+	lifeTableSmallDeaths      = 1000
+	lifeTableOpenAge          = 85
+	lifeTableGroupsPerSide    = 19 // 0, 1-4, 5-9 … 80-84, 85+
 )
 
 // lifeTableInput reads deaths (unknown ages pro rata) and mid-year population
@@ -73,7 +73,7 @@ func init() {
 
 // buildLifeTables writes int_life_tables (one row per age group) and
 // int_life_summary (e0, e60, 45q15, 1q0, 5q0 with standard errors) for every
-// year, area and sex with at least lifeTableMinDeaths deaths.
+// year, area and sex with at least life_table_min_deaths deaths.
 func buildLifeTables(ctx context.Context, conn *sql.Conn) error {
 	rows, err := conn.QueryContext(ctx, lifeTableInput)
 	if err != nil {
@@ -99,6 +99,10 @@ func buildLifeTables(ctx context.Context, conn *sql.Conn) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	minDeaths, err := minDeathsOf(ctx, conn)
+	if err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`create or replace table int_life_tables (year integer, area_code varchar, sex varchar, age_group varchar,
 			age_start integer, width integer, deaths double, population double, mx double, ax double, qx double,
@@ -120,7 +124,7 @@ func buildLifeTables(ctx context.Context, conn *sql.Conn) error {
 			tables.Close()
 			return err
 		}
-		err = appendLifeTables(keys, cells, tables, summary)
+		err = appendLifeTables(keys, cells, minDeaths, tables, summary)
 		for _, a := range []*duckdb.Appender{tables, summary} {
 			if cerr := a.Close(); err == nil {
 				err = cerr
@@ -130,14 +134,14 @@ func buildLifeTables(ctx context.Context, conn *sql.Conn) error {
 	})
 }
 
-func appendLifeTables(keys []lifeTableKey, cells map[lifeTableKey][]lifeTableCell, tables, summary *duckdb.Appender) error {
+func appendLifeTables(keys []lifeTableKey, cells map[lifeTableKey][]lifeTableCell, minDeaths float64, tables, summary *duckdb.Appender) error {
 	groups, err := demog.AbridgedGroups(lifeTableOpenAge)
 	if err != nil {
 		return err
 	}
 	for _, k := range keys {
 		cs := cells[k]
-		lt, deaths, ok, err := lifeTableOf(k, cs, groups)
+		lt, deaths, ok, err := lifeTableOf(k, cs, groups, minDeaths)
 		if err != nil {
 			return fmt.Errorf("life table %d %s %s: %w", k.year, k.area, k.sex, err)
 		}
@@ -192,7 +196,7 @@ func appendLifeTables(keys []lifeTableKey, cells map[lifeTableKey][]lifeTableCel
 // lifeTableOf builds the table of one year, area and sex, or reports (ok =
 // false) that the counts do not allow one: too few deaths, no deaths in the
 // open group, or a group without population.
-func lifeTableOf(k lifeTableKey, cs []lifeTableCell, groups []demog.Group) (lt *demog.LifeTable, deaths []float64, ok bool, err error) {
+func lifeTableOf(k lifeTableKey, cs []lifeTableCell, groups []demog.Group, minDeaths float64) (lt *demog.LifeTable, deaths []float64, ok bool, err error) {
 	if len(cs) != len(groups) {
 		return nil, nil, false, nil // an incomplete set of denominators
 	}
@@ -209,7 +213,7 @@ func lifeTableOf(k lifeTableKey, cs []lifeTableCell, groups []demog.Group) (lt *
 		deaths[i], expo[i] = c.deathsAdjed, c.population
 		total += c.deathsAdjed
 	}
-	if total < lifeTableMinDeaths || !(deaths[len(deaths)-1] > 0) {
+	if total < minDeaths || !(deaths[len(deaths)-1] > 0) {
 		return nil, nil, false, nil
 	}
 	sex := demog.Male
@@ -254,4 +258,13 @@ func nullNaN(v float64) any {
 		return nil
 	}
 	return v
+}
+
+// minDeathsOf reads the build's threshold of deaths for a life table.
+func minDeathsOf(ctx context.Context, conn *sql.Conn) (float64, error) {
+	var n float64
+	if err := conn.QueryRowContext(ctx, "select getvariable('life_table_min_deaths')").Scan(&n); err != nil {
+		return 0, fmt.Errorf("life_table_min_deaths: %w", err)
+	}
+	return n, nil
 }
