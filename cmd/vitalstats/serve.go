@@ -24,10 +24,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := runner.Start(ctx, []jobs.Job{cfg.etlJob(e, nil)}); err != nil {
+	etlJob, buildJob := cfg.etlJob(e, nil), cfg.buildJob(e, nil)
+	etlJob.Then = &buildJob // the warehouse follows the lake
+	if err := runner.Start(ctx, []jobs.Job{etlJob}); err != nil {
 		return err
 	}
-	e.log.Info("serving scheduled jobs", "etl", cfg.ETL.Schedule)
+	e.log.Info("serving scheduled jobs", "etl", cfg.ETL.Schedule, "then", buildJob.Name)
 	<-ctx.Done()
 	runner.Stop()
 	return nil

@@ -28,6 +28,9 @@ type Job struct {
 	Name     string
 	Schedule string                                 // a cron spec; "CRON_TZ=Area/City ..." sets its time zone
 	Run      func(ctx context.Context) (any, error) // returns a summary for the history
+	// Then runs after each successful scheduled run (the warehouse build
+	// after the ETL), under the lock of its own run.
+	Then *Job
 }
 
 // Run is one entry of the history.
@@ -189,6 +192,10 @@ func (r *Runner) Start(ctx context.Context, jobs []Job) error {
 func (r *Runner) doLogged(ctx context.Context, j Job) {
 	if err := r.Do(ctx, j); err != nil {
 		r.log.Error("job failed", "job", j.Name, "err", err)
+		return
+	}
+	if j.Then != nil {
+		r.doLogged(ctx, *j.Then)
 	}
 }
 

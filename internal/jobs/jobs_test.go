@@ -121,3 +121,30 @@ func TestStartRunsOnScheduleAndCatchesUp(t *testing.T) {
 		t.Error("a bad schedule must be refused")
 	}
 }
+
+func TestThenFollowsOnlySuccess(t *testing.T) {
+	r := newRunner(t)
+	var after atomic.Int32
+	then := &Job{Name: "build", Run: func(context.Context) (any, error) { after.Add(1); return nil, nil }}
+	r.doLogged(context.Background(), Job{Name: "etl", Then: then, Run: func(context.Context) (any, error) { return nil, nil }})
+	if n := after.Load(); n != 1 {
+		t.Fatalf("after a successful run, Then ran %d times, want 1", n)
+	}
+	r.doLogged(context.Background(), Job{Name: "etl", Then: then, Run: func(context.Context) (any, error) { return nil, errors.New("registry down") }})
+	if n := after.Load(); n != 1 {
+		t.Errorf("after a failed run, Then ran: %d runs in all, want 1", n)
+	}
+	h, err := r.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var builds int
+	for _, run := range h {
+		if run.Job == "build" && run.Outcome == "ok" {
+			builds++
+		}
+	}
+	if builds != 1 {
+		t.Errorf("history holds %d successful builds, want 1", builds)
+	}
+}
