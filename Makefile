@@ -15,20 +15,28 @@ export CGO_ENABLED := 1
 
 .PHONY: demo test build bench prereqs vet fmt-check clean clean-data
 
-## demo: build, then write the synthetic registry (PostgreSQL + file drops + truth.json)
+## demo: build, write the synthetic registry, take it into the lake and build the warehouse
 demo: build
-	@# The demo starts from a clean slate: a new registry and a new lake.
-	rm -rf data/lake data/inbox data/jobs
-	$(BIN) gen -config $(CONFIG) -to both
-	$(BIN) etl -config $(CONFIG)
+	@# The demo starts from a clean slate: a new registry, lake and warehouse.
+	rm -rf data/lake data/inbox data/jobs data/warehouse.duckdb
+	@mkdir -p data
+	@# The synthetic country's own population stands in for NIS projections, and two of its
+	@# years for censuses (Cambodia counted its people in 2008 and 2019).
+	sed -e 's|^population = ""|population = "data/truth_population.csv"|' \
+	    -e 's|^census_years = \[\]|census_years = [2008, 2019]|' $(CONFIG) > data/demo.toml
+	$(BIN) gen -config data/demo.toml -to both
+	$(BIN) etl -config data/demo.toml
+	$(BIN) build -config data/demo.toml
 	@echo
 	@echo "Where to look:"
-	@echo "  data/truth.json       the known answers (TFR, e0, IMR, completeness...) of the synthetic registry"
-	@echo "  data/registry-pg/     the registry's PostgreSQL cluster; the lines 'registry' above say how to open it with psql"
-	@echo "  data/inbox/done/      the file drops (CSV and NDJSON batches of digitized records), taken by the ETL"
-	@echo "  data/lake/            the Parquet lake: one folder per table (birth, death, ..., quarantine), by year"
-	@echo "                        (any Parquet reader; in DuckDB: select reason, count(*) from 'data/lake/quarantine/*/*.parquet' group by all)"
-	@echo "The warehouse, dashboards and exports (vitalstats build, serve, export) arrive with issues #4 to #6."
+	@echo "  data/truth.json         the known answers (TFR, e0, IMR, completeness...) of the synthetic registry"
+	@echo "  data/registry-pg/       the registry's PostgreSQL cluster; the lines 'registry' above say how to open it with psql"
+	@echo "  data/inbox/done/        the file drops (CSV and NDJSON batches of digitized records), taken by the ETL"
+	@echo "  data/lake/              the Parquet lake: one folder per table (birth, death, ..., quarantine), by year"
+	@echo "  data/warehouse.duckdb   the warehouse: one table per indicator (listed above), e.g. in DuckDB:"
+	@echo "                          select * from life_expectancy where area_code = 'KH' and measure = 'e0' order by year"
+	@echo "  docs/methods.md         how each indicator is computed, with its sources"
+	@echo "The dashboards and exports (vitalstats serve, export) arrive with issues #5 and #6."
 
 ## test: vet, formatting, then every package's tests (they start their own PostgreSQL)
 test: prereqs vet fmt-check
@@ -38,9 +46,12 @@ test: prereqs vet fmt-check
 build: prereqs
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/vitalstats
 
-## bench: the benchmark of DESIGN.md section 6 (arrives with issue #7)
+## bench: the benchmark of DESIGN.md section 6 on a 16 M-event registry, generated once and
+## cached in data/bench/cache; writes bench/results.json and BENCHMARKS.md.
+## A quick one: make bench BENCH_FLAGS='-scale 1000000 -small 100000'
+BENCH_FLAGS ?=
 bench: build
-	$(BIN) bench
+	$(BIN) bench $(BENCH_FLAGS)
 
 prereqs:
 	@bash scripts/prereqs.sh
