@@ -73,9 +73,11 @@ create or replace macro myers_weight(age, lo, hi) as
   + (case when age between lo + 10 and hi then 9 - (age - lo) % 10 else 0 end);
 
 -- Half the sum of the absolute deviations of the ten blended shares from 10%:
--- 0 = no digit preference, 90 = every age on one digit.
+-- 0 = no digit preference, 90 = every age on one digit. b lists the blended
+-- sums of the digits present, one each; a digit absent deviates by 10.
 create or replace macro myers_from_blended(b) as
-    list_sum(list_transform(b, lambda x: abs(100.0 * x / nullif(list_sum(b), 0) - 10.0))) / 2;
+    (list_sum(list_transform(b, lambda x: abs(100.0 * x / nullif(list_sum(b), 0) - 10.0)))
+     + 10.0 * (10 - len(b))) / 2;
 
 create or replace macro myers_index(age, n, lo, hi) as
     myers_from_blended([

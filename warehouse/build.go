@@ -216,8 +216,15 @@ func createRaw(ctx context.Context, conn *sql.Conn, lake map[string][]string) er
 		for i, f := range files {
 			quoted[i] = sqlString(f)
 		}
-		q := fmt.Sprintf("create or replace view raw_%s as select * from read_parquet([%s], union_by_name = true, hive_partitioning = false)",
-			t, strings.Join(quoted, ", "))
+		// The quarantine's partition (occ_year=) is the year of the run that
+		// refused the records, known only from the file's path; the events'
+		// partitions repeat a column they hold.
+		hive := "hive_partitioning = false"
+		if t == "quarantine" {
+			hive += ", filename = true"
+		}
+		q := fmt.Sprintf("create or replace view raw_%s as select * from read_parquet([%s], union_by_name = true, %s)",
+			t, strings.Join(quoted, ", "), hive)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("raw_%s: %w", t, err)
 		}

@@ -11,10 +11,23 @@ with events as (
     from int_registrations_timeliness
 ),
 
+-- one pass over the events to the finest cell; the totals below add up
+-- this small table
+cells as materialized (
+    select event_type, year, province_code, district_code, regime, provenance = 'ict' as current,
+           count(*) as registered,
+           count(*) filter (where timeliness = 'on_time') as on_time,
+           count(*) filter (where timeliness = 'late') as late,
+           count(*) filter (where timeliness = 'delayed') as delayed,
+           count(*) filter (where timeliness = 'no_rule') as no_rule
+    from events
+    group by all
+),
+
 scoped as (
-    select *, 'all' as scope from events
+    select *, 'all' as scope from cells
     union all
-    select *, 'current' from events where provenance = 'ict'
+    select *, 'current' from cells where current
 ),
 
 counts as (
@@ -26,11 +39,11 @@ counts as (
         case when grouping(province_code) = 1 then 'KH'
              when grouping(district_code) = 1 then province_code
              else district_code end as area_code,
-        count(*) as registered,
-        count(*) filter (where timeliness = 'on_time') as on_time,
-        count(*) filter (where timeliness = 'late') as late,
-        count(*) filter (where timeliness = 'delayed') as delayed,
-        count(*) filter (where timeliness = 'no_rule') as no_rule
+        sum(registered) as registered,
+        sum(on_time) as on_time,
+        sum(late) as late,
+        sum(delayed) as delayed,
+        sum(no_rule) as no_rule
     from scoped
     group by grouping sets (
         (event_type, year, scope, regime), (event_type, year, scope),
@@ -57,8 +70,8 @@ final as (
         l.scope,
         l.regime,
         l.timeliness,
-        l.events as numerator,
-        l.registered as denominator,
+        l.events::bigint as numerator,
+        l.registered::bigint as denominator,
         l.events / l.registered as value,
         wilson_low(l.events, l.registered) as ci_low,
         wilson_high(l.events, l.registered) as ci_high,

@@ -1,35 +1,33 @@
 -- materialize: table
 -- Each live birth once: the latest version of each registration, cancelled
--- ones dropped, and one record per duplicate group (the first registered).
+-- ones dropped, and one record per duplicate group (the first registered);
+-- int_births_excluded says which records go and why.
 with births as (
     select * from stg_lake__births
 ),
 
-latest as (
-    select *
-    from births
-    qualify row_number() over (partition by event_id order by version desc) = 1
+excluded as (
+    select event_id, version from int_births_excluded where reason <> 'kept'
 ),
 
-live as (
-    select * from latest where status <> 'cancelled'
-),
-
-ranked as (
-    select *,
-           count(*) over (partition by coalesce(dup_group, event_id)) as records_in_group,
-           row_number() over (partition by coalesce(dup_group, event_id) order by registration_date, event_id) as rank_in_group
-    from live
+groups as (
+    select event_id, version, records_in_group from int_births_excluded where reason = 'kept'
 ),
 
 final as (
+    -- only the columns statistics use: this table is the widest copy of the build
     select
-        * exclude (rank_in_group),
-        case when provenance = 'ict' then 'ict' else 'paper' end as regime,
-        datediff('day', date_of_birth, registration_date) as lag_days,
-        asfr_group(mother_age) as mother_age_group
-    from ranked
-    where rank_in_group = 1
+        b.event_id, b.year, b.date_of_birth, b.registration_date, b.provenance,
+        case when b.provenance = 'ict' then 'ict' else 'paper' end as regime,
+        datediff('day', b.date_of_birth, b.registration_date) as lag_days,
+        b.registration_commune, b.province_code, b.district_code, b.residence_commune, b.place_commune,
+        b.facility_type, b.sex, b.mother_age, asfr_group(b.mother_age) as mother_age_group,
+        b.birth_order, b.plurality, b.birth_weight_g, b.gestation_weeks, b.attendant,
+        b.link_key, b.flags,
+        coalesce(g.records_in_group, 1) as records_in_group
+    from births as b
+    anti join excluded as x on x.event_id = b.event_id and x.version = b.version
+    left join groups as g on g.event_id = b.event_id and g.version = b.version
 )
 
 select * from final

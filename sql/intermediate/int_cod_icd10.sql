@@ -11,7 +11,8 @@
 --              V01-Y89, which the metadata leaves blank).
 -- A code with no item by any route (Z codes, U codes, Y90-Y98, asterisk, chapter XIX and 'UNDEF'
 -- codes) is not a valid underlying cause: List 1 covers every valid underlying cause (A00-Y89).
--- not_ucod_reason says why, in the order asterisk, injury_nature (chapter XIX S/T), undef, no_list1_item.
+-- not_ucod_reason says why, in the order asterisk, injury_nature (chapter XIX S/T), undef (the code's
+-- list-1 column, or its blank column's category, is 'UNDEF': Z codes, B95-B98 ...), no_list1_item.
 -- The first three are the ETL's own rule (canon flag not_underlying_cause); no_list1_item is ours.
 -- ill_defined is R00-R99 (List 1 item 1-094) or the WHO CoDEdit ill-defined rule (ref_ill_defined);
 -- unlikely_ucod is the ICD-10 Volume 2 list of conditions unlikely to cause death; sex_limited is the
@@ -51,12 +52,34 @@ list1_ranges as (
     where part <> ''
 ),
 
-by_range as (
-    select c.code, min(r.list1_item) as list1_item
+-- every range once per initial letter it spans, so that codes join it by letter (a hash join)
+-- and only then by the range test
+range_letters as (
+    select 'list1' as list, list1_item as item, code_from, code_to from list1_ranges
+    union all
+    select 'ill_defined', null, code_from, code_to from ill_defined
+    union all
+    select 'unlikely', null, code_from, code_to from unlikely
+),
+
+lettered as (
+    select
+        list, item, code_from, code_to,
+        chr(unnest(generate_series(ascii(left(code_from, 1)), ascii(left(code_to, 1))))::integer) as letter
+    from range_letters
+),
+
+in_ranges as (
+    select c.code, r.list, min(r.item) as item
     from codes as c
-    join list1_ranges as r
-        on c.code >= r.code_from and left(c.code, length(r.code_to)) <= r.code_to
-    group by c.code
+    join lettered as r
+        on left(c.code, 1) = r.letter
+        and c.code >= r.code_from and left(c.code, length(r.code_to)) <= r.code_to
+    group by c.code, r.list
+),
+
+by_range as (
+    select code, item as list1_item from in_ranges where list = 'list1'
 ),
 
 categories as (
@@ -64,26 +87,26 @@ categories as (
 ),
 
 ill as (
-    select distinct c.code
-    from codes as c
-    join ill_defined as i
-        on c.code >= i.code_from and left(c.code, length(i.code_to)) <= i.code_to
+    select code from in_ranges where list = 'ill_defined'
 ),
 
 unlikely_codes as (
-    select distinct c.code
-    from codes as c
-    join unlikely as u
-        on c.code >= u.code_from and left(c.code, length(u.code_to)) <= u.code_to
+    select code from in_ranges where list = 'unlikely'
 ),
 
 -- a listed code, or a subcode of a listed category
 sex_direct as (
-    select c.code, min(s.allowed_sex) as allowed_sex
-    from codes as c
-    join sex_limited as s
-        on c.code = s.code or (length(s.code) = 3 and left(c.code, 3) = s.code)
-    group by c.code
+    select code, min(allowed_sex) as allowed_sex
+    from (
+        select c.code, s.allowed_sex
+        from codes as c
+        join sex_limited as s on c.code = s.code
+        union all
+        select c.code, s.allowed_sex
+        from codes as c
+        join sex_limited as s on left(c.code, 3) = s.code and c.level = 4
+    )
+    group by code
 ),
 
 -- a category all of whose subcodes are limited to the same sex
@@ -112,7 +135,7 @@ classified as (
         u.code is not null as unlikely_ucod,
         coalesce(d.allowed_sex, sc.allowed_sex) as sex_limited
     from codes as c
-    left join categories as cat on cat.code = left(c.code, 3) and c.level = 4
+    left join categories as cat on cat.code = left(c.code, 3)
     left join by_range as r on r.code = c.code
     left join ill as i on i.code = c.code
     left join unlikely_codes as u on u.code = c.code

@@ -1,4 +1,3 @@
--- materialize: table
 -- Each current death (int_deaths_current) with its underlying cause classified for cause-of-death
 -- statistics. One row per death.
 --
@@ -18,10 +17,11 @@
 -- list1_item is the List 1 leaf, or 'not_ucod' (a reported code that is not a valid underlying
 -- cause) or 'missing' (no usable code: bad format, unknown, not recorded), so items add up to all
 -- deaths.
+-- A view, not a table: each indicator reads a few of its columns, and the hash join to the 12k codes
+-- of int_cod_icd10 costs less than writing one row per death (measured on 1.4 M deaths).
 with deaths as (
     select
-        event_id, year, province_code, district_code, sex, age_years, age_days, age_group, age_start,
-        underlying_cause, certification, manner, flags
+        event_id, year, province_code, district_code, sex, age_group, underlying_cause, certification, flags
     from int_deaths_current
 ),
 
@@ -34,13 +34,6 @@ normalised as (
         *,
         upper(replace(trim(underlying_cause), '.', '')) as cleaned
     from deaths
-),
-
-parsed as (
-    select
-        * exclude (cleaned),
-        case when regexp_full_match(cleaned, '[A-Z][0-9]{2}[0-9]?') then cleaned end as well_formed
-    from normalised
 ),
 
 joined as (
@@ -57,8 +50,8 @@ joined as (
         c.unlikely_ucod,
         c.sex_limited,
         c.is_terminal
-    from parsed as p
-    left join codes as c on c.code = p.well_formed
+    from normalised as p
+    left join codes as c on c.code = p.cleaned
 ),
 
 statused as (
@@ -66,7 +59,8 @@ statused as (
         *,
         case
             when cause_code is not null then 'coded'
-            when underlying_cause is not null and well_formed is null then 'bad_icd10_format'
+            -- the ETL lets only valid codes through; these two arise from other loaders of the lake
+            when underlying_cause is not null and not regexp_full_match(cleaned, '[A-Z][0-9]{2}[0-9]?') then 'bad_icd10_format'
             when underlying_cause is not null then 'unknown_icd10'
             when list_contains(flags, 'not_underlying_cause') then 'not_ucod_dropped'
             when list_contains(flags, 'unknown_icd10') then 'unknown_icd10'
@@ -83,13 +77,8 @@ final as (
         province_code,
         district_code,
         sex,
-        age_years,
-        age_days,
         age_group,
-        age_start,
         certification,
-        manner,
-        underlying_cause,
         cause_code,
         cause_dotted,
         left(cause_code, 3) as cause3,

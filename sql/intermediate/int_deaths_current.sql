@@ -1,39 +1,37 @@
 -- materialize: table
 -- Each death once: the latest version of each registration, cancelled ones
--- dropped, and one record per duplicate group (the first registered).
+-- dropped, and one record per duplicate group (the first registered);
+-- int_deaths_excluded says which records go and why.
 with deaths as (
     select * from stg_lake__deaths
 ),
 
-latest as (
-    select *
-    from deaths
-    qualify row_number() over (partition by event_id order by version desc) = 1
+excluded as (
+    select event_id, version from int_deaths_excluded where reason <> 'kept'
 ),
 
-live as (
-    select * from latest where status <> 'cancelled'
-),
-
-ranked as (
-    select *,
-           count(*) over (partition by coalesce(dup_group, event_id)) as records_in_group,
-           row_number() over (partition by coalesce(dup_group, event_id) order by registration_date, event_id) as rank_in_group
-    from live
+groups as (
+    select event_id, version, records_in_group from int_deaths_excluded where reason = 'kept'
 ),
 
 final as (
+    -- only the columns statistics use
     select
-        * exclude (rank_in_group),
-        case when provenance = 'ict' then 'ict' else 'paper' end as regime,
-        datediff('day', date_of_death, registration_date) as lag_days,
-        abridged_group(age_years) as age_group,
-        abridged_start(age_years) as age_start,
+        d.event_id, d.year, d.date_of_death, d.registration_date, d.provenance,
+        case when d.provenance = 'ict' then 'ict' else 'paper' end as regime,
+        datediff('day', d.date_of_death, d.registration_date) as lag_days,
+        d.registration_commune, d.province_code, d.district_code, d.residence_commune, d.place_commune,
+        d.facility_type, d.sex, d.date_of_birth, d.age_years, d.age_days, d.marital_status,
+        d.underlying_cause, d.certification, d.manner, d.pregnancy_status, d.link_key, d.flags,
+        coalesce(g.records_in_group, 1) as records_in_group,
+        abridged_group(d.age_years) as age_group,
+        abridged_start(d.age_years) as age_start,
         -- under one year: by completed years, or by days when only days are known
-        coalesce(age_years = 0, age_days < 365) as infant,
-        case when age_days is not null then age_days < 28 end as neonatal
-    from ranked
-    where rank_in_group = 1
+        coalesce(d.age_years = 0, d.age_days < 365) as infant,
+        case when d.age_days is not null then d.age_days < 28 end as neonatal
+    from deaths as d
+    anti join excluded as x on x.event_id = d.event_id and x.version = d.version
+    left join groups as g on g.event_id = d.event_id and g.version = d.version
 )
 
 select * from final

@@ -11,7 +11,9 @@ final as (
         record_id,
         field,
         reason,
-        detail
+        detail,
+        -- the year of the ETL run that refused the record (the lake partition)
+        try_cast(regexp_extract(filename, 'occ_year=([0-9]+)', 1) as integer) as run_year
     from source
 )
 

@@ -1,0 +1,111 @@
+-- The health-civil registration link for births and deaths by year of
+-- occurrence and area (usual residence): the share of health-facility
+-- notifications whose event was registered (a current registration carries
+-- the notification's link_key), the share of registrations that were
+-- notified, and the days from notification to registration (median).
+-- Records without a link_key (no identity code on one side) cannot be
+-- matched: they are left out of both shares and counted apart (unlinkable).
+with notifications as (
+    select event_type, year, province_code, district_code, link_key, notified_at::date as notified_on
+    from stg_lake__notifications
+),
+
+registrations as (
+    select 'birth' as event_type, year, province_code, district_code, link_key, registration_date
+    from int_births_current
+    union all
+    select 'death', year, province_code, district_code, link_key, registration_date
+    from int_deaths_current
+),
+
+-- one row per link_key: twins of one sex share a key, and each side counts
+-- as matched if any record on the other side has its key
+registered_keys as (
+    select event_type, link_key, min(registration_date) as registration_date
+    from registrations
+    where link_key is not null
+    group by all
+),
+
+notified_keys as (
+    select event_type, link_key, min(notified_on) as notified_on
+    from notifications
+    where link_key is not null
+    group by all
+),
+
+-- the link started when the first notification of the event type arrived:
+-- earlier registrations could not have been notified
+link_start as (
+    select event_type, min(year) as first_year from notifications group by all
+),
+
+notified as (
+    select n.*, r.registration_date, r.link_key is not null as matched,
+           datediff('day', n.notified_on, r.registration_date) as lag_days
+    from notifications as n
+    left join registered_keys as r on r.event_type = n.event_type and r.link_key = n.link_key
+),
+
+registered as (
+    select g.*, k.link_key is not null as matched
+    from registrations as g
+    join link_start as s on s.event_type = g.event_type and g.year >= s.first_year
+    left join notified_keys as k on k.event_type = g.event_type and k.link_key = g.link_key
+),
+
+notified_cells as (
+    select event_type, year,
+           case when grouping(province_code) = 1 then 'KH'
+                when grouping(district_code) = 1 then province_code
+                else district_code end as area_code,
+           count(*) filter (where link_key is not null) as linkable,
+           count(*) filter (where matched) as matched,
+           count(*) filter (where link_key is null) as unlinkable,
+           quantile_disc(lag_days, 0.5) as median_lag,
+           count(lag_days) as pairs
+    from notified
+    group by grouping sets ((event_type, year), (event_type, year, province_code),
+                            (event_type, year, province_code, district_code))
+),
+
+registered_cells as (
+    select event_type, year,
+           case when grouping(province_code) = 1 then 'KH'
+                when grouping(district_code) = 1 then province_code
+                else district_code end as area_code,
+           count(*) filter (where link_key is not null) as linkable,
+           count(*) filter (where matched) as matched,
+           count(*) filter (where link_key is null) as unlinkable
+    from registered
+    group by grouping sets ((event_type, year), (event_type, year, province_code),
+                            (event_type, year, province_code, district_code))
+),
+
+measures as (
+    select event_type, year, area_code, 'notified_registered' as measure, 'share' as unit,
+           matched as numerator, linkable as denominator, matched / nullif(linkable, 0) as value,
+           wilson_low(matched, linkable) as ci_low, wilson_high(matched, linkable) as ci_high,
+           unlinkable
+    from notified_cells
+    union all
+    select event_type, year, area_code, 'registered_notified', 'share',
+           matched, linkable, matched / nullif(linkable, 0),
+           wilson_low(matched, linkable), wilson_high(matched, linkable), unlinkable
+    from registered_cells
+    union all
+    select event_type, year, area_code, 'notification_to_registration_days', 'days',
+           pairs, null, median_lag, null, null, null
+    from notified_cells
+    where pairs > 0
+),
+
+final as (
+    select event_type, year, area_code, measure, unit, numerator, denominator, value, ci_low, ci_high,
+           unlinkable,
+           case when unit = 'days' then small_flags(numerator) else small_flags(denominator) end as flags
+    from measures
+    where area_code is not null
+)
+
+select * from final
