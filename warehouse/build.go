@@ -40,6 +40,11 @@ type BuildInput struct {
 	// and sex below which no life table is computed; 0 means 200. The same
 	// threshold applies to the death-distribution methods' deaths at 5+.
 	LifeTableMinDeaths int
+	// KeepIntermediate keeps the raw, staging and intermediate layers in the
+	// warehouse file (for debugging a model with the duckdb CLI, and for
+	// tests); by default they are temporary and only reference tables,
+	// Go-method tables and indicators are kept.
+	KeepIntermediate bool
 }
 
 // LakeTables are the lake tables a build reads, as raw_<table> views.
@@ -170,7 +175,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake) }); err != nil {
+	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake, in.KeepIntermediate) }); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	ms, err := loadModels()
@@ -178,7 +183,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	for _, m := range ms {
-		if err := step(m.name, func() error { return m.run(ctx, conn) }); err != nil {
+		if err := step(m.name, func() error { return m.run(ctx, conn, in.KeepIntermediate) }); err != nil {
 			return nil, fmt.Errorf("build: %w", err)
 		}
 		sum.Models++
@@ -206,7 +211,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 
 // createRaw creates the raw layer: one view per lake table over its committed
 // files. It is the only SQL assembled in Go, because the file list is data.
-func createRaw(ctx context.Context, conn *sql.Conn, lake map[string][]string) error {
+func createRaw(ctx context.Context, conn *sql.Conn, lake map[string][]string, keep bool) error {
 	for _, t := range LakeTables {
 		files := lake[t]
 		if len(files) == 0 {
@@ -223,8 +228,12 @@ func createRaw(ctx context.Context, conn *sql.Conn, lake map[string][]string) er
 		if t == "quarantine" {
 			hive += ", filename = true"
 		}
-		q := fmt.Sprintf("create or replace view raw_%s as select * from read_parquet([%s], union_by_name = true, %s)",
-			t, strings.Join(quoted, ", "), hive)
+		kind := "temp view"
+		if keep {
+			kind = "view"
+		}
+		q := fmt.Sprintf("create or replace %s raw_%s as select * from read_parquet([%s], union_by_name = true, %s)",
+			kind, t, strings.Join(quoted, ", "), hive)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("raw_%s: %w", t, err)
 		}

@@ -81,7 +81,9 @@ func fixtureWarehouse(t *testing.T) *sql.DB {
 				AsOf: fixtureAsOf, Snapshot: "fixtures", Version: "test",
 				// Small enough for the fixtures' ten deaths to make life tables
 				// and the death-distribution methods run.
-				LifeTableMinDeaths: 1, CensusYears: []int{2020, 2022}}, nil)
+				LifeTableMinDeaths: 1, CensusYears: []int{2020, 2022},
+				// The tests read intermediate models too.
+				KeepIntermediate: true}, nil)
 	})
 	if fixtureErr != nil {
 		t.Fatal(fixtureErr)

@@ -42,7 +42,7 @@ type model struct {
 	needs []string
 }
 
-func (m model) run(ctx context.Context, conn *sql.Conn) error {
+func (m model) run(ctx context.Context, conn *sql.Conn, keep bool) error {
 	if m.method != nil {
 		if err := m.method(ctx, conn); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
@@ -52,6 +52,12 @@ func (m model) run(ctx context.Context, conn *sql.Conn) error {
 	kind := "view"
 	if m.table {
 		kind = "table"
+	}
+	// Staging and intermediate objects are scratch of the build unless kept:
+	// writing the per-event tables into the file would double the build's
+	// time, and what dashboards and exports read is the indicators.
+	if m.layer != layerIndicators && !keep {
+		kind = "temp " + kind
 	}
 	q := fmt.Sprintf("create or replace %s %s as\n%s", kind, m.name, m.query)
 	if _, err := conn.ExecContext(ctx, q); err != nil {

@@ -1,38 +1,34 @@
--- Each event is counted once: no event twice among the current births and
--- deaths, no record set aside as a duplicate or an older version among them,
--- and exactly one record kept per duplicate group.
-with current as (
-    select 'birth' as event_type, event_id from int_births_current
+-- Each record of the lake is either counted (in the current table) or set
+-- aside once (superseded, cancelled or a duplicate), and each duplicate
+-- group keeps exactly one record.
+with counts as (
+    select 'birth' as event_type,
+           (select count(*) from stg_lake__births) as lake_rows,
+           (select count(*) from int_births_current) as counted,
+           (select count(*) from int_births_excluded where reason <> 'kept') as set_aside,
+           (select count(*) from (select distinct event_id, version from int_births_excluded where reason <> 'kept')) as set_aside_distinct
     union all
-    select 'death', event_id from int_deaths_current
+    select 'death',
+           (select count(*) from stg_lake__deaths),
+           (select count(*) from int_deaths_current),
+           (select count(*) from int_deaths_excluded where reason <> 'kept'),
+           (select count(*) from (select distinct event_id, version from int_deaths_excluded where reason <> 'kept'))
 ),
 
-excluded as (
-    select 'birth' as event_type, * from int_births_excluded
-    union all
-    select 'death', * from int_deaths_excluded
-),
-
-twice as (
-    select event_type, event_id, 'counted twice' as problem from current group by all having count(*) > 1
-),
-
-leaked as (
-    select x.event_type, x.event_id, 'excluded as ' || x.reason || ' but counted'
-    from excluded as x
-    semi join current as c on c.event_type = x.event_type and c.event_id = x.event_id
-    where x.reason = 'duplicate'
-       or (x.reason = 'cancelled'
-           and not exists (select 1 from excluded as k where k.event_type = x.event_type and k.event_id = x.event_id and k.reason = 'kept'))
+unbalanced as (
+    select event_type, format('{} lake rows, {} counted, {} set aside ({} distinct)', lake_rows, counted, set_aside, set_aside_distinct) as problem
+    from counts
+    where lake_rows <> counted + set_aside or set_aside <> set_aside_distinct
 ),
 
 kept as (
-    select event_type, dup_group, count(*) filter (where reason = 'kept') || ' kept' as problem
-    from excluded where dup_group is not null group by all having count(*) filter (where reason = 'kept') <> 1
+    select event_type, format('duplicate group {} keeps {} records', dup_group, count(*) filter (where reason = 'kept')) as problem
+    from (select 'birth' as event_type, * from int_births_excluded union all select 'death', * from int_deaths_excluded)
+    where dup_group is not null
+    group by event_type, dup_group
+    having count(*) filter (where reason = 'kept') <> 1
 )
 
-select * from twice
-union all
-select * from leaked
+select * from unbalanced
 union all
 select * from kept

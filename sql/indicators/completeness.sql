@@ -2,30 +2,32 @@
 -- (usual residence): events registered (and in the lake) / expected events.
 -- within: 'all' counts every registration so far; 'legal', '1y' and '5y' count
 -- those registered within the legal limit, a year and five years of the event
--- (cohort completeness); a within that has not closed by the extraction date
+-- (cohort completeness); a window that has not closed by the extraction date
 -- is flagged 'window_open'.
 with events as (
     select event_type, year, province_code, district_code, lag_days, limit_days, event_date
     from int_registrations_timeliness
 ),
 
-windows as (
-    select * from (values ('all', null), ('legal', -1), ('1y', 365), ('5y', 1826)) as w(within, days)
-),
-
-registered as (
-    select e.event_type, e.year, w.within,
+counted as (
+    select e.event_type, e.year,
            case when grouping(e.province_code) = 1 then 'KH'
                 when grouping(e.district_code) = 1 then e.province_code
                 else e.district_code end as area_code,
-           count(*) filter (where w.days is null
-                             or (w.days = -1 and e.lag_days <= e.limit_days)
-                             or (w.days > 0 and e.lag_days <= w.days)) as registered
+           count(*) as n_all,
+           count(*) filter (where e.lag_days <= e.limit_days) as n_legal,
+           count(*) filter (where e.lag_days <= 365) as n_1y,
+           count(*) filter (where e.lag_days <= 1826) as n_5y
     from events as e
-    cross join windows as w
-    group by grouping sets ((e.event_type, e.year, w.within),
-                            (e.event_type, e.year, w.within, e.province_code),
-                            (e.event_type, e.year, w.within, e.province_code, e.district_code))
+    group by grouping sets ((e.event_type, e.year), (e.event_type, e.year, e.province_code),
+                            (e.event_type, e.year, e.province_code, e.district_code))
+),
+
+registered as (
+    select event_type, year, area_code,
+           case name when 'n_all' then 'all' when 'n_legal' then 'legal' when 'n_1y' then '1y' else '5y' end as within,
+           registered
+    from (unpivot counted on n_all, n_legal, n_1y, n_5y into name name value registered)
 ),
 
 expected_long as (

@@ -11,11 +11,7 @@ with notifications as (
 ),
 
 registrations as (
-    select 'birth' as event_type, year, province_code, district_code, link_key, registration_date
-    from int_births_current
-    union all
-    select 'death', year, province_code, district_code, link_key, registration_date
-    from int_deaths_current
+    select * from int_registrations_linkable
 ),
 
 -- one row per link_key: twins of one sex share a key, and each side counts

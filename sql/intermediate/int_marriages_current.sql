@@ -1,4 +1,4 @@
--- materialize: table
+-- A view: nothing reads it yet; exports of marriages (issue 6) will.
 -- Each marriage once (latest version, not cancelled, one per duplicate group).
 with marriages as (
     select * from stg_lake__marriages

@@ -4,7 +4,7 @@
 -- Digitized backlog records keep their paper registration date: they are
 -- marked so that current timeliness figures can leave them out.
 with births as (
-    select 'birth' as event_type, event_id, year, date_of_birth as event_date, registration_date,
+    select 'birth' as event_type, null::varchar as event_id, year, date_of_birth as event_date, registration_date,
            province_code, district_code, sex, regime, provenance, lag_days
     from int_births_current
 ),
