@@ -104,7 +104,7 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"check no warehouse", []string{"check", "-config", cfgBadPopulation}, 1, "w.duckdb"},
 		{"serve bad schedule", []string{"serve", "-config", cfgBadSchedule}, 1, "etl.schedule"},
 		{"export not yet", []string{"export", "-config", exampleConfig, "-final"}, 1, "issue #6"},
-		{"bench not yet", []string{"bench", "-scale", "1000"}, 1, "issue #7"},
+		{"bench -small not below -scale", []string{"bench", "-scale", "1000"}, 2, "-small 1000000 must be less than -scale 1000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := runCLI(t, tc.args...)

@@ -94,8 +94,9 @@ ncd as (
 sdg341 as (
     select p.year, p.area_code, p.sex,
            sum(coalesce(n.deaths, 0)) as deaths,
-           1 - exp(sum(ln(1 - 5 * coalesce(n.deaths, 0) / p.population
-                             / (1 + 2.5 * coalesce(n.deaths, 0) / p.population)))) as value
+           -- 5q is capped at 1: a tiny population can have a rate above 0.4
+           1 - product(1 - least(1.0, 5 * coalesce(n.deaths, 0) / p.population
+                                      / (1 + 2.5 * coalesce(n.deaths, 0) / p.population))) as value
     from int_population_areas as p
     left join ncd as n using (year, area_code, sex, age_group)
     where p.age_start between 30 and 65 and (p.area_code = 'KH' or length(p.area_code) = 2)

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"vitalstats/internal/benchreport"
+	"vitalstats/warehouse"
+)
+
+// benchWarehouse is the warehouse section of a bench lake's config: the
+// generator's simulated population as the denominators (it is the synthetic
+// country's census), 2008 and 2019 as census years, and DuckDB held to the
+// memory the design allows a full rebuild.
+func benchWarehouse(dir string, reg *benchRegistry) map[string]any {
+	return map[string]any{
+		"path":         filepath.Join(dir, "warehouse.duckdb"),
+		"threads":      2,
+		"memory_limit": "1500MB",
+		"population":   filepath.Join(reg.dir, "truth_population.csv"),
+		"census_years": []int{2008, 2019},
+	}
+}
+
+var stepBuild = benchStep{
+	name:  "build",
+	title: "warehouse build of every indicator from the national lake",
+	how: "`vitalstats build` in a child process reads the national lake left by the backfill steps and builds every indicator " +
+		"(staging, intermediate, life tables and the other demographic methods, indicators, checks) into a new DuckDB file, " +
+		"swapped in at the end; DuckDB has 2 threads and a 1,500 MB memory limit.",
+	run: func(ctx context.Context, b *bencher) error {
+		reg, err := b.registry(ctx, b.opt.scale)
+		if err != nil {
+			return err
+		}
+		l, err := b.lake("national", reg)
+		if err != nil {
+			return err
+		}
+		run, err := b.child(ctx, "build", "build", "-config", l.config)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(l.dir, "warehouse.duckdb")
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("the build left no warehouse: %w", err)
+		}
+		w, err := warehouse.Open(path, warehouse.Options{Threads: 1, MemoryLimit: "256MB", ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		var tables int64
+		if err := w.DB.QueryRowContext(ctx, "select count(*) from information_schema.tables").Scan(&tables); err != nil {
+			return err
+		}
+		return b.res.Add(
+			benchreport.Figure{Name: "build.seconds", Label: "warehouse build, every indicator, " + reg.label + " lake", Value: run.seconds(), Unit: benchreport.Seconds,
+				Target: &benchreport.Target{ValueMax: 30, Stretch: &benchreport.Target{ValueMax: 15}}},
+			benchreport.Figure{Name: "build.rss", Label: "peak RSS of the build", Value: run.rssMiB(), Unit: benchreport.MiB,
+				Target: &benchreport.Target{ValueMax: 2048}},
+			benchreport.Figure{Name: "build.tables", Label: "tables in the warehouse", Value: float64(tables), Unit: benchreport.Count},
+			benchreport.Figure{Name: "build.file_mib", Label: "size of the warehouse file", Value: float64(st.Size()) / (1 << 20), Unit: benchreport.MiB},
+		)
+	},
+}
