@@ -39,7 +39,7 @@ type Text struct {
 type IndicatorChecks struct {
 	NotNull  []string              `toml:"not_null"`
 	Accepted map[string][]string   `toml:"accepted_values"`
-	Range    map[string][2]float64 `toml:"range"` // column -> [min, max], NULLs allowed
+	Range    map[string][2]float64 `toml:"range"` // column -> [min, max]; NULLs and rows flagged lt20 pass
 }
 
 // Chart hints how dashboards draw the indicator.

@@ -29,13 +29,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// benchFigures are the figures the ETL steps must report.
+// benchFigures are the figures the steps must report.
 var benchFigures = []string{
 	"copy.registry.seconds", "copy.registry.rows", "copy.registry.rss",
 	"etl.registry.seconds", "etl.registry.run_seconds", "etl.registry.rows_per_s", "etl.registry.rss",
 	"etl.files.seconds", "etl.files.rows", "etl.files.rows_per_s", "etl.files.rss",
 	"etl.backfill.seconds", "etl.backfill.rss",
 	"etl.incremental.small.seconds", "etl.incremental.seconds", "etl.incremental.rss",
+	"build.seconds", "build.rss", "build.tables", "build.file_mib",
 	"bench.total.seconds",
 }
 
@@ -113,7 +114,7 @@ func TestBenchEndToEnd(t *testing.T) {
 		t.Errorf("BENCHMARKS.md of a second run does not compare with the first:\n%s", md)
 	}
 	// Every figure of the second run shows the first run's value.
-	prevCell := regexp.MustCompile(`\| [0-9,.]+ (s|MiB|rows|rows/s) \([+-][0-9.]+%\)( |, MISSED )\|\n`)
+	prevCell := regexp.MustCompile(`\| [0-9,.]+ (s|MiB|rows|rows/s|count) \([+-][0-9.]+%\)( |, MISSED )\|\n`)
 	if n := len(prevCell.FindAllString(md, -1)); n != len(benchFigures) {
 		t.Errorf("%d rows of BENCHMARKS.md compare with the previous run, want %d:\n%s", n, len(benchFigures), md)
 	}
