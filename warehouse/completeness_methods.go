@@ -184,6 +184,7 @@ with deaths as (
 select d.year, d.area_code, d.sex, d.deaths, 1000 * d.deaths / d.population, d.pop65 / d.population, s.value
 from deaths as d
 join int_life_summary as s on s.year = d.year and s.area_code = d.area_code and s.sex = d.sex and s.measure = '5q0'
+    and s.variant = 'registered'
 where d.population > 0 and s.value > 0
 order by all`
 

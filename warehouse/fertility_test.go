@@ -36,3 +36,21 @@ func TestFertilityByHand(t *testing.T) {
 		t.Errorf("TFR from 6 births: flags %s, want the small-number flags", f)
 	}
 }
+
+// TestNRRByHand: NRR = Σ ASFR × nLx (female life table, radix 1) × the share
+// of girls, with the 2021 fixture ASFRs (6/5 births of 1,650 women in each of
+// 15-19, 20-24, 25-29, 30-34 and 45-49) and girls 3 of 6.
+func TestNRRByHand(t *testing.T) {
+	db := fixtureWarehouse(t)
+	var want float64
+	for _, g := range []string{"15-19", "20-24", "25-29", "30-34", "45-49"} {
+		nlx := one[float64](t, db, `select nlx from int_life_tables
+			where year = 2021 and area_code = 'KH' and sex = 'F' and variant = 'registered' and age_group = ?`, g)
+		want += 1.2 / 1650 * nlx / 100000
+	}
+	want *= 3.0 / 6
+	near(t, "NRR", one[float64](t, db, "select value from fertility_rates where year = 2021 and area_code = 'KH' and measure = 'nrr_registered'"), want, 1e-12)
+	if want < 0.009 || want > 0.0091 { // five groups of 1.2/1650 × ~5 person-years × 1/2
+		t.Errorf("NRR %g: the fixture life table should give each group about 5 person-years", want)
+	}
+}

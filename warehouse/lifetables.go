@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -68,7 +69,8 @@ type lifeTableCell struct {
 }
 
 func init() {
-	methods = append(methods, model{name: "int_life_tables", layer: layerMethods, method: buildLifeTables})
+	methods = append(methods, model{name: "int_life_tables", layer: layerMethods, method: buildLifeTables,
+		needs: []string{"int_ddm_completeness"}})
 }
 
 // buildLifeTables writes int_life_tables (one row per age group) and
@@ -103,11 +105,15 @@ func buildLifeTables(ctx context.Context, conn *sql.Conn) error {
 	if err != nil {
 		return err
 	}
+	adjust, err := adultCompleteness(ctx, conn)
+	if err != nil {
+		return err
+	}
 	for _, q := range []string{
-		`create or replace table int_life_tables (year integer, area_code varchar, sex varchar, age_group varchar,
+		`create or replace table int_life_tables (year integer, area_code varchar, sex varchar, variant varchar, age_group varchar,
 			age_start integer, width integer, deaths double, population double, mx double, ax double, qx double,
 			lx double, dx double, nlx double, tx double, ex double, ex_se double, flags varchar[])`,
-		`create or replace table int_life_summary (year integer, area_code varchar, sex varchar, measure varchar,
+		`create or replace table int_life_summary (year integer, area_code varchar, sex varchar, variant varchar, measure varchar,
 			deaths double, value double, se double, flags varchar[])`,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -124,7 +130,7 @@ func buildLifeTables(ctx context.Context, conn *sql.Conn) error {
 			tables.Close()
 			return err
 		}
-		err = appendLifeTables(keys, cells, minDeaths, tables, summary)
+		err = appendLifeTables(keys, cells, minDeaths, adjust, tables, summary)
 		for _, a := range []*duckdb.Appender{tables, summary} {
 			if cerr := a.Close(); err == nil {
 				err = cerr
@@ -134,60 +140,94 @@ func buildLifeTables(ctx context.Context, conn *sql.Conn) error {
 	})
 }
 
-func appendLifeTables(keys []lifeTableKey, cells map[lifeTableKey][]lifeTableCell, minDeaths float64, tables, summary *duckdb.Appender) error {
+func appendLifeTables(keys []lifeTableKey, cells map[lifeTableKey][]lifeTableCell, minDeaths float64, adjust map[lifeTableKey]float64,
+	tables, summary *duckdb.Appender) error {
 	groups, err := demog.AbridgedGroups(lifeTableOpenAge)
 	if err != nil {
 		return err
 	}
 	for _, k := range keys {
 		cs := cells[k]
-		lt, deaths, ok, err := lifeTableOf(k, cs, groups, minDeaths)
-		if err != nil {
-			return fmt.Errorf("life table %d %s %s: %w", k.year, k.area, k.sex, err)
+		if err := appendLifeTable(k, variantRegistered, cs, groups, minDeaths, nil, tables, summary); err != nil {
+			return err
 		}
+		c, ok := adjust[k]
 		if !ok {
 			continue
 		}
-		var total float64
-		for _, d := range deaths {
-			total += d
-		}
-		flags := []any{}
-		if total < lifeTableSmallDeaths {
-			flags = append(flags, "lt1000_deaths")
-		}
-		se, err := lt.ChiangSE(deaths, demog.ChiangII)
-		if err != nil {
-			return fmt.Errorf("life table %d %s %s: %w", k.year, k.area, k.sex, err)
-		}
-		for i, g := range groups {
-			if err := tables.AppendRow(int32(k.year), k.area, k.sex, ageLabel(g), int32(g.Start), int32(g.Width),
-				deaths[i], cs[i].population, nullNaN(lt.Mx[i]), nullNaN(lt.Ax[i]), nullNaN(lt.Qx[i]), nullNaN(lt.Lx[i]),
-				nullNaN(lt.Dx[i]), nullNaN(lt.NLx[i]), nullNaN(lt.Tx[i]), nullNaN(lt.Ex[i]), nullNaN(se[i]), flags); err != nil {
-				return err
+		// Deaths at 5 and over divided by their estimated completeness; the
+		// death-distribution methods say nothing of child deaths.
+		adj := slices.Clone(cs)
+		for i := range adj {
+			if adj[i].ageStart >= 5 {
+				adj[i].deathsAdjed /= c
 			}
 		}
-		idx := map[int]int{}
-		for i, g := range groups {
-			idx[g.Start] = i
-		}
-		add := func(measure string, value, se float64) error {
-			return summary.AppendRow(int32(k.year), k.area, k.sex, measure, total, nullNaN(value), nullNaN(se), flags)
-		}
-		if err := add("e0", lt.Ex[0], se[0]); err != nil {
+		if err := appendLifeTable(k, variantAdjusted, adj, groups, minDeaths, []any{"adjusted_5plus", "under5_unadjusted"}, tables, summary); err != nil {
 			return err
 		}
-		if err := add("e60", lt.Ex[idx[60]], se[idx[60]]); err != nil {
+	}
+	return nil
+}
+
+// The variants of a life table: from registered deaths, and with adult
+// deaths adjusted for incomplete registration (GGB-SEG).
+const (
+	variantRegistered = "registered"
+	variantAdjusted   = "adjusted_ggb_seg"
+)
+
+func appendLifeTable(k lifeTableKey, variant string, cs []lifeTableCell, groups []demog.Group, minDeaths float64, extra []any,
+	tables, summary *duckdb.Appender) error {
+	lt, deaths, ok, err := lifeTableOf(k, cs, groups, minDeaths)
+	if err != nil {
+		return fmt.Errorf("life table %d %s %s: %w", k.year, k.area, k.sex, err)
+	}
+	if !ok {
+		return nil
+	}
+	var total float64
+	for _, d := range deaths {
+		total += d
+	}
+	flags := slices.Clone(extra)
+	if flags == nil {
+		flags = []any{}
+	}
+	if total < lifeTableSmallDeaths {
+		flags = append(flags, "lt1000_deaths")
+	}
+	se, err := lt.ChiangSE(deaths, demog.ChiangII)
+	if err != nil {
+		return fmt.Errorf("life table %d %s %s: %w", k.year, k.area, k.sex, err)
+	}
+	for i, g := range groups {
+		if err := tables.AppendRow(int32(k.year), k.area, k.sex, variant, ageLabel(g), int32(g.Start), int32(g.Width),
+			deaths[i], cs[i].population, nullNaN(lt.Mx[i]), nullNaN(lt.Ax[i]), nullNaN(lt.Qx[i]), nullNaN(lt.Lx[i]),
+			nullNaN(lt.Dx[i]), nullNaN(lt.NLx[i]), nullNaN(lt.Tx[i]), nullNaN(lt.Ex[i]), nullNaN(se[i]), flags); err != nil {
 			return err
 		}
-		for _, span := range []struct {
-			name     string
-			from, to int
-		}{{"45q15", 15, 60}, {"1q0", 0, 1}, {"5q0", 0, 5}} {
-			q, v := spanProbability(lt, deaths, idx[span.from], idx[span.to])
-			if err := add(span.name, q, math.Sqrt(v)); err != nil {
-				return err
-			}
+	}
+	idx := map[int]int{}
+	for i, g := range groups {
+		idx[g.Start] = i
+	}
+	add := func(measure string, value, se float64) error {
+		return summary.AppendRow(int32(k.year), k.area, k.sex, variant, measure, total, nullNaN(value), nullNaN(se), flags)
+	}
+	if err := add("e0", lt.Ex[0], se[0]); err != nil {
+		return err
+	}
+	if err := add("e60", lt.Ex[idx[60]], se[idx[60]]); err != nil {
+		return err
+	}
+	for _, span := range []struct {
+		name     string
+		from, to int
+	}{{"45q15", 15, 60}, {"1q0", 0, 1}, {"5q0", 0, 5}} {
+		q, v := spanProbability(lt, deaths, idx[span.from], idx[span.to])
+		if err := add(span.name, q, math.Sqrt(v)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -267,4 +307,28 @@ func minDeathsOf(ctx context.Context, conn *sql.Conn) (float64, error) {
 		return 0, fmt.Errorf("life_table_min_deaths: %w", err)
 	}
 	return n, nil
+}
+
+// adultCompleteness is the GGB-SEG completeness of deaths at 5+ that applies
+// to each year, area and sex: that of the intercensal period holding the
+// year (the later period where two meet), capped at 1.
+func adultCompleteness(ctx context.Context, conn *sql.Conn) (map[lifeTableKey]float64, error) {
+	rows, err := conn.QueryContext(ctx, `select y.year, d.area_code, d.sex, least(d.completeness, 1.0)
+		from int_ddm_completeness as d, range(d.period_start, d.period_end + 1) as y(year)
+		where d.method = 'ggb_seg' and d.completeness > 0
+		qualify row_number() over (partition by y.year, d.area_code, d.sex order by d.period_start desc) = 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[lifeTableKey]float64{}
+	for rows.Next() {
+		var k lifeTableKey
+		var c float64
+		if err := rows.Scan(&k.year, &k.area, &k.sex, &c); err != nil {
+			return nil, err
+		}
+		out[k] = c
+	}
+	return out, rows.Err()
 }

@@ -45,6 +45,21 @@ tfr as (
     group by all
 ),
 
+female_life_table as (
+    select year, area_code, age_group, nlx / 100000.0 as nlx, variant
+    from int_life_tables
+    where sex = 'F' and age_start between 15 and 45
+    qualify row_number() over (partition by year, area_code, age_group order by variant = 'adjusted_ggb_seg' desc) = 1
+),
+
+nrr as (
+    select l.year, l.area_code, sum(coalesce(a.rate, 0) * l.nlx) as nrr_both_sexes, any_value(l.variant) as variant
+    from female_life_table as l
+    left join asfr as a using (year, area_code, age_group)
+    group by all
+    having count(*) = 7
+),
+
 measures as (
     select t.year, t.area_code, 'tfr' as measure, 'children per woman' as unit,
            t.births_reported as numerator, null::double as denominator, t.tfr as value,
@@ -59,6 +74,10 @@ measures as (
     union all
     select t.year, t.area_code, 'mac', 'years', t.births_reported, null, t.mac, null, null
     from tfr as t
+    union all
+    select t.year, t.area_code, 'nrr_' || n.variant, 'daughters per woman', t.births_reported, null,
+           n.nrr_both_sexes * b.female / b.births, null, null
+    from tfr as t join nrr as n using (year, area_code) join births as b using (year, area_code)
     union all
     select b.year, b.area_code, 'gfr', 'per 1,000 women 15-49', b.births, p.women_15_49,
            1000 * b.births / p.women_15_49,

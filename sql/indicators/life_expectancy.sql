@@ -7,7 +7,7 @@ with summary as (
 
 final as (
     select
-        year, area_code, sex, measure,
+        year, area_code, sex, variant, measure,
         case when measure in ('e0', 'e60') then 'years' else 'probability' end as unit,
         round(deaths)::bigint as numerator,
         null::double as denominator,

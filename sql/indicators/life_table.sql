@@ -1,4 +1,5 @@
--- Abridged period life tables by year, area (nation and provinces) and sex:
+-- Abridged period life tables by year, area (nation and provinces), sex and
+-- variant (registered deaths, or adult deaths adjusted for completeness):
 -- the columns of int_life_tables, with life expectancy at each age as the
 -- value and its 95% CI from Chiang's standard error.
 with tables as (
@@ -7,7 +8,7 @@ with tables as (
 
 final as (
     select
-        year, area_code, sex, age_group,
+        year, area_code, sex, variant, age_group,
         age_start, width,
         round(deaths, 3) as numerator,
         population as denominator,
