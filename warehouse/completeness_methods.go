@@ -63,6 +63,27 @@ join population as b on b.year = p.y2 and b.area_code = a.area_code and b.sex = 
 left join interval_deaths as d on d.y1 = p.y1 and d.area_code = a.area_code and d.sex = a.sex and d.age5 = a.age5
 order by p.y1, a.area_code, a.sex, a.age5`
 
+// bgbInput gives, for each census year, the population of each five-year
+// group and the deaths registered that year, for the Brass growth balance.
+const bgbInput = `
+with population as (
+    select year, area_code, sex, case when age_start < 5 then 0 else age_start end as age5, sum(population) as population
+    from int_population_areas
+    where sex in ('M', 'F') and (area_code = 'KH' or length(area_code) = 2) and year in (select year from ref_census_years)
+    group by all
+),
+deaths as (
+    select year, area_code, sex, case when age_start < 5 then 0 else age_start end as age5, sum(deaths) as deaths
+    from int_deaths_by_age
+    where sex in ('M', 'F') and (area_code = 'KH' or length(area_code) = 2) and year in (select year from ref_census_years)
+    group by all
+)
+select p.year, p.area_code, p.sex, p.age5, p.population, coalesce(d.deaths, 0)
+from population as p
+join (select distinct year from deaths) as seen using (year)
+left join deaths as d using (year, area_code, sex, age5)
+order by p.year, p.area_code, p.sex, p.age5`
+
 type ddmKey struct {
 	y1, y2 int
 	area   string
@@ -71,7 +92,8 @@ type ddmKey struct {
 
 // buildDDM writes int_ddm_completeness: completeness of registered deaths at
 // ages 5 and over by GGB (ages 5-80), SEG (25-60) and GGB-SEG, for each
-// intercensal period, area and sex.
+// intercensal period, area and sex; and by the Brass growth balance (ages
+// 5-65) at each census year.
 func buildDDM(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, `create or replace table int_ddm_completeness (
 		period_start integer, period_end integer, area_code varchar, sex varchar, method varchar,
@@ -113,6 +135,10 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 		return err
 	}
 	minDeaths, err := minDeathsOf(ctx, conn)
+	if err != nil {
+		return err
+	}
+	single, singleKeys, err := readBGBInput(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -164,6 +190,28 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 					app.Close()
 					return err
 				}
+			}
+		}
+		for _, k := range singleKeys {
+			pd := single[k]
+			var total float64
+			for i, a := range pd.AgeStart {
+				if a >= 5 {
+					total += pd.Deaths[i]
+				}
+			}
+			if total < minDeaths {
+				continue
+			}
+			res, err := demog.BrassGrowthBalance(*pd, demog.BGBOptions{})
+			if err != nil {
+				continue // a population the method cannot fit (no deaths at some age): no estimate
+			}
+			flags := []any{"one_year_of_deaths"}
+			if err := app.AppendRow(int32(k.y1), int32(k.y1), k.area, k.sex, "bgb", total, nullNaN(res.Completeness), nil,
+				nullNaN(res.Slope), nullNaN(res.GrowthRate), int32(res.MinAge), int32(res.MaxAge), nullNaN(res.RMSE), flags); err != nil {
+				app.Close()
+				return err
 			}
 		}
 		return app.Close()
@@ -243,4 +291,35 @@ func buildAdairLopez(ctx context.Context, conn *sql.Conn) error {
 		}
 		return app.Close()
 	})
+}
+
+// readBGBInput reads one count and one year of deaths per census year, area
+// and sex.
+func readBGBInput(ctx context.Context, conn *sql.Conn) (map[ddmKey]*demog.PopDeaths, []ddmKey, error) {
+	rows, err := conn.QueryContext(ctx, bgbInput)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	out := map[ddmKey]*demog.PopDeaths{}
+	var keys []ddmKey
+	for rows.Next() {
+		var k ddmKey
+		var age int
+		var pop, deaths float64
+		if err := rows.Scan(&k.y1, &k.area, &k.sex, &age, &pop, &deaths); err != nil {
+			return nil, nil, err
+		}
+		k.y2 = k.y1
+		pd := out[k]
+		if pd == nil {
+			pd = &demog.PopDeaths{}
+			out[k] = pd
+			keys = append(keys, k)
+		}
+		pd.AgeStart = append(pd.AgeStart, age)
+		pd.Pop = append(pd.Pop, pop)
+		pd.Deaths = append(pd.Deaths, deaths)
+	}
+	return out, keys, rows.Err()
 }
