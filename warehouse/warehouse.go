@@ -91,6 +91,9 @@ func Open(path string, opt Options) (*Warehouse, error) {
 	q.Set("custom_extension_repository", noRepo)
 	q.Set("autoinstall_extension_repository", noRepo)
 	q.Set("temp_directory", tmpDir)
+	// Tables are read by key, never in insertion order: not keeping it lets
+	// DuckDB write them in parallel and in less memory.
+	q.Set("preserve_insertion_order", "false")
 	if opt.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			w.cleanup()

@@ -5,7 +5,7 @@
 -- the known ages of the same year and area (DESIGN.md section 4). Also the
 -- adolescent groups 10-14 and 15-19 as reported (age_10_14, age_15_19).
 with births as (
-    select year, province_code, district_code, mother_age, mother_age_group
+    select year, province_code, district_code, mother_age, asfr_group(mother_age) as mother_age_group
     from int_births_current
 ),
 

@@ -6,12 +6,10 @@ with deaths as (
     select * from stg_lake__deaths
 ),
 
-excluded as (
-    select event_id, version from int_deaths_excluded where reason <> 'kept'
-),
-
-groups as (
-    select event_id, version, records_in_group from int_deaths_excluded where reason = 'kept'
+-- one join does both: rows set aside have a reason other than 'kept', and
+-- the kept record of a duplicate group carries the group's size
+marks as (
+    select event_id, version, reason, records_in_group from int_deaths_excluded
 ),
 
 final as (
@@ -20,7 +18,7 @@ final as (
         d.event_id, d.year, d.date_of_death, d.registration_date, d.provenance,
         case when d.provenance = 'ict' then 'ict' else 'paper' end as regime,
         datediff('day', d.date_of_death, d.registration_date) as lag_days,
-        d.registration_commune, d.province_code, d.district_code, d.residence_commune, d.place_commune,
+        d.registration_commune, d.province_code, d.district_code, d.residence_commune,
         d.facility_type, d.sex, d.date_of_birth, d.age_years, d.age_days, d.marital_status,
         d.underlying_cause, d.certification, d.manner, d.pregnancy_status, d.link_key, d.flags,
         coalesce(g.records_in_group, 1) as records_in_group,
@@ -30,8 +28,8 @@ final as (
         coalesce(d.age_years = 0, d.age_days < 365) as infant,
         case when d.age_days is not null then d.age_days < 28 end as neonatal
     from deaths as d
-    anti join excluded as x on x.event_id = d.event_id and x.version = d.version
-    left join groups as g on g.event_id = d.event_id and g.version = d.version
+    left join marks as g on g.event_id = d.event_id and g.version = d.version
+    where g.reason is null or g.reason = 'kept'
 )
 
 select * from final

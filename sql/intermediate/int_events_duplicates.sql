@@ -2,7 +2,7 @@
 -- Every record of the probable duplicate groups of births and deaths that had
 -- more than one current record (latest version, not cancelled), with the one
 -- kept for statistics marked. The groups come from int_*_excluded; only
--- their records are read back from staging.
+-- their records are read back from staging, in one pass.
 with members as (
     select 'birth' as event_type, event_id, version, dup_group, reason, records_in_group
     from int_births_excluded where dup_group is not null

@@ -9,17 +9,19 @@ with link_start as (
 births as (
     select 'birth' as event_type, b.year, b.province_code, b.district_code, b.link_key, b.registration_date
     from stg_lake__births as b
+    -- a join, not a scalar subquery: DuckDB then skips the years before the
+    -- link in the Parquet files, by their statistics
+    join link_start as s on s.event_type = 'birth' and b.year >= s.first_year
     anti join (select event_id, version from int_births_excluded where reason <> 'kept') as x
         on x.event_id = b.event_id and x.version = b.version
-    where b.year >= (select first_year from link_start where event_type = 'birth')
 ),
 
 deaths as (
     select 'death' as event_type, d.year, d.province_code, d.district_code, d.link_key, d.registration_date
     from stg_lake__deaths as d
+    join link_start as s on s.event_type = 'death' and d.year >= s.first_year
     anti join (select event_id, version from int_deaths_excluded where reason <> 'kept') as x
         on x.event_id = d.event_id and x.version = d.version
-    where d.year >= (select first_year from link_start where event_type = 'death')
 ),
 
 final as (

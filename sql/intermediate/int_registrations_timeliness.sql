@@ -5,7 +5,9 @@
 -- marked so that current timeliness figures can leave them out.
 with births as (
     select 'birth' as event_type, null::varchar as event_id, year, date_of_birth as event_date, registration_date,
-           province_code, district_code, sex, regime, provenance, lag_days
+           province_code, district_code, sex,
+           case when provenance = 'ict' then 'ict' else 'paper' end as regime, provenance,
+           datediff('day', date_of_birth, registration_date) as lag_days
     from int_births_current
 ),
 

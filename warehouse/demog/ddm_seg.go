@@ -263,7 +263,12 @@ type cdWestTable struct {
 	e     [8]float64 // life expectancy at 60, 65, …, 95
 }
 
-func cdWestModel(sex Sex, e10 float64) cdWestTable {
+func cdWestModel(sex Sex, e10 float64) cdWestTable { return cdWestTableOf(sex, e10, true) }
+
+// cdWestTableOf computes the model table; without the tail it gives only the
+// ratio of deaths, all the bisection of cdWestOpenAgeE needs (the tail's
+// integrals are most of the cost).
+func cdWestTableOf(sex Sex, e10 float64, withTail bool) cdWestTable {
 	c := cdWest[sex]
 	var q [17]float64
 	for i := range q {
@@ -294,6 +299,9 @@ func cdWestModel(sex Sex, e10 float64) cdWestTable {
 		old += l[i] * q[i]
 	}
 	t.ratio = young / old
+	if !withTail {
+		return t
+	}
 
 	// Gompertz tail from 80.
 	l75, q75 := l[16], q[16]
@@ -362,16 +370,16 @@ func cdWestOpenAgeE(sex Sex, ratio float64, open int) (float64, bool, error) {
 	j := (open - 60) / 5
 	// The ratio falls as mortality falls (e10 rises).
 	lo, hi := rng[0], rng[1]
-	tlo, thi := cdWestModel(sex, lo), cdWestModel(sex, hi)
+	tlo, thi := cdWestTableOf(sex, lo, false), cdWestTableOf(sex, hi, false)
 	switch {
 	case ratio >= tlo.ratio:
-		return tlo.e[j], true, nil
+		return cdWestModel(sex, lo).e[j], true, nil
 	case ratio <= thi.ratio:
-		return thi.e[j], true, nil
+		return cdWestModel(sex, hi).e[j], true, nil
 	}
 	for it := 0; it < 60; it++ {
 		mid := (lo + hi) / 2
-		if cdWestModel(sex, mid).ratio > ratio {
+		if cdWestTableOf(sex, mid, false).ratio > ratio {
 			lo = mid
 		} else {
 			hi = mid
