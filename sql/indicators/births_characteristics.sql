@@ -2,8 +2,7 @@
 -- birth, low birth weight, facility births, skilled attendance, multiple
 -- births and birth order. Shares are of births with the item known.
 with births as (
-    select year, province_code, district_code, sex, birth_weight_g, facility_type, attendant, plurality, birth_order
-    from int_births_current
+    select * from int_births_counts
 ),
 
 counts as (
@@ -11,21 +10,14 @@ counts as (
            case when grouping(province_code) = 1 then 'KH'
                 when grouping(district_code) = 1 then province_code
                 else district_code end as area_code,
-           count(*) filter (where sex = 'M') as male,
-           count(*) filter (where sex in ('M', 'F')) as sexed,
-           count(*) filter (where birth_weight_g < 2500) as lbw,
-           count(birth_weight_g) as weighed,
-           count(*) filter (where facility_type in ('public_hospital', 'health_centre', 'private')) as facility,
-           count(facility_type) as place_known,
-           count(*) filter (where attendant in ('doctor', 'midwife', 'nurse')) as skilled,
-           count(attendant) as attendant_known,
-           count(*) filter (where plurality > 1) as multiple,
-           count(plurality) as plurality_known,
-           count(*) filter (where birth_order = 1) as order_1,
-           count(*) filter (where birth_order = 2) as order_2,
-           count(*) filter (where birth_order = 3) as order_3,
-           count(*) filter (where birth_order >= 4) as order_4_plus,
-           count(birth_order) as order_known
+           coalesce(sum(births) filter (where sex = 'M'), 0) as male,
+           coalesce(sum(births) filter (where sex in ('M', 'F')), 0) as sexed,
+           sum(lbw) as lbw, sum(weighed) as weighed,
+           sum(facility) as facility, sum(place_known) as place_known,
+           sum(skilled) as skilled, sum(attendant_known) as attendant_known,
+           sum(multiple) as multiple, sum(plurality_known) as plurality_known,
+           sum(order_1) as order_1, sum(order_2) as order_2, sum(order_3) as order_3,
+           sum(order_4_plus) as order_4_plus, sum(order_known) as order_known
     from births
     group by grouping sets ((year), (year, province_code), (year, province_code, district_code))
 ),

@@ -16,12 +16,12 @@ births as (
            case when grouping(province_code) = 1 then 'KH'
                 when grouping(district_code) = 1 then province_code
                 else district_code end as area_code,
-           count(*) as births,
-           count(*) filter (where sex = 'M') as male,
-           count(*) filter (where sex = 'F') as female,
-           count(*) filter (where mother_age between 10 and 14) as births_10_14,
-           count(*) filter (where mother_age between 15 and 19) as births_15_19
-    from int_births_current
+           sum(births) as births,
+           coalesce(sum(births) filter (where sex = 'M'), 0) as male,
+           coalesce(sum(births) filter (where sex = 'F'), 0) as female,
+           sum(births_10_14) as births_10_14,
+           sum(births_15_19) as births_15_19
+    from int_births_counts
     group by grouping sets ((year), (year, province_code), (year, province_code, district_code))
 ),
 

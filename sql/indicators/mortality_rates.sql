@@ -31,8 +31,8 @@ birth_counts as (
                 when grouping(district_code) = 1 then province_code
                 else district_code end as area_code,
            case when grouping(sex) = 1 then 'T' else sex end as sex,
-           count(*) as births
-    from int_births_current
+           sum(births) as births
+    from int_births_counts
     where sex in ('M', 'F')
     group by grouping sets ((year), (year, sex), (year, province_code), (year, province_code, sex),
                             (year, province_code, district_code), (year, province_code, district_code, sex))

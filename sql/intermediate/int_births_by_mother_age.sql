@@ -5,8 +5,7 @@
 -- the known ages of the same year and area (DESIGN.md section 4). Also the
 -- adolescent groups 10-14 and 15-19 as reported (age_10_14, age_15_19).
 with births as (
-    select year, province_code, district_code, mother_age, asfr_group(mother_age) as mother_age_group
-    from int_births_current
+    select * from int_births_counts
 ),
 
 by_area as (
@@ -16,9 +15,9 @@ by_area as (
              when grouping(district_code) = 1 then province_code
              else district_code end as area_code,
         coalesce(mother_age_group, 'unknown') as age_group,
-        count(*) as births,
-        count(*) filter (where mother_age between 10 and 14) as births_10_14,
-        count(*) filter (where mother_age between 15 and 19) as births_15_19
+        sum(births) as births,
+        sum(births_10_14) as births_10_14,
+        sum(births_15_19) as births_15_19
     from births
     group by grouping sets ((year, age_group), (year, province_code, age_group),
                             (year, province_code, district_code, age_group))
