@@ -18,7 +18,7 @@ func benchWarehouse(dir string, reg *benchRegistry) map[string]any {
 	return map[string]any{
 		"path":         filepath.Join(dir, "warehouse.duckdb"),
 		"threads":      2,
-		"memory_limit": "1500MB",
+		"memory_limit": "1200MB",
 		"population":   filepath.Join(reg.dir, "truth_population.csv"),
 		"census_years": []int{2008, 2019},
 	}
@@ -29,7 +29,7 @@ var stepBuild = benchStep{
 	title: "warehouse build of every indicator from the national lake",
 	how: "`vitalstats build` in a child process reads the national lake left by the backfill steps and builds every indicator " +
 		"(staging, intermediate, life tables and the other demographic methods, indicators, checks) into a new DuckDB file, " +
-		"swapped in at the end; DuckDB has 2 threads and a 1,500 MB memory limit.",
+		"swapped in at the end; DuckDB has 2 threads and a 1,200 MB memory limit.",
 	run: func(ctx context.Context, b *bencher) error {
 		reg, err := b.registry(ctx, b.opt.scale)
 		if err != nil {

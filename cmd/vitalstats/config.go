@@ -109,7 +109,7 @@ func defaultConfig() Config {
 			Inbox:  "data/inbox",
 			Truth:  "data/truth.json",
 		},
-		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "4GB", CensusYears: []int{}},
+		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "1200MB", CensusYears: []int{}},
 		ETL: ETLConfig{
 			Lake:         "data/lake",
 			Inbox:        "data/inbox",
