@@ -5,7 +5,9 @@
 -- second version or a cancellation, and only duplicate groups with more than
 -- one record, are looked at closely; grouping by a 64-bit hash of dup_group
 -- finds the candidate groups (a hash collision only adds a candidate, which
--- the exact ranking then keeps whole).
+-- the exact ranking then keeps whole). int_births_excluded is the same query:
+-- as a table macro over query_table() it ran twice as slowly (no column
+-- pruning), so the two copies stay.
 with keys as (
     select event_id, version, status, dup_group, registration_date from stg_lake__deaths
 ),
