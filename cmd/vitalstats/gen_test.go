@@ -30,7 +30,9 @@ func TestGenEndToEnd(t *testing.T) {
 	}
 	out := t.TempDir()
 	inbox, truthPath := filepath.Join(out, "inbox"), filepath.Join(out, "truth.json")
+	// data_dir too: the run history must not land in the package's folder.
 	cfg := writeConfig(t, fmt.Sprintf(`
+data_dir = %q
 [log]
 level = "warn"
 [registry]
@@ -47,7 +49,7 @@ truth = %q
 [gen.profile]
 first_year = 2020
 last_year = 2023
-`, filepath.Join(pgDir, "registry-pg"), filepath.Join(out, "lake"), inbox, filepath.Join(out, "secret.key"), inbox, truthPath))
+`, out, filepath.Join(pgDir, "registry-pg"), filepath.Join(out, "lake"), inbox, filepath.Join(out, "secret.key"), inbox, truthPath))
 
 	code, stdout, stderr := runCLI(t, "gen", "-config", cfg, "-scale", "4000", "-to", "both")
 	if code != 0 {
