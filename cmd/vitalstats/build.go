@@ -68,13 +68,14 @@ func (c *Config) runBuildOnce(ctx context.Context, e *env) (*warehouse.BuildSumm
 		return nil, err
 	}
 	in := warehouse.BuildInput{
-		Lake:        snap.Files,
-		Snapshot:    fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
-		Reference:   c.referenceSource(),
-		Population:  c.Warehouse.Population,
-		AsOf:        time.Now(),
-		Version:     codeVersion(),
-		CensusYears: c.Warehouse.CensusYears,
+		Lake:             snap.Files,
+		Snapshot:         fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
+		Reference:        c.referenceSource(),
+		Population:       c.Warehouse.Population,
+		AsOf:             time.Now(),
+		Version:          codeVersion(),
+		CensusYears:      c.Warehouse.CensusYears,
+		KeepIntermediate: c.Warehouse.KeepIntermediate,
 	}
 	opt := warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit}
 	return warehouse.Build(ctx, c.Warehouse.Path, opt, in, log)

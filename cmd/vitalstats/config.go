@@ -69,6 +69,9 @@ type WarehouseConfig struct {
 	// CensusYears are the years of the population file that are counts
 	// (censuses), for the death-distribution methods.
 	CensusYears []int `toml:"census_years"`
+	// KeepIntermediate keeps the staging and intermediate models in the
+	// warehouse file, to query them while checking a model.
+	KeepIntermediate bool `toml:"keep_intermediate"`
 }
 
 // ETLConfig says where the ETL reads and writes.
