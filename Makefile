@@ -50,7 +50,9 @@ build: prereqs
 ## cached in data/bench/cache; writes bench/results.json and BENCHMARKS.md.
 ## A quick one: make bench BENCH_FLAGS='-scale 1000000 -small 100000'
 BENCH_FLAGS ?=
+## The R data.table baseline needs R (scripts/prereqs.sh --bench installs it; -baseline=false skips it).
 bench: build
+	@bash scripts/prereqs.sh --bench
 	$(BIN) bench $(BENCH_FLAGS)
 
 prereqs:

@@ -11,7 +11,32 @@
 #   ca-certificates go mod download over HTTPS
 #
 # Used by the Makefile (make demo, make test, make build) and by .ci/run.
+#
+# With --bench (make bench only; make test and CI need none of it) it checks
+# instead what the benchmark's baseline needs:
+#
+#   r-base-core, r-cran-data.table   Rscript and data.table, for the R baseline
+#                                    (scripts/baseline/indicators.R)
 set -euo pipefail
+
+if [ "${1:-}" = "--bench" ]; then
+	if command -v Rscript >/dev/null 2>&1 &&
+		Rscript --vanilla -e 'quit(status = if (requireNamespace("data.table", quietly = TRUE)) 0 else 1)' >/dev/null 2>&1; then
+		exit 0
+	fi
+	bench_pkgs=(r-base-core r-cran-data.table)
+	if [ "$EUID" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "prereqs: installing ${bench_pkgs[*]}" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${bench_pkgs[@]}" >/dev/null
+		exit 0
+	fi
+	echo "prereqs: the benchmark's R baseline needs ${bench_pkgs[*]}; install with:" >&2
+	echo "  sudo apt-get install ${bench_pkgs[*]}" >&2
+	echo "(or skip the baseline: make bench BENCH_FLAGS=-baseline=false)" >&2
+	exit 1
+fi
 
 pg_bin=/usr/lib/postgresql/15/bin
 go_min_major=1

@@ -28,10 +28,12 @@ import (
 // Every command whose time or memory is a figure runs in a child process
 // (this binary, re-executed), so that its peak RSS is its own. A step adds
 // figures to the results; later issues add steps (the warehouse build, the
-// dashboards' p95, the R data.table baseline) to benchSteps.
+// dashboards' p95) to benchSteps. A step may also run another program as a
+// measured child (the R data.table baseline, bench_baseline.go).
 //
 // Files: bench.go (this: flags, steps, child processes), bench_registry.go
-// (the cached registries), bench_etl.go (the ETL steps). The results, the
+// (the cached registries), bench_etl.go (the ETL steps), bench_build.go (the
+// warehouse build), bench_baseline.go (the R data.table baseline). The results, the
 // machine description and the reports are package internal/benchreport.
 
 // benchStep is one part of the benchmark.
@@ -49,6 +51,7 @@ var benchSteps = []benchStep{
 	stepETLRegistry,
 	stepETLFiles,
 	stepBuild,
+	stepBaselineR,
 	stepIncremental,
 }
 
@@ -58,6 +61,7 @@ type benchOptions struct {
 	seed         uint64
 	dir          string // cache/ and run/
 	out          string // bench/results.json and BENCHMARKS.md
+	baseline     bool   // run the R data.table baseline (needs Rscript)
 }
 
 // bencher is the state of one benchmark run, shared by the steps.
@@ -71,6 +75,7 @@ type bencher struct {
 	regs        map[int64]*benchRegistry // by scale; started on first use
 	fingerprint string                   // of the generator's output, for the cache keys
 	lakes       map[string]*benchLake    // by name
+	rVersion    string                   // of the R baseline, when it ran
 }
 
 // runBench runs the benchmark of DESIGN.md section 6 on generated data.
@@ -82,6 +87,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.Uint64Var(&o.seed, "seed", 2002, "the generator's random seed `N`")
 	fs.StringVar(&o.dir, "dir", "data/bench", "`DIR` holding the cached registries (DIR/cache) and this run's lakes and logs (DIR/run); user postgres must be able to reach it")
 	fs.StringVar(&o.out, "out", ".", "the results go to `DIR`/bench/results.json and DIR/BENCHMARKS.md")
+	fs.BoolVar(&o.baseline, "baseline", true, "run the R data.table baseline (needs Rscript and data.table, which make bench installs; the script is "+baselineScript+" under the working directory)")
 	copyFrom := fs.String("copy-from", "", "internal, the child process of the COPY step: stream the registry extract queries at this `DSN` as binary COPY, print the row counts, exit")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -177,6 +183,9 @@ func (b *bencher) describeSetup(ctx context.Context) {
 	if r := b.regs[b.opt.scale]; r != nil {
 		sw = append(sw, benchreport.Item{Name: "PostgreSQL", Value: r.serverVersion(ctx)})
 	}
+	if b.rVersion != "" {
+		sw = append(sw, benchreport.Item{Name: "R", Value: b.rVersion})
+	}
 	b.res.Machine.Software = sw
 }
 
@@ -227,6 +236,15 @@ func (b *bencher) child(ctx context.Context, name string, args ...string) (child
 	if err != nil {
 		return childRun{}, fmt.Errorf("find this binary: %w", err)
 	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Args[0] = "vitalstats"
+	return b.measure(name, cmd)
+}
+
+// measure runs cmd (any program: this binary, or a baseline such as
+// Rscript) and measures it as child does.
+func (b *bencher) measure(name string, cmd *exec.Cmd) (childRun, error) {
+	args := cmd.Args[1:]
 	logs := filepath.Join(b.runDir, "logs")
 	errFile, err := os.Create(filepath.Join(logs, name+".err"))
 	if err != nil {
@@ -235,8 +253,6 @@ func (b *bencher) child(ctx context.Context, name string, args ...string) (child
 	defer errFile.Close()
 	var stdout bytes.Buffer
 	tail := &tailWriter{max: 4096}
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Args[0] = "vitalstats"
 	cmd.Stdout = &stdout
 	// On a terminal the child draws its own progress bar, which it does only
 	// when its stderr is the terminal itself.

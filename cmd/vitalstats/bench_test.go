@@ -59,7 +59,8 @@ func TestBenchEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	args := []string{"bench", "-scale", "20000", "-small", "10000", "-seed", "7", "-dir", dir, "-out", out}
+	// The R baseline is not run here: R is no prerequisite of the tests.
+	args := []string{"bench", "-scale", "20000", "-small", "10000", "-seed", "7", "-dir", dir, "-out", out, "-baseline=false"}
 
 	code, stdout, stderr := runCLI(t, args...)
 	if code != 0 {
@@ -173,6 +174,11 @@ func checkBenchResults(t *testing.T, dir, out, stdout string) *benchreport.Resul
 			t.Errorf("figure %s (%q) is missing from BENCHMARKS.md or the printed table", name, f.Label)
 		}
 	}
+	for _, name := range []string{"baseline.r.seconds", "baseline.r.rss"} {
+		if res.Figure(name) != nil {
+			t.Errorf("results.json has figure %s, yet the bench ran with -baseline=false", name)
+		}
+	}
 	for _, name := range []string{"etl.registry.seconds", "etl.incremental.seconds"} {
 		if f := res.Figure(name); f != nil && f.Pass != nil && !*f.Pass && !strings.Contains(stdout, "MISSED") {
 			t.Errorf("%s misses its target and the table does not say MISSED", name)
@@ -264,8 +270,9 @@ func TestBenchFlags(t *testing.T) {
 		oneLine(t, stderr, tc.want)
 	}
 	code, stdout, _ := runCLI(t, "bench", "-h")
-	for _, f := range []string{"-scale", "-small", "-dir", "-seed", "-out"} {
-		if code != 0 || !strings.Contains(stdout, "  "+f+" ") {
+	for _, f := range []string{"-scale", "-small", "-dir", "-seed", "-out", "-baseline"} {
+		// a flag with a value is followed by its name, a bool flag by its line's end
+		if code != 0 || !strings.Contains(stdout, "  "+f+" ") && !strings.Contains(stdout, "  "+f+"\n") {
 			t.Errorf("bench -h does not document %s:\n%s", f, stdout)
 		}
 	}
