@@ -121,9 +121,19 @@ func flagged(ctx context.Context, conn *sql.Conn) (map[string]bool, error) {
 
 // runChecks runs every check and returns a *CheckError listing the failures.
 func runChecks(ctx context.Context, conn *sql.Conn, ms []model) (int, error) {
-	hasFlags, err := flagged(ctx, conn)
+	cs, err := allChecks(ctx, conn, ms, nil)
 	if err != nil {
 		return 0, err
+	}
+	return len(cs), runAll(ctx, conn, cs)
+}
+
+// allChecks lists the checks of every indicator and of sql/checks; skip, if
+// not nil, leaves out sql/checks it returns true for.
+func allChecks(ctx context.Context, conn *sql.Conn, ms []model, skip func(check) bool) ([]check, error) {
+	hasFlags, err := flagged(ctx, conn)
+	if err != nil {
+		return nil, err
 	}
 	var cs []check
 	for _, m := range ms {
@@ -133,23 +143,32 @@ func runChecks(ctx context.Context, conn *sql.Conn, ms []model) (int, error) {
 	}
 	more, err := sqlChecks()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	cs = append(cs, more...)
+	for _, c := range more {
+		if skip == nil || !skip(c) {
+			cs = append(cs, c)
+		}
+	}
+	return cs, nil
+}
+
+// runAll runs checks and returns a *CheckError listing the failures.
+func runAll(ctx context.Context, conn *sql.Conn, cs []check) error {
 	var failed []CheckFailure
 	for _, c := range cs {
 		f, err := runCheck(ctx, conn, c)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if f != nil {
 			failed = append(failed, *f)
 		}
 	}
 	if len(failed) > 0 {
-		return len(cs), &CheckError{Failures: failed}
+		return &CheckError{Failures: failed}
 	}
-	return len(cs), nil
+	return nil
 }
 
 func runCheck(ctx context.Context, conn *sql.Conn, c check) (*CheckFailure, error) {
@@ -179,20 +198,6 @@ func Check(ctx context.Context, db *sql.DB) (ran, buildOnly int, err error) {
 		return 0, 0, err
 	}
 	defer conn.Close()
-	hasFlags, err := flagged(ctx, conn)
-	if err != nil {
-		return 0, 0, err
-	}
-	var cs []check
-	for _, m := range ms {
-		if m.meta != nil {
-			cs = append(cs, indicatorChecks(m, hasFlags[m.name])...)
-		}
-	}
-	more, err := sqlChecks()
-	if err != nil {
-		return 0, 0, err
-	}
 	kept := map[string]bool{}
 	rows, err := conn.QueryContext(ctx, "select table_name from information_schema.tables")
 	if err != nil {
@@ -207,27 +212,17 @@ func Check(ctx context.Context, db *sql.DB) (ran, buildOnly int, err error) {
 		kept[n] = true
 	}
 	rows.Close()
-	for _, c := range more {
-		if missing := missingModel(c.query, ms, kept); missing != "" {
+	cs, err := allChecks(ctx, conn, ms, func(c check) bool {
+		if missingModel(c.query, ms, kept) != "" {
 			buildOnly++
-			continue
+			return true
 		}
-		cs = append(cs, c)
+		return false
+	})
+	if err != nil {
+		return 0, 0, err
 	}
-	var failed []CheckFailure
-	for _, c := range cs {
-		f, err := runCheck(ctx, conn, c)
-		if err != nil {
-			return 0, 0, err
-		}
-		if f != nil {
-			failed = append(failed, *f)
-		}
-	}
-	if len(failed) > 0 {
-		return len(cs), buildOnly, &CheckError{Failures: failed}
-	}
-	return len(cs), buildOnly, nil
+	return len(cs), buildOnly, runAll(ctx, conn, cs)
 }
 
 // missingModel names a model the query reads that the warehouse did not keep.

@@ -30,14 +30,7 @@ type truthFile struct {
 // returns the built warehouse (read-only) and the truth.
 func pipeline(t *testing.T, events int, profile string) (*sql.DB, truthFile) {
 	t.Helper()
-	pgDir, err := os.MkdirTemp("", "vitalstats-build-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(pgDir) })
-	if err := os.Chmod(pgDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	pgDir := managedDir(t, "vitalstats-build-test-")
 	out := t.TempDir()
 	inbox, truthPath := filepath.Join(out, "inbox"), filepath.Join(out, "truth.json")
 	cfg := writeConfig(t, fmt.Sprintf(`

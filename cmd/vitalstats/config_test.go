@@ -22,6 +22,22 @@ func writeConfig(t *testing.T, body string) string {
 	return p
 }
 
+// managedDir is a folder for a managed PostgreSQL cluster, where user
+// postgres can traverse (t.TempDir is under a 0700 directory when we run as
+// root), removed after the test.
+func managedDir(t *testing.T, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func TestExampleConfigIsTheDefaults(t *testing.T) {
 	cfg, err := loadConfig(exampleConfig)
 	if err != nil {

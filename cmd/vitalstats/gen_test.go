@@ -18,16 +18,7 @@ func TestGenEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and generates data")
 	}
-	// The managed cluster lives where user postgres can traverse (t.TempDir
-	// is under a 0700 directory when we run as root).
-	pgDir, err := os.MkdirTemp("", "vitalstats-gen-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(pgDir) })
-	if err := os.Chmod(pgDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	pgDir := managedDir(t, "vitalstats-gen-test-")
 	out := t.TempDir()
 	inbox, truthPath := filepath.Join(out, "inbox"), filepath.Join(out, "truth.json")
 	// data_dir too: the run history must not land in the package's folder.
