@@ -13,7 +13,7 @@ endif
 # DuckDB is a C++ library: the binary needs cgo.
 export CGO_ENABLED := 1
 
-.PHONY: demo test build bench prereqs vet fmt-check clean clean-data
+.PHONY: demo test build assets bench prereqs vet fmt-check clean clean-data
 
 ## demo: build, write the synthetic registry, take it into the lake and build the warehouse
 demo: build
@@ -38,13 +38,20 @@ demo: build
 	@echo "  docs/methods.md         how each indicator is computed, with its sources"
 	@echo "The dashboards and exports (vitalstats serve, export) arrive with issues #5 and #6."
 
-## test: vet, formatting, then every package's tests (they start their own PostgreSQL)
-test: prereqs vet fmt-check
+## test: vet, formatting, then every package's tests (they start their own PostgreSQL;
+## the dashboards' run in headless Chromium, which scripts/prereqs.sh --browser installs)
+test: prereqs assets vet fmt-check
+	@bash scripts/prereqs.sh --browser
 	$(GO) test -timeout 45m ./...
 
 ## build: bin/vitalstats
-build: prereqs
+build: prereqs assets
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/vitalstats
+
+## assets: ECharts and the Khmer font from npm, at the versions of dashboards/web/package-lock.json,
+## into dashboards/assets/vendor for go:embed; a no-op when they are already there
+assets: prereqs
+	@bash scripts/assets.sh
 
 ## bench: the benchmark of DESIGN.md section 6 on a 16 M-event registry, generated once and
 ## cached in data/bench/cache; writes bench/results.json and BENCHMARKS.md.
@@ -58,7 +65,7 @@ bench: build
 prereqs:
 	@bash scripts/prereqs.sh
 
-vet:
+vet: assets
 	$(GO) vet ./...
 
 # Fails listing the files gofmt would change; node_modules and testdata hold

@@ -9,8 +9,15 @@
 #   postgresql-15   the registry's server binaries in /usr/lib/postgresql/15/bin,
 #                   which vitalstats and the tests start themselves
 #   ca-certificates go mod download over HTTPS
+#   nodejs, npm     npm ci of the dashboards' ECharts and Khmer font
+#                   (scripts/assets.sh, dashboards/web/package.json)
 #
 # Used by the Makefile (make demo, make test, make build) and by .ci/run.
+#
+# With --browser (make test) it checks instead what the dashboards' tests in
+# a real headless browser need:
+#
+#   chromium        /usr/bin/chromium
 #
 # With --bench (make bench only; make test and CI need none of it) it checks
 # instead what the benchmark's baseline needs:
@@ -18,6 +25,20 @@
 #   r-base-core, r-cran-data.table   Rscript and data.table, for the R baseline
 #                                    (scripts/baseline/indicators.R)
 set -euo pipefail
+
+if [ "${1:-}" = "--browser" ]; then
+	[ -x /usr/bin/chromium ] && exit 0
+	if [ "$EUID" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "prereqs: installing chromium" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null
+		exit 0
+	fi
+	echo "prereqs: the dashboards' browser tests need /usr/bin/chromium; install with:" >&2
+	echo "  sudo apt-get install chromium" >&2
+	exit 1
+fi
 
 if [ "${1:-}" = "--bench" ]; then
 	if command -v Rscript >/dev/null 2>&1 &&
@@ -57,6 +78,7 @@ for b in initdb pg_ctl postgres; do
 	fi
 done
 [ -s /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ "${#missing[@]}" -gt 0 ]; then
 	if [ "$EUID" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

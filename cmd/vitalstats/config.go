@@ -27,6 +27,7 @@ type Config struct {
 	Warehouse WarehouseConfig   `toml:"warehouse"`
 	ETL       ETLConfig         `toml:"etl"`
 	Jobs      JobsConfig        `toml:"jobs"`
+	Serve     ServeConfig       `toml:"serve"`
 
 	path string        // the file read, for messages
 	md   toml.MetaData // kept to decode [gen.profile] later, strictly
@@ -96,6 +97,27 @@ type JobsConfig struct {
 	Backoff  string `toml:"backoff"`   // first wait before a retry, doubled each time (Go duration)
 }
 
+// ServeConfig sets up the dashboards of vitalstats serve.
+type ServeConfig struct {
+	Listen string `toml:"listen"` // host:port
+	// PublicPage is a planners' page anyone may open without signing in; "" for none.
+	PublicPage      string       `toml:"public_page"`
+	SessionHours    int          `toml:"session_hours"`
+	InsecureCookies bool         `toml:"insecure_cookies"` // plain HTTP to another host than localhost
+	TLSCert         string       `toml:"tls_cert"`
+	TLSKey          string       `toml:"tls_key"`
+	Users           []UserConfig `toml:"users"`
+}
+
+// UserConfig is one account ([[serve.users]]).
+type UserConfig struct {
+	Name     string `toml:"name"`
+	Role     string `toml:"role"`     // viewer, analyst, researcher or admin
+	Area     string `toml:"area"`     // a province or district code limiting what the user sees; "" for the country
+	Password string `toml:"password"` // hash from vitalstats passwd
+	Token    string `toml:"token"`    // SHA-256 of a bearer token, from vitalstats passwd -token
+}
+
 // profileKey is the table of the config that decodeProfile owns.
 var profileKey = toml.Key{"gen", "profile"}
 
@@ -122,7 +144,8 @@ func defaultConfig() Config {
 			CompactFiles: 16,
 			Schedule:     "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
 		},
-		Jobs: JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
+		Jobs:  JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
+		Serve: ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12},
 	}
 }
 
@@ -220,6 +243,12 @@ func (c *Config) validate() error {
 	}
 	if _, err := cron.ParseStandard(c.ETL.Schedule); err != nil {
 		errs = append(errs, fmt.Errorf("etl.schedule: %q: %w", c.ETL.Schedule, err))
+	}
+	if c.Serve.SessionHours < 1 {
+		errs = append(errs, fmt.Errorf("serve.session_hours: %d must be at least 1", c.Serve.SessionHours))
+	}
+	if (c.Serve.TLSCert == "") != (c.Serve.TLSKey == "") {
+		errs = append(errs, errors.New("serve: set both tls_cert and tls_key, or neither"))
 	}
 	if err := c.referenceSource().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("reference: %w", err))

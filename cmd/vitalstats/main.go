@@ -29,6 +29,7 @@ var version = ""
 
 // env is what every subcommand gets from main.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
 	level          *slog.LevelVar // set from the config once it is read
@@ -50,7 +51,8 @@ var commands = []command{
 	{"build", "-config F", "build the warehouse from the lake, run checks, swap in", runBuild},
 	{"check", "-config F", "run the data checks on the current warehouse", runCheck},
 	{"export", "-config F [-final]", "NIS exports, researcher extracts, a release", runExport},
-	{"serve", "-config F", "HTTP dashboards, downloads and scheduled jobs", runServe},
+	{"serve", "-config F [-export-site DIR] [-no-jobs]", "HTTP dashboards, downloads and scheduled jobs", runServe},
+	{"passwd", "[-token]", "hash a password read from standard input (or make a token) for [[serve.users]]", runPasswd},
 	{"bench", "[-scale EVENTS]", "the benchmark of DESIGN.md section 6", runBench},
 	{"version", "", "print the version", runVersion},
 }
@@ -70,7 +72,7 @@ func main() {
 
 // run is main without the process: it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, level: new(slog.LevelVar)}
+	e := &env{stdin: os.Stdin, stdout: stdout, stderr: stderr, level: new(slog.LevelVar)}
 	e.log = newLogger(stderr, e.level)
 
 	err := dispatch(ctx, e, args)

@@ -2,16 +2,27 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
 	"time"
 
+	"vitalstats"
+	"vitalstats/dashboards"
 	"vitalstats/internal/jobs"
+	"vitalstats/refdata"
+	"vitalstats/warehouse"
 )
 
-// runServe runs the scheduled jobs until interrupted. The dashboards and
-// downloads join it with issues #5 and #6.
+// runServe serves the dashboards and runs the scheduled jobs until
+// interrupted; with -export-site it writes the pages as static files instead.
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve")
 	configPath := configFlag(fs)
+	exportSite := fs.String("export-site", "", "write the planners' pages as static files into this folder, then exit")
+	noJobs := fs.Bool("no-jobs", false, "serve the dashboards without running the scheduled jobs")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -19,18 +30,141 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	backoff, _ := time.ParseDuration(cfg.Jobs.Backoff) // checked by loadConfig
-	runner, err := cfg.jobRunner(e, jobs.Options{Retries: cfg.Jobs.Retries, Backoff: backoff})
+	srv, err := cfg.dashboardServer(e)
 	if err != nil {
 		return err
 	}
-	etlJob, buildJob := cfg.etlJob(e, nil), cfg.buildJob(e, nil)
-	etlJob.Then = &buildJob // the warehouse follows the lake
-	if err := runner.Start(ctx, []jobs.Job{etlJob}); err != nil {
+	if err := cfg.loadDashboards(ctx, e, srv); err != nil {
+		if *exportSite != "" {
+			return err
+		}
+		// Serve anyway: the pages say the warehouse is not there yet, and the next build fills them.
+		e.log.Warn("no warehouse to show yet", "err", err)
+	}
+	if *exportSite != "" {
+		n, err := srv.ExportSite(*exportSite)
+		if err != nil {
+			return fmt.Errorf("serve -export-site %s: %w", *exportSite, err)
+		}
+		fmt.Fprintf(e.stdout, "wrote %d files into %s; open %s\n", n, *exportSite, filepath.Join(*exportSite, "index.html"))
+		return nil
+	}
+
+	var runner *jobs.Runner
+	if !*noJobs {
+		backoff, _ := time.ParseDuration(cfg.Jobs.Backoff) // checked by loadConfig
+		if runner, err = cfg.jobRunner(e, jobs.Options{Retries: cfg.Jobs.Retries, Backoff: backoff}); err != nil {
+			return err
+		}
+		etlJob, buildJob := cfg.etlJob(e, nil), cfg.buildJob(e, nil)
+		build := buildJob.Run
+		buildJob.Run = func(ctx context.Context) (any, error) {
+			sum, err := build(ctx)
+			if err == nil { // the pages follow the warehouse
+				if lerr := cfg.loadDashboards(ctx, e, srv); lerr != nil {
+					e.log.Error("reload dashboards", "err", lerr)
+				}
+			}
+			return sum, err
+		}
+		etlJob.Then = &buildJob // the warehouse follows the lake
+		if err := runner.Start(ctx, []jobs.Job{etlJob}); err != nil {
+			return err
+		}
+		e.log.Info("scheduled jobs", "etl", cfg.ETL.Schedule, "then", buildJob.Name)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Serve.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	scheme := "http"
+	if cfg.Serve.TLSCert != "" {
+		scheme = "https"
+	}
+	// Tests and scripts read the address from this line (the port may be 0).
+	fmt.Fprintf(e.stdout, "serving %s://%s/\n", scheme, ln.Addr())
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.Serve.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, cfg.Serve.TLSCert, cfg.Serve.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = hs.Shutdown(sctx)
+	}
+	if runner != nil {
+		runner.Stop()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// dashboardServer makes the dashboards' server from the config.
+func (c *Config) dashboardServer(e *env) (*dashboards.Server, error) {
+	geo, err := c.referenceSource().ReadFile(refdata.FileProvinceMap)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]dashboards.User, len(c.Serve.Users))
+	for i, u := range c.Serve.Users {
+		users[i] = dashboards.User{Name: u.Name, Role: u.Role, Area: u.Area, Password: u.Password, Token: u.Token}
+	}
+	history := filepath.Join(c.DataDir, "jobs", "runs.jsonl")
+	srv, err := dashboards.NewServer(dashboards.Options{
+		Users: users, PublicPage: c.Serve.PublicPage, SessionTTL: time.Duration(c.Serve.SessionHours) * time.Hour,
+		InsecureCookies: c.Serve.InsecureCookies, GeoJSON: geo, Log: e.log.With("job", "serve"),
+		Runs: func() ([]dashboards.Run, error) {
+			runs, err := jobs.ReadHistory(history)
+			out := make([]dashboards.Run, len(runs))
+			for i, r := range runs {
+				out[i] = dashboards.Run{Job: r.Job, Started: r.Started, Finished: r.Finished, Attempt: r.Attempt,
+					Outcome: r.Outcome, Error: r.Error}
+			}
+			return out, err
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config %s: serve: %w", c.path, err)
+	}
+	return srv, nil
+}
+
+// loadDashboards reads what the pages show from the warehouse into memory.
+func (c *Config) loadDashboards(ctx context.Context, e *env, srv *dashboards.Server) error {
+	start := time.Now()
+	w, err := warehouse.Open(c.Warehouse.Path, warehouse.Options{
+		Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit, ReadOnly: true})
+	if err != nil {
 		return err
 	}
-	e.log.Info("serving scheduled jobs", "etl", cfg.ETL.Schedule, "then", buildJob.Name)
-	<-ctx.Done()
-	runner.Stop()
+	defer w.Close()
+	var tables []*vitalstats.Table
+	rows := 0
+	for _, n := range dashboards.Needs() {
+		t, err := warehouse.ReadSlice(ctx, w.DB, n)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Warehouse.Path, err)
+		}
+		rows += len(t.Rows)
+		tables = append(tables, t)
+	}
+	d, err := dashboards.NewData(tables)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Warehouse.Path, err)
+	}
+	srv.SetData(d)
+	e.log.Info("dashboards loaded", "warehouse", c.Warehouse.Path, "rows", rows, "year", d.Year,
+		"elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -1,0 +1,129 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"math"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+)
+
+// fontFamily puts the shipped Khmer font first, so that Khmer labels drawn
+// on the canvas render the same everywhere.
+const fontFamily = `"Noto Sans Khmer", system-ui, sans-serif`
+
+// chartOption builds a frame's ECharts option with go-echarts and returns it
+// as JSON; the page's script (assets/app.js) hands it to echarts.init. The
+// option holds no functions, so the pages need no inline script.
+func chartOption(f *frame, lang string) ([]byte, bool) {
+	var c interface {
+		Validate()
+		JSON() map[string]interface{}
+	}
+	init := opts.Initialization{ChartID: "c-" + f.ID, Width: "100%", Height: "360px", AssetsHost: "/assets/"}
+	global := []charts.GlobalOpts{
+		charts.WithInitializationOpts(init),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(f.Series) > 1), Type: "scroll", Top: "0"}),
+		charts.WithAnimation(false),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "36", Bottom: "8", ContainLabel: opts.Bool(true)}),
+	}
+	switch f.Kind {
+	case "line":
+		l := charts.NewLine()
+		l.SetGlobalOptions(global...)
+		l.SetXAxis(f.X)
+		for s, name := range f.Series {
+			data := make([]opts.LineData, len(f.X))
+			for x, cl := range f.Cells[s] {
+				data[x] = opts.LineData{Value: chartValue(cl, false)}
+			}
+			l.AddSeries(name, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}))
+		}
+		c = l
+	case "bar", "hbar", "pyramid":
+		b := charts.NewBar()
+		if f.Kind != "bar" {
+			global[1] = charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: "shadow"}})
+		}
+		b.SetGlobalOptions(global...)
+		b.SetXAxis(f.X)
+		for s, name := range f.Series {
+			data := make([]opts.BarData, len(f.X))
+			for x, cl := range f.Cells[s] {
+				// The pyramid draws the first series (males) to the left.
+				data[x] = opts.BarData{Value: chartValue(cl, f.Kind == "pyramid" && s == 0)}
+			}
+			var so []charts.SeriesOpts
+			if f.Kind == "pyramid" {
+				so = append(so, charts.WithBarChartOpts(opts.BarChart{Stack: "pyramid"}))
+			}
+			b.AddSeries(name, data, so...)
+		}
+		if f.Kind != "bar" {
+			b.XYReversal()
+			if f.Kind == "hbar" {
+				// highest first, at the top
+				b.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Inverse: opts.Bool(true), Type: "category"}))
+			}
+		}
+		c = b
+	case "map":
+		m := charts.NewMap()
+		m.RegisterMapType("KHM-" + lang)
+		min, max := math.Inf(1), math.Inf(-1)
+		data := make([]opts.MapData, 0, len(f.X))
+		if len(f.Series) > 0 {
+			for x, cl := range f.Cells[0] {
+				v := chartValue(cl, false)
+				data = append(data, opts.MapData{Name: f.X[x], Value: v})
+				if fv, ok := v.(float64); ok {
+					min, max = math.Min(min, fv), math.Max(max, fv)
+				}
+			}
+		}
+		if math.IsInf(min, 0) {
+			min, max = 0, 1
+		}
+		m.SetGlobalOptions(append(global[:1],
+			charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+			charts.WithAnimation(false),
+			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: float32(min), Max: float32(max),
+				Left: "left", Bottom: "bottom", Text: []string{fmtNum(max), fmtNum(min)},
+				InRange: &opts.VisualMapInRange{Color: []string{"#d73027", "#fee08b", "#1a9850"}}}),
+		)...)
+		m.AddSeries(f.Series0(), data)
+		c = m
+	default:
+		return nil, false
+	}
+	c.Validate()
+	o := c.JSON()
+	o["textStyle"] = map[string]string{"fontFamily": fontFamily}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// Series0 is the first series' name, or "".
+func (f *frame) Series0() string {
+	if len(f.Series) == 0 {
+		return ""
+	}
+	return f.Series[0]
+}
+
+// chartValue is what a chart draws for a cell: nothing where there is no
+// value (suppressed cells among them), so the line breaks there.
+func chartValue(c *cell, negate bool) any {
+	if c == nil || !c.HasValue || c.Suppressed {
+		return nil
+	}
+	v := c.Value
+	if negate {
+		v = -v
+	}
+	return v
+}

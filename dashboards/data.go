@@ -1,0 +1,252 @@
+package dashboards
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"vitalstats"
+)
+
+// Needs lists the parts of the marts the pages read, for the caller to load
+// (cmd/vitalstats reads them from the warehouse). Districts are kept because
+// a viewer may be limited to one district.
+func Needs() []vitalstats.MartSlice {
+	ind := []string{"numerator", "denominator", "value", "ci_low", "ci_high", "flags"}
+	with := func(cols ...string) []string { return append(cols, ind...) }
+	return []vitalstats.MartSlice{
+		{Table: "ref_provinces", Columns: []string{"province_code", "name_en", "name_km"}},
+		{Table: "ref_districts", Columns: []string{"district_code", "province_code", "name_latin", "name_km"}},
+		{Table: "build_info", Columns: []string{"built_at", "lake_snapshot", "as_of", "code_version", "population_source"}},
+		{Table: "events_by_month", Columns: with("event_type", "measure", "month", "area_code"), AreaDepth: 4,
+			Only: map[string][]string{"measure": {"occurred"}}},
+		{Table: "completeness", Columns: with("event_type", "year", "area_code", "within"), AreaDepth: 4,
+			Only: map[string][]string{"within": {"all", "legal"}}},
+		{Table: "timeliness", Columns: with("event_type", "year", "area_code", "regime"), AreaDepth: 4,
+			Only: map[string][]string{"scope": {"all"}, "timeliness": {"on_time"}}},
+		{Table: "fertility_asfr", Columns: with("year", "area_code", "age_group"), AreaDepth: 4},
+		{Table: "fertility_rates", Columns: with("year", "area_code", "measure"), AreaDepth: 4,
+			Only: map[string][]string{"measure": {"tfr", "abr_15_19"}}},
+		{Table: "life_expectancy", Columns: with("year", "area_code", "sex", "variant", "measure"), AreaDepth: 4,
+			Only: map[string][]string{"measure": {"e0"}}},
+		{Table: "mortality_rates", Columns: with("year", "area_code", "sex", "measure"), AreaDepth: 4,
+			Only: map[string][]string{"measure": {"imr", "u5mr", "nmr", "cdr"}}},
+		{Table: "mortality_asdr", Columns: with("year", "area_code", "sex", "age_group", "age_start"), AreaDepth: 4,
+			Only: map[string][]string{"sex": {"M", "F"}}},
+		{Table: "cod_leading", Columns: with("year", "area_code", "sex", "list1_item", "rank", "title"), AreaDepth: 4},
+		{Table: "cod_quality", Columns: with("year", "area_code", "measure"), AreaDepth: 4,
+			Only: map[string][]string{"measure": {"ill_defined_r00_r99"}}},
+		{Table: "cod_ill_defined_by_age", Columns: with("year", "area_code", "sex", "age_group"), AreaDepth: 4},
+		{Table: "dq_missing", Columns: with("event_type", "area_code", "month", "field"), AreaDepth: 4},
+		{Table: "dq_age_heaping", Columns: with("subject", "year", "area_code", "sex", "index"), AreaDepth: 4},
+		{Table: "dq_duplicates", Columns: with("event_type", "year", "area_code"), AreaDepth: 4},
+		{Table: "dq_quarantine", Columns: with("event", "source", "reason", "field")},
+	}
+}
+
+// Data is what the pages show: the marts' slices indexed by area, and the
+// gazetteer's names. It is read-only once made, shared by every request.
+type Data struct {
+	marts     map[string]*mart
+	names     map[string]areaName // area code -> names
+	provinces []string            // province codes, in code order
+	districts map[string][]string // province code -> its district codes
+	years     []int               // years with indicators, ascending
+	Year      int                 // the year pages open on
+	Built     BuildInfo
+}
+
+// BuildInfo says which build of the warehouse the pages show.
+type BuildInfo struct {
+	BuiltAt     time.Time
+	Snapshot    string
+	AsOf        time.Time
+	CodeVersion string
+	Population  string
+}
+
+type areaName struct{ en, km string }
+
+// mart is one table, with its columns by name and its rows by area.
+type mart struct {
+	t      *vitalstats.Table
+	col    map[string]int
+	byArea map[string][][]any
+}
+
+// NewData indexes the tables Needs listed (every one must be there).
+func NewData(tables []*vitalstats.Table) (*Data, error) {
+	d := &Data{marts: map[string]*mart{}, names: map[string]areaName{}, districts: map[string][]string{}}
+	for _, t := range tables {
+		m := &mart{t: t, col: map[string]int{}, byArea: map[string][][]any{}}
+		for i, c := range t.Columns {
+			m.col[c] = i
+		}
+		if a, ok := m.col["area_code"]; ok {
+			for _, r := range t.Rows {
+				code, _ := r[a].(string)
+				m.byArea[code] = append(m.byArea[code], r)
+			}
+		}
+		d.marts[t.Name] = m
+	}
+	for _, n := range Needs() {
+		m := d.marts[n.Table]
+		if m == nil {
+			return nil, fmt.Errorf("dashboards: table %s is missing", n.Table)
+		}
+		for _, c := range n.Columns {
+			if _, ok := m.col[c]; !ok {
+				return nil, fmt.Errorf("dashboards: table %s has no column %s", n.Table, c)
+			}
+		}
+	}
+	d.names["KH"] = areaName{"Cambodia", "កម្ពុជា"}
+	p := d.marts["ref_provinces"]
+	for _, r := range p.t.Rows {
+		code := p.str(r, "province_code")
+		d.names[code] = areaName{p.str(r, "name_en"), p.str(r, "name_km")}
+		d.provinces = append(d.provinces, code)
+	}
+	slices.Sort(d.provinces)
+	ds := d.marts["ref_districts"]
+	for _, r := range ds.t.Rows {
+		code, prov := ds.str(r, "district_code"), ds.str(r, "province_code")
+		d.names[code] = areaName{ds.str(r, "name_latin"), ds.str(r, "name_km")}
+		d.districts[prov] = append(d.districts[prov], code)
+	}
+	for _, l := range d.districts {
+		slices.Sort(l)
+	}
+	c := d.marts["completeness"]
+	seen := map[int]bool{}
+	for _, r := range c.byArea["KH"] {
+		seen[c.int(r, "year")] = true
+	}
+	for y := range seen {
+		d.years = append(d.years, y)
+	}
+	slices.Sort(d.years)
+	if len(d.years) == 0 {
+		return nil, fmt.Errorf("dashboards: the warehouse holds no national completeness rows")
+	}
+	b := d.marts["build_info"]
+	if len(b.t.Rows) == 1 {
+		r := b.t.Rows[0]
+		d.Built = BuildInfo{BuiltAt: b.time(r, "built_at"), Snapshot: b.str(r, "lake_snapshot"),
+			AsOf: b.time(r, "as_of"), CodeVersion: b.str(r, "code_version"), Population: b.str(r, "population_source")}
+	}
+	// Pages open on the last year whose registrations have mostly arrived:
+	// the year before the extraction date, when the warehouse has it.
+	d.Year = d.years[len(d.years)-1]
+	if y := d.Built.AsOf.Year() - 1; !d.Built.AsOf.IsZero() && slices.Contains(d.years, y) {
+		d.Year = y
+	}
+	return d, nil
+}
+
+func (m *mart) get(r []any, c string) any {
+	i, ok := m.col[c]
+	if !ok {
+		return nil
+	}
+	return r[i]
+}
+
+func (m *mart) str(r []any, c string) string {
+	switch v := m.get(r, c).(type) {
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case time.Time:
+		return v.Format("2006-01")
+	}
+	return ""
+}
+
+func (m *mart) int(r []any, c string) int {
+	switch v := m.get(r, c).(type) {
+	case int64:
+		return int(v)
+	case float64:
+		return int(v)
+	}
+	return 0
+}
+
+func (m *mart) time(r []any, c string) time.Time {
+	t, _ := m.get(r, c).(time.Time)
+	return t
+}
+
+func (m *mart) num(r []any, c string) (float64, bool) {
+	switch v := m.get(r, c).(type) {
+	case int64:
+		return float64(v), true
+	case float64:
+		return v, true
+	}
+	return 0, false
+}
+
+// rows returns the rows of an area that match every column=value pair.
+func (m *mart) rows(area string, match ...string) [][]any {
+	var out [][]any
+next:
+	for _, r := range m.byArea[area] {
+		for i := 0; i+1 < len(match); i += 2 {
+			if m.str(r, match[i]) != match[i+1] {
+				continue next
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// all returns the rows of a table without areas that match column=value pairs.
+func (m *mart) all(match ...string) [][]any {
+	var out [][]any
+next:
+	for _, r := range m.t.Rows {
+		for i := 0; i+1 < len(match); i += 2 {
+			if m.str(r, match[i]) != match[i+1] {
+				continue next
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// name is an area's name in a language.
+func (d *Data) name(code, lang string) string {
+	n, ok := d.names[code]
+	if !ok {
+		return code
+	}
+	if lang == "km" && n.km != "" {
+		return n.km
+	}
+	return n.en
+}
+
+// childAreas are the areas one level below: provinces of the nation,
+// districts of a province, none below a district.
+func (d *Data) childAreas(area string) []string {
+	switch {
+	case area == "KH":
+		return d.provinces
+	case len(area) == 2:
+		return d.districts[area]
+	}
+	return nil
+}
+
+// within reports whether area lies inside scope ("" or "KH" is everywhere).
+func within(area, scope string) bool {
+	return scope == "" || scope == "KH" || strings.HasPrefix(area, scope)
+}

@@ -1,0 +1,235 @@
+package dashboards
+
+import (
+	"encoding/csv"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A frame is what one chart shows, and its table and CSV too, so that the
+// three cannot disagree: values by category (x) and series.
+type frame struct {
+	ID     string // stable: the chart's element id and the CSV's name
+	Title  string
+	Kind   string // line, bar, hbar, map, pyramid, cards, list
+	Unit   string
+	XLabel string
+	X      []string  // category labels, in display order
+	XKey   []string  // the categories' codes
+	AreaX  bool      // the codes are areas: the chart and table link to them
+	Series []string  // series labels, in legend order
+	Cells  [][]*cell // [series][x]; nil where there is no row
+	Note   string
+}
+
+// cell is one published number with what qualifies it.
+type cell struct {
+	Value, Low, High float64
+	HasValue, HasCI  bool
+	Num, Den         float64
+	HasNum, HasDen   bool
+	Flags            []string
+	Suppressed       bool
+	Text             string // for list frames (ETL runs): shown as is
+}
+
+// smallCell is the largest count that is published only as suppressed.
+const smallCell = 4
+
+// cellFrom reads the indicator columns of a mart row. A count from 1 to 4
+// events is suppressed with everything derived from it (value and
+// interval), since any one of them gives the count back.
+func cellFrom(m *mart, r []any) *cell {
+	c := &cell{}
+	c.Value, c.HasValue = m.num(r, "value")
+	c.Num, c.HasNum = m.num(r, "numerator")
+	c.Den, c.HasDen = m.num(r, "denominator")
+	lo, okl := m.num(r, "ci_low")
+	hi, okh := m.num(r, "ci_high")
+	c.Low, c.High, c.HasCI = lo, hi, okl && okh
+	if f, ok := m.get(r, "flags").([]string); ok {
+		c.Flags = f
+	}
+	if c.HasNum && c.Num >= 1 && c.Num <= smallCell {
+		c.Suppressed = true
+		c.Value, c.Low, c.High, c.Num = 0, 0, 0, 0
+		c.HasValue, c.HasCI, c.HasNum = false, false, false
+	}
+	return c
+}
+
+// builder collects cells by (series, x) in the order they first appear.
+type builder struct {
+	f      *frame
+	xIndex map[string]int
+	sIndex map[string]int
+}
+
+func newFrame(id, title, kind string) *builder {
+	return &builder{f: &frame{ID: id, Title: title, Kind: kind}, xIndex: map[string]int{}, sIndex: map[string]int{}}
+}
+
+func (b *builder) x(label, key string) int {
+	if i, ok := b.xIndex[label]; ok {
+		return i
+	}
+	b.xIndex[label] = len(b.f.X)
+	b.f.X = append(b.f.X, label)
+	b.f.XKey = append(b.f.XKey, key)
+	for s := range b.f.Cells {
+		b.f.Cells[s] = append(b.f.Cells[s], nil)
+	}
+	return len(b.f.X) - 1
+}
+
+func (b *builder) series(label string) int {
+	if i, ok := b.sIndex[label]; ok {
+		return i
+	}
+	b.sIndex[label] = len(b.f.Series)
+	b.f.Series = append(b.f.Series, label)
+	b.f.Cells = append(b.f.Cells, make([]*cell, len(b.f.X)))
+	return len(b.f.Series) - 1
+}
+
+func (b *builder) put(series, xLabel, xKey string, c *cell) {
+	s := b.series(series)
+	x := b.x(xLabel, xKey)
+	b.f.Cells[s][x] = c
+}
+
+// sortX reorders the categories by less on their keys.
+func (f *frame) sortX(less func(a, b int) int) {
+	idx := make([]int, len(f.X))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, less)
+	x, k := make([]string, len(idx)), make([]string, len(idx))
+	for n, i := range idx {
+		x[n], k[n] = f.X[i], f.XKey[i]
+	}
+	f.X, f.XKey = x, k
+	for s := range f.Cells {
+		c := make([]*cell, len(idx))
+		for n, i := range idx {
+			c[n] = f.Cells[s][i]
+		}
+		f.Cells[s] = c
+	}
+}
+
+// rankBy orders the categories by the first series' value, highest first;
+// suppressed and missing values go last.
+func (f *frame) rankBy() {
+	if len(f.Cells) == 0 {
+		return
+	}
+	val := func(i int) float64 {
+		if c := f.Cells[0][i]; c != nil && c.HasValue {
+			return c.Value
+		}
+		return math.Inf(-1)
+	}
+	f.sortX(func(a, b int) int {
+		va, vb := val(a), val(b)
+		switch {
+		case va > vb:
+			return -1
+		case va < vb:
+			return 1
+		}
+		return 0
+	})
+}
+
+func (f *frame) empty() bool {
+	for _, s := range f.Cells {
+		for _, c := range s {
+			if c != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fmtNum writes a number as the tables show it: rates and shares with three
+// significant decimals at most, counts as integers.
+func fmtNum(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	a := math.Abs(v)
+	switch {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case a >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 4, 64)
+}
+
+// display is a cell as the HTML table shows it.
+func (c *cell) display(lang string) string {
+	switch {
+	case c == nil:
+		return ""
+	case c.Suppressed:
+		return tr(lang, "suppressed")
+	case c.Text != "":
+		return c.Text
+	case !c.HasValue:
+		return "–"
+	}
+	s := fmtNum(c.Value)
+	if c.HasCI {
+		s += " (" + fmtNum(c.Low) + "–" + fmtNum(c.High) + ")"
+	}
+	return s
+}
+
+// writeCSV writes a frame in long form, one row per cell, with full
+// precision: what a statistician re-uses.
+func (f *frame) writeCSV(w io.Writer, lang string) error {
+	cw := csv.NewWriter(w)
+	head := []string{f.XLabel, "code", "series", "value", "ci_low", "ci_high", "numerator", "denominator", "flags"}
+	if f.Kind == "list" {
+		head = []string{f.XLabel, "code", "series", "text"}
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	num := func(v float64, ok bool) string {
+		if !ok {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	for s, name := range f.Series {
+		for x, c := range f.Cells[s] {
+			if c == nil {
+				continue
+			}
+			if f.Kind == "list" {
+				if err := cw.Write([]string{f.X[x], f.XKey[x], name, c.Text}); err != nil {
+					return err
+				}
+				continue
+			}
+			row := []string{f.X[x], f.XKey[x], name, num(c.Value, c.HasValue), num(c.Low, c.HasCI), num(c.High, c.HasCI),
+				num(c.Num, c.HasNum), num(c.Den, c.HasDen), strings.Join(c.Flags, " ")}
+			if c.Suppressed {
+				row[3] = "suppressed"
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,396 @@
+package dashboards
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Filter is what a page shows: a year, an area (KH, a province or a
+// district code) and a sex (T, M or F).
+type Filter struct {
+	Year int
+	Area string
+	Sex  string
+}
+
+// Run is one attempt of a scheduled job, as the ETL runs page lists it.
+type Run struct {
+	Job      string
+	Started  time.Time
+	Finished time.Time
+	Attempt  int
+	Outcome  string // ok, failed, skipped
+	Error    string
+}
+
+// page is one dashboard: who may see it and what it shows.
+type page struct {
+	ID      string
+	Sex     bool // whether the sex filter applies
+	Analyst bool // analysts, researchers and admins only
+	frames  func(v view) []*frame
+}
+
+var pages = []page{
+	{ID: "overview", Sex: true, frames: overview},
+	{ID: "completeness", frames: completenessPage},
+	{ID: "fertility", frames: fertilityPage},
+	{ID: "mortality", Sex: true, frames: mortalityPage},
+	{ID: "causes", Sex: true, frames: causesPage},
+	{ID: "quality", Sex: true, Analyst: true, frames: qualityPage},
+	{ID: "runs", Analyst: true, frames: runsPage},
+}
+
+func findPage(id string) (page, bool) {
+	for _, p := range pages {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return page{}, false
+}
+
+// view is one request's context for building frames.
+type view struct {
+	d     *Data
+	f     Filter
+	lang  string
+	scope string // "" or KH: everywhere
+	runs  []Run
+}
+
+func (v view) t(key string) string { return tr(v.lang, key) }
+
+// one is the cell of an area and year matching column=value pairs, or nil.
+func (v view) one(table, area string, year int, match ...string) *cell {
+	m := v.d.marts[table]
+	rows := m.rows(area, append([]string{"year", strconv.Itoa(year)}, match...)...)
+	if len(rows) == 0 {
+		return nil
+	}
+	return cellFrom(m, rows[0])
+}
+
+// trend is a line over the years for the filter's area, one series per
+// label that seriesOf gives (rows it labels "" are left out).
+func (v view) trend(id, table string, seriesOf func(m *mart, r []any) string, match ...string) *frame {
+	m := v.d.marts[table]
+	b := newFrame(id, v.t(id), "line")
+	b.f.XLabel = v.t("year")
+	for _, r := range m.rows(v.f.Area, match...) {
+		if s := seriesOf(m, r); s != "" {
+			y := m.str(r, "year")
+			b.put(s, y, y, cellFrom(m, r))
+		}
+	}
+	b.f.sortX(func(a, c int) int { return strings.Compare(b.f.XKey[a], b.f.XKey[c]) })
+	return b.f
+}
+
+// byArea is a ranked bar of the areas one level below the filter's area (or
+// the provinces in scope, for a map), for the filter's year.
+func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *mart, r []any) string, match ...string) *frame {
+	m := v.d.marts[table]
+	b := newFrame(id, v.t(id), kind)
+	b.f.XLabel = v.t("area")
+	b.f.AreaX = true
+	for _, a := range areas {
+		if !within(a, v.scope) {
+			continue
+		}
+		for _, r := range m.rows(a, append([]string{"year", strconv.Itoa(v.f.Year)}, match...)...) {
+			if s := seriesOf(m, r); s != "" {
+				b.put(s, v.d.name(a, v.lang), a, cellFrom(m, r))
+			}
+		}
+	}
+	b.f.rankBy()
+	return b.f
+}
+
+func (v view) eventLabel(m *mart, r []any) string { return v.t(m.str(r, "event_type")) }
+
+func (v view) sexes() []string {
+	if v.f.Sex == "T" {
+		return []string{"M", "F"}
+	}
+	return []string{v.f.Sex}
+}
+
+func overview(v view) []*frame {
+	kpi := newFrame("kpi", v.t("kpi"), "cards")
+	kpi.f.XLabel = v.t("indicator")
+	kpi.series(strconv.Itoa(v.f.Year)) // the year shown first, then the one before
+	kpi.series(strconv.Itoa(v.f.Year - 1))
+	add := func(key, table string, match ...string) {
+		for _, y := range []int{v.f.Year, v.f.Year - 1} {
+			if c := v.one(table, v.f.Area, y, match...); c != nil {
+				kpi.put(strconv.Itoa(y), v.t(key), key, c)
+			}
+		}
+	}
+	add("birth_compl", "completeness", "event_type", "birth", "within", "all")
+	add("death_compl", "completeness", "event_type", "death", "within", "all")
+	add("birth_ontime", "timeliness", "event_type", "birth", "regime", "all")
+	add("tfr", "fertility_rates", "measure", "tfr")
+	add("abr_15_19", "fertility_rates", "measure", "abr_15_19")
+	add("imr", "mortality_rates", "measure", "imr", "sex", v.f.Sex)
+	add("u5mr", "mortality_rates", "measure", "u5mr", "sex", v.f.Sex)
+	for _, s := range v.sexes() {
+		for _, y := range []int{v.f.Year, v.f.Year - 1} {
+			if c := v.one("life_expectancy", v.f.Area, y, "measure", "e0", "variant", "registered", "sex", s); c != nil {
+				kpi.put(strconv.Itoa(y), v.t("e0")+" ("+v.t("sex_"+s)+")", "e0_"+s, c)
+			}
+		}
+	}
+
+	m := v.d.marts["events_by_month"]
+	months := newFrame("events_month", v.t("events_month"), "line")
+	months.f.XLabel = "month"
+	for _, r := range m.rows(v.f.Area) {
+		mo := m.time(r, "month")
+		if mo.Year() > v.f.Year || mo.Year() < v.f.Year-2 {
+			continue
+		}
+		label := mo.Format("2006-01")
+		months.put(v.eventLabel(m, r), label, label, cellFrom(m, r))
+	}
+	months.f.sortX(func(a, c int) int { return strings.Compare(months.f.XKey[a], months.f.XKey[c]) })
+
+	return []*frame{
+		kpi.f,
+		months.f,
+		v.trend("compl_trend", "completeness", v.eventLabel, "within", "all"),
+		v.trend("timely_trend", "timeliness", v.eventLabel, "regime", "all"),
+	}
+}
+
+func completenessPage(v view) []*frame {
+	series := func(m *mart, r []any) string {
+		if m.str(r, "within") == "legal" {
+			return v.t("registered") + " ≤ legal limit"
+		}
+		return v.t("registered")
+	}
+	// The map shows the provinces in the viewer's scope, whatever the area.
+	provinces := v.d.provinces
+	mp := v.byArea("compl_map", "map", "completeness", provinces, series, "event_type", "birth", "within", "all")
+	mp.Unit = "share"
+	areas := v.d.childAreas(v.f.Area)
+	births := v.byArea("compl_births", "hbar", "completeness", areas, series, "event_type", "birth")
+	deaths := v.byArea("compl_deaths", "hbar", "completeness", areas, series, "event_type", "death")
+	return []*frame{mp, births, deaths}
+}
+
+func fertilityPage(v view) []*frame {
+	m := v.d.marts["fertility_asfr"]
+	asfr := newFrame("asfr", v.t("asfr"), "line")
+	asfr.f.XLabel = "age"
+	var years []int
+	for y := v.f.Year; y >= v.d.years[0] && len(years) < 4; y -= 5 {
+		years = append(years, y)
+	}
+	slices.Reverse(years)
+	for _, y := range years {
+		for _, r := range m.rows(v.f.Area, "year", strconv.Itoa(y)) {
+			g := m.str(r, "age_group")
+			asfr.put(strconv.Itoa(y), g, g, cellFrom(m, r))
+		}
+	}
+	asfr.f.sortX(func(a, c int) int { return ageStart(asfr.f.XKey[a]) - ageStart(asfr.f.XKey[c]) })
+	one := func(string) func(*mart, []any) string {
+		return func(*mart, []any) string { return v.t("tfr") }
+	}
+	return []*frame{
+		asfr.f,
+		v.trend("tfr_trend", "fertility_rates", one(""), "measure", "tfr"),
+		v.byArea("tfr_areas", "hbar", "fertility_rates", v.d.childAreas(v.f.Area), one(""), "measure", "tfr"),
+	}
+}
+
+// ageStart is the first age of an age group label ("0", "1-4", "85+").
+func ageStart(g string) int {
+	n := 0
+	for _, ch := range g {
+		if ch < '0' || ch > '9' {
+			break
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n
+}
+
+func mortalityPage(v view) []*frame {
+	e0 := v.trend("e0_trend", "life_expectancy", func(m *mart, r []any) string {
+		s := m.str(r, "sex")
+		if !slices.Contains(v.sexes(), s) {
+			return ""
+		}
+		variant := v.t("registered")
+		if m.str(r, "variant") != "registered" {
+			variant = v.t("adjusted")
+		}
+		return v.t("sex_"+s) + ", " + variant
+	}, "measure", "e0")
+	e0.Unit = "years"
+	child := v.trend("child_trend", "mortality_rates", func(m *mart, r []any) string {
+		switch k := m.str(r, "measure"); k {
+		case "imr", "u5mr", "nmr":
+			return v.t(k)
+		}
+		return ""
+	}, "sex", v.f.Sex)
+
+	m := v.d.marts["mortality_asdr"]
+	pyr := newFrame("pyramid", v.t("pyramid"), "pyramid")
+	pyr.f.XLabel = "age"
+	for _, r := range m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year)) {
+		c := cellFrom(m, r)
+		// The pyramid counts deaths; the rate and its interval stay in the CSV of mortality_asdr.
+		c.Value, c.HasValue, c.HasCI = c.Num, c.HasNum, false
+		g := m.str(r, "age_group")
+		pyr.put(v.t("sex_"+m.str(r, "sex")), g, g, c)
+	}
+	pyr.f.sortX(func(a, c int) int { return ageStart(pyr.f.XKey[a]) - ageStart(pyr.f.XKey[c]) })
+	return []*frame{e0, child, pyr.f}
+}
+
+func causesPage(v view) []*frame {
+	m := v.d.marts["cod_leading"]
+	lead := newFrame("leading", v.t("leading"), "hbar")
+	lead.f.XLabel = "cause"
+	rows := m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
+	slices.SortFunc(rows, func(a, b []any) int { return m.int(a, "rank") - m.int(b, "rank") })
+	if len(rows) > 10 {
+		rows = rows[:10]
+	}
+	for _, r := range rows {
+		lead.put(v.t("sex_"+v.f.Sex), m.str(r, "title"), m.str(r, "list1_item"), cellFrom(m, r))
+	}
+	if v.f.Sex == "T" {
+		for _, s := range []string{"M", "F"} {
+			for i, item := range lead.f.XKey {
+				if rs := m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", s, "list1_item", item); len(rs) > 0 {
+					lead.put(v.t("sex_"+s), lead.f.X[i], item, cellFrom(m, rs[0]))
+				}
+			}
+		}
+	}
+
+	a := v.d.marts["cod_ill_defined_by_age"]
+	age := newFrame("illdef_age", v.t("illdef_age"), "line")
+	age.f.XLabel = "age"
+	for _, r := range a.rows(v.f.Area, "year", strconv.Itoa(v.f.Year)) {
+		s := a.str(r, "sex")
+		if s != v.f.Sex && !(v.f.Sex == "T" && slices.Contains(v.sexes(), s)) {
+			continue
+		}
+		g := a.str(r, "age_group")
+		age.put(v.t("sex_"+s), g, g, cellFrom(a, r))
+	}
+	age.f.sortX(func(x, y int) int { return ageStart(age.f.XKey[x]) - ageStart(age.f.XKey[y]) })
+
+	areas := v.d.childAreas(v.f.Area)
+	if len(areas) == 0 {
+		areas = []string{v.f.Area}
+	}
+	ill := v.byArea("illdef_areas", "hbar", "cod_quality", areas, func(*mart, []any) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
+	return []*frame{lead.f, age.f, ill}
+}
+
+func qualityPage(v view) []*frame {
+	m := v.d.marts["dq_missing"]
+	miss := newFrame("missing", v.t("missing"), "line")
+	miss.f.XLabel = "month"
+	for _, r := range m.rows(v.f.Area) {
+		mo := m.time(r, "month")
+		if mo.Year() != v.f.Year {
+			continue
+		}
+		label := mo.Format("2006-01")
+		miss.put(m.str(r, "event_type")+": "+m.str(r, "field"), label, label, cellFrom(m, r))
+	}
+	miss.f.sortX(func(a, c int) int { return strings.Compare(miss.f.XKey[a], miss.f.XKey[c]) })
+
+	heap := v.trend("heaping", "dq_age_heaping", func(m *mart, r []any) string {
+		if m.str(r, "index") != "whipple" || m.str(r, "sex") != v.f.Sex {
+			return ""
+		}
+		if m.str(r, "subject") == "mother_age" {
+			return v.t("whipple_mother")
+		}
+		return v.t("whipple_death")
+	})
+	if v.f.Sex != "T" { // mothers' ages are tabulated for both sexes of the child only
+		heap.Note = v.t("whipple_mother") + ": " + v.t("sex_T")
+	}
+	dup := v.trend("duplicates", "dq_duplicates", v.eventLabel)
+
+	frames := []*frame{miss.f, heap, dup}
+	// Refused records have no area: only a viewer of the whole country sees them.
+	if v.scope == "" || v.scope == "KH" {
+		q := v.d.marts["dq_quarantine"]
+		quar := newFrame("quarantine", v.t("quarantine"), "hbar")
+		quar.f.XLabel = "reason"
+		for _, r := range q.all() {
+			if q.str(r, "reason") == "all" {
+				continue
+			}
+			label := q.str(r, "event") + " · " + q.str(r, "reason") + " · " + q.str(r, "field")
+			quar.put(v.t(q.str(r, "source")), label, label, cellFrom(q, r))
+		}
+		quar.f.rankBy()
+		frames = append(frames, quar.f)
+	}
+	return frames
+}
+
+func runsPage(v view) []*frame {
+	hist := newFrame("run_history", v.t("run_history"), "list")
+	hist.f.XLabel = v.t("started")
+	dur := newFrame("run_durations", v.t("run_durations"), "bar")
+	dur.f.XLabel = v.t("started")
+	sum := newFrame("run_summary", v.t("last_success"), "list")
+	sum.f.XLabel = v.t("job")
+	last := map[string]time.Time{}
+	failed := map[string]int{}
+	var jobs []string
+	runs := slices.Clone(v.runs)
+	slices.SortStableFunc(runs, func(a, b Run) int { return b.Started.Compare(a.Started) })
+	for i, r := range runs {
+		if !slices.Contains(jobs, r.Job) {
+			jobs = append(jobs, r.Job)
+		}
+		if r.Outcome == "ok" && r.Finished.After(last[r.Job]) {
+			last[r.Job] = r.Finished
+		}
+		if r.Outcome == "failed" {
+			failed[r.Job]++
+		}
+		if i >= 200 { // the history table shows the latest 200 attempts
+			continue
+		}
+		key := fmt.Sprintf("%s %s #%d", r.Job, r.Started.UTC().Format(time.RFC3339), r.Attempt)
+		label := r.Started.UTC().Format("2006-01-02 15:04")
+		for _, col := range [][2]string{{"job", r.Job}, {"finished", r.Finished.UTC().Format("2006-01-02 15:04:05")},
+			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", r.Outcome}, {"error", r.Error}} {
+			hist.put(v.t(col[0]), label, key, &cell{Text: col[1]})
+		}
+		secs := r.Finished.Sub(r.Started).Seconds()
+		dur.put(r.Job+" "+r.Outcome, label, key, &cell{Value: secs, HasValue: true})
+	}
+	slices.Reverse(dur.f.X) // oldest first, left to right
+	dur.f.sortX(func(a, c int) int { return strings.Compare(dur.f.XKey[a], dur.f.XKey[c]) })
+	for _, j := range jobs {
+		ls := v.t("none")
+		if t, ok := last[j]; ok {
+			ls = t.UTC().Format("2006-01-02 15:04:05 UTC")
+		}
+		sum.put(v.t("last_success"), j, j, &cell{Text: ls})
+		sum.put(v.t("failures"), j, j, &cell{Text: strconv.Itoa(failed[j])})
+	}
+	return []*frame{sum.f, dur.f, hist.f}
+}

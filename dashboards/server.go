@@ -1,0 +1,577 @@
+package dashboards
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+//go:embed assets templates
+var embedded embed.FS
+
+// Options configure a Server.
+type Options struct {
+	Users []User
+	// PublicPage is a page anyone may open without signing in; "" for none.
+	PublicPage string
+	// SessionTTL is how long a sign-in lasts (12 hours when 0).
+	SessionTTL time.Duration
+	// InsecureCookies leaves the Secure attribute off the cookies, for a
+	// server reached over plain HTTP on another host than localhost.
+	InsecureCookies bool
+	// GeoJSON holds the provinces' polygons, with province_code, name_en and
+	// name_km properties (refdata's cambodia/geo file).
+	GeoJSON []byte
+	// Runs reads the scheduled jobs' history for the ETL runs page.
+	Runs func() ([]Run, error)
+	// CacheBytes bounds the rendered pages kept in memory (64 MiB when 0).
+	CacheBytes int64
+	Log        *slog.Logger
+}
+
+// Server serves the dashboards. SetData swaps in a new warehouse's data.
+type Server struct {
+	opt       Options
+	data      atomic.Pointer[Data]
+	sessions  sessions
+	assets    map[string]asset
+	tmpl      *template.Template
+	mux       *http.ServeMux
+	cache     *pageCache
+	dummyHash string
+}
+
+type asset struct {
+	body, gz []byte
+	etag     string
+	ctype    string
+}
+
+// NewServer checks the options and prepares the assets.
+func NewServer(opt Options) (*Server, error) {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.SessionTTL == 0 {
+		opt.SessionTTL = 12 * time.Hour
+	}
+	if opt.CacheBytes == 0 {
+		opt.CacheBytes = 64 << 20
+	}
+	if opt.PublicPage != "" {
+		if p, ok := findPage(opt.PublicPage); !ok || p.Analyst {
+			return nil, fmt.Errorf("public page %q is not one of the planners' pages (overview, completeness, fertility, mortality, causes)", opt.PublicPage)
+		}
+	}
+	seen := map[string]bool{}
+	for i, u := range opt.Users {
+		switch {
+		case u.Name == "":
+			return nil, fmt.Errorf("user %d has no name", i+1)
+		case seen[u.Name]:
+			return nil, fmt.Errorf("user %q is listed twice", u.Name)
+		case !slices.Contains(Roles, u.Role):
+			return nil, fmt.Errorf("user %q: role %q is not one of %s", u.Name, u.Role, strings.Join(Roles, ", "))
+		case u.Password == "" && u.Token == "":
+			return nil, fmt.Errorf("user %q has neither a password hash nor a token hash", u.Name)
+		case u.Area != "" && len(u.Area) != 2 && len(u.Area) != 4:
+			return nil, fmt.Errorf("user %q: area %q is not a 2-digit province or 4-digit district code", u.Name, u.Area)
+		}
+		if u.Password != "" {
+			if _, _, _, err := checkHash(u.Password); err != nil {
+				return nil, fmt.Errorf("user %q: password: %w", u.Name, err)
+			}
+		}
+		if u.Token != "" {
+			if b, err := hex.DecodeString(u.Token); err != nil || len(b) != sha256.Size {
+				return nil, fmt.Errorf("user %q: token is not a SHA-256 in hex (make one with vitalstats passwd -token)", u.Name)
+			}
+		}
+		seen[u.Name] = true
+	}
+	s := &Server{opt: opt, sessions: sessions{ttl: opt.SessionTTL, m: map[string]*session{}},
+		cache: newPageCache(opt.CacheBytes)}
+	var err error
+	if s.dummyHash, err = hashPassword(randomID(), passwordIterations); err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr}).ParseFS(embedded, "templates/*.html"); err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(opt.GeoJSON); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+// SetData shows a new build of the warehouse from the next request on.
+func (s *Server) SetData(d *Data) {
+	s.data.Store(d)
+	s.cache.clear()
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	// Everything comes from this server: the browser refuses anything else.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /assets/{path...}", s.serveAsset)
+	m.HandleFunc("GET /login", s.loginForm)
+	m.HandleFunc("POST /login", s.login)
+	m.HandleFunc("POST /logout", s.logout)
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if s.data.Load() == nil {
+			http.Error(w, "no warehouse loaded", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		u, _ := s.who(r)
+		if u == nil && s.opt.PublicPage == "" {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		target := "overview"
+		if u == nil {
+			target = s.opt.PublicPage
+		}
+		http.Redirect(w, r, "/"+s.lang(r)+"/"+target, http.StatusSeeOther)
+	})
+	for _, lang := range Langs {
+		m.HandleFunc("GET /"+lang+"/{page}", func(w http.ResponseWriter, r *http.Request) {
+			s.serveData(w, r, "html", lang, r.PathValue("page"), "")
+		})
+	}
+	m.HandleFunc("GET /api/{page}", func(w http.ResponseWriter, r *http.Request) {
+		s.serveData(w, r, "json", s.lang(r), r.PathValue("page"), "")
+	})
+	m.HandleFunc("GET /csv/{page}/{file}", func(w http.ResponseWriter, r *http.Request) {
+		s.serveData(w, r, "csv", s.lang(r), r.PathValue("page"), strings.TrimSuffix(r.PathValue("file"), ".csv"))
+	})
+	s.mux = m
+}
+
+// lang is the language a request asks for: ?lang=, else the cookie the
+// last page set, else English.
+func (s *Server) lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); slices.Contains(Langs, l) {
+		return l
+	}
+	if c, err := r.Cookie("vs_lang"); err == nil && slices.Contains(Langs, c.Value) {
+		return c.Value
+	}
+	return Langs[0]
+}
+
+// serveData answers a page, its JSON or one of its CSVs, after checking who
+// asks and what they may see.
+func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, pageID, frameID string) {
+	d := s.data.Load()
+	if d == nil {
+		http.Error(w, "the warehouse is not loaded yet", http.StatusServiceUnavailable)
+		return
+	}
+	if !slices.Contains(Langs, lang) {
+		http.NotFound(w, r)
+		return
+	}
+	p, ok := findPage(pageID)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	u, _ := s.who(r)
+	public := u == nil && s.opt.PublicPage == p.ID
+	switch {
+	case u == nil && !public:
+		if kind == "html" {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		} else {
+			http.Error(w, "sign in first", http.StatusUnauthorized)
+		}
+		return
+	case u != nil && p.Analyst && !u.analyst():
+		http.Error(w, tr(lang, "forbidden"), http.StatusForbidden)
+		return
+	}
+	scope := "KH"
+	viewer := "public"
+	if u != nil {
+		scope, viewer = u.scope(), u.Name
+	}
+	f, status, err := parseFilter(d, r.URL.Query(), scope)
+	if err != nil {
+		http.Error(w, err.Error(), status)
+		return
+	}
+	if kind == "html" {
+		http.SetCookie(w, &http.Cookie{Name: "vs_lang", Value: lang, Path: "/", MaxAge: 365 * 86400,
+			SameSite: http.SameSiteLaxMode, Secure: !s.opt.InsecureCookies})
+	}
+	key := strings.Join([]string{kind, lang, p.ID, frameID, strconv.Itoa(f.Year), f.Area, f.Sex, scope, viewer}, "|")
+	if p.ID == "runs" {
+		key = "" // the history changes between builds
+	}
+	if e, ok := s.cache.get(key); ok {
+		writeBody(w, r, e.ctype, e.gz, e.etag)
+		return
+	}
+	v := view{d: d, f: f, lang: lang, scope: scope}
+	if p.ID == "runs" && s.opt.Runs != nil {
+		if v.runs, err = s.opt.Runs(); err != nil {
+			s.opt.Log.Error("read job history", "err", err)
+		}
+	}
+	frames := p.frames(v)
+	var buf bytes.Buffer
+	var ctype string
+	switch kind {
+	case "html":
+		ctype = "text/html; charset=utf-8"
+		err = s.tmpl.ExecuteTemplate(&buf, "page", s.pageData(v, p, frames, serverLinks{}, u))
+	case "json":
+		ctype = "application/json"
+		err = writeJSON(&buf, v, p, frames)
+	case "csv":
+		ctype = "text/csv; charset=utf-8"
+		i := slices.IndexFunc(frames, func(fr *frame) bool { return fr.ID == frameID })
+		if i < 0 {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%d.csv"`, frameID, f.Area, f.Year))
+		err = frames[i].writeCSV(&buf, lang)
+	}
+	if err != nil {
+		s.opt.Log.Error("render", "page", p.ID, "kind", kind, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	e := s.cache.put(key, ctype, buf.Bytes())
+	writeBody(w, r, ctype, e.gz, e.etag)
+}
+
+// parseFilter reads year, area and sex from a query, defaulting to the
+// data's year, the viewer's scope and both sexes. An area outside the scope
+// is refused, not silently replaced.
+func parseFilter(d *Data, q url.Values, scope string) (Filter, int, error) {
+	f := Filter{Year: d.Year, Area: scope, Sex: "T"}
+	if y := q.Get("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || !slices.Contains(d.years, n) {
+			return f, http.StatusBadRequest, fmt.Errorf("year %q: the warehouse has %d to %d", y, d.years[0], d.years[len(d.years)-1])
+		}
+		f.Year = n
+	}
+	if a := q.Get("area"); a != "" {
+		if _, ok := d.names[a]; !ok {
+			return f, http.StatusBadRequest, fmt.Errorf("area %q is not a province or district code", a)
+		}
+		if !within(a, scope) {
+			return f, http.StatusForbidden, fmt.Errorf("area %s is outside this account's area", a)
+		}
+		f.Area = a
+	}
+	if sx := q.Get("sex"); sx != "" {
+		if sx != "T" && sx != "M" && sx != "F" {
+			return f, http.StatusBadRequest, fmt.Errorf("sex %q: T, M or F", sx)
+		}
+		f.Sex = sx
+	}
+	return f, 0, nil
+}
+
+func writeJSON(w io.Writer, v view, p page, frames []*frame) error {
+	type jcell struct {
+		X          string   `json:"x"`
+		Code       string   `json:"code"`
+		Series     string   `json:"series"`
+		Value      *float64 `json:"value"`
+		CILow      *float64 `json:"ci_low,omitempty"`
+		CIHigh     *float64 `json:"ci_high,omitempty"`
+		Numerator  *float64 `json:"numerator,omitempty"`
+		Den        *float64 `json:"denominator,omitempty"`
+		Flags      []string `json:"flags,omitempty"`
+		Suppressed bool     `json:"suppressed,omitempty"`
+		Text       string   `json:"text,omitempty"`
+	}
+	type jframe struct {
+		ID    string  `json:"id"`
+		Title string  `json:"title"`
+		Cells []jcell `json:"cells"`
+	}
+	out := struct {
+		Page   string   `json:"page"`
+		Filter Filter   `json:"filter"`
+		Frames []jframe `json:"frames"`
+	}{Page: p.ID, Filter: v.f}
+	opt := func(x float64, ok bool) *float64 {
+		if !ok || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return &x
+	}
+	for _, f := range frames {
+		jf := jframe{ID: f.ID, Title: f.Title, Cells: []jcell{}}
+		for s, name := range f.Series {
+			for x, c := range f.Cells[s] {
+				if c == nil {
+					continue
+				}
+				jf.Cells = append(jf.Cells, jcell{X: f.X[x], Code: f.XKey[x], Series: name, Value: opt(c.Value, c.HasValue),
+					CILow: opt(c.Low, c.HasCI), CIHigh: opt(c.High, c.HasCI), Numerator: opt(c.Num, c.HasNum),
+					Den: opt(c.Den, c.HasDen), Flags: c.Flags, Suppressed: c.Suppressed, Text: c.Text})
+			}
+		}
+		out.Frames = append(out.Frames, jf)
+	}
+	return json.NewEncoder(w).Encode(out)
+}
+
+// writeBody sends a gzipped body, or unzips it for the rare client that
+// does not take gzip.
+func writeBody(w http.ResponseWriter, r *http.Request, ctype string, gz []byte, etag string) {
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("ETag", etag)
+	h.Add("Vary", "Accept-Encoding")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	if match := r.Header.Get("If-None-Match"); match != "" && match == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Length", strconv.Itoa(len(gz)))
+		w.Write(gz)
+		return
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	io.Copy(w, zr)
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func etagOf(b []byte) string {
+	h := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(h[:12]) + `"`
+}
+
+// pageCache keeps rendered answers, gzipped, until the next build: the
+// warehouse does not change in between, and a page costs milliseconds to
+// render but microseconds to send.
+type pageCache struct {
+	mu    sync.Mutex
+	max   int64
+	size  int64
+	ll    *list.List
+	items map[string]*list.Element
+}
+
+type cached struct {
+	key, ctype, etag string
+	gz               []byte
+}
+
+func newPageCache(max int64) *pageCache {
+	return &pageCache{max: max, ll: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *pageCache) get(key string) (*cached, bool) {
+	if key == "" {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.ll.MoveToFront(e)
+		return e.Value.(*cached), true
+	}
+	return nil, false
+}
+
+func (c *pageCache) put(key, ctype string, body []byte) *cached {
+	e := &cached{key: key, ctype: ctype, etag: etagOf(body), gz: gzipBytes(body)}
+	if key == "" {
+		return e
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.items[key]; ok {
+		c.size -= int64(len(old.Value.(*cached).gz))
+		c.ll.Remove(old)
+	}
+	c.items[key] = c.ll.PushFront(e)
+	c.size += int64(len(e.gz))
+	for c.size > c.max && c.ll.Len() > 1 {
+		last := c.ll.Back()
+		c.ll.Remove(last)
+		old := last.Value.(*cached)
+		delete(c.items, old.key)
+		c.size -= int64(len(old.gz))
+	}
+	return e
+}
+
+func (c *pageCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ll.Init()
+	c.items = map[string]*list.Element{}
+	c.size = 0
+}
+
+// loadAssets reads the embedded assets and makes the map scripts, one per
+// language, from the GeoJSON.
+func loadAssets(geo []byte) (map[string]asset, error) {
+	out := map[string]asset{}
+	add := func(name string, body []byte) {
+		ct := mime.TypeByExtension(path.Ext(name))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		out[name] = asset{body: body, gz: gzipBytes(body), etag: etagOf(body), ctype: ct}
+	}
+	err := fs.WalkDir(embedded, "assets", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := embedded.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		add(strings.TrimPrefix(p, "assets/"), b)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, need := range []string{"vendor/echarts.min.js", "vendor/fonts.css", "app.js", "app.css"} {
+		if _, ok := out[need]; !ok {
+			return nil, fmt.Errorf("dashboards: asset %s is not in the binary (run make assets, then rebuild)", need)
+		}
+	}
+	for _, lang := range Langs {
+		js, err := mapScript(geo, lang)
+		if err != nil {
+			return nil, err
+		}
+		add("map/KHM-"+lang+".js", js)
+	}
+	return out, nil
+}
+
+func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.assets[r.PathValue("path")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	writeBody(w, r, a.ctype, a.gz, a.etag)
+}
+
+// mapScript registers the provinces with ECharts under KHM-<lang>, each
+// named in that language (the names the map's data items use), with
+// coordinates rounded to about 10 m.
+func mapScript(geo []byte, lang string) ([]byte, error) {
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Type       string          `json:"type"`
+			Properties map[string]any  `json:"properties"`
+			Geometry   json.RawMessage `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(geo, &fc); err != nil {
+		return nil, fmt.Errorf("dashboards: province map: %w", err)
+	}
+	if len(fc.Features) == 0 {
+		return nil, errors.New("dashboards: the province map has no features")
+	}
+	type feature struct {
+		Type       string            `json:"type"`
+		Properties map[string]string `json:"properties"`
+		Geometry   any               `json:"geometry"`
+	}
+	out := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection"}
+	for _, f := range fc.Features {
+		code, _ := f.Properties["province_code"].(string)
+		name, _ := f.Properties["name_"+lang].(string)
+		if code == "" || name == "" {
+			return nil, fmt.Errorf("dashboards: a province polygon has no province_code or name_%s", lang)
+		}
+		var g any
+		if err := json.Unmarshal(f.Geometry, &g); err != nil {
+			return nil, err
+		}
+		out.Features = append(out.Features, feature{Type: "Feature", Properties: map[string]string{"name": name, "code": code}, Geometry: round(g)})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(fmt.Sprintf("echarts.registerMap(%q, %s);\n", "KHM-"+lang, b)), nil
+}
+
+func round(v any) any {
+	switch x := v.(type) {
+	case float64:
+		return math.Round(x*1e4) / 1e4
+	case []any:
+		for i := range x {
+			x[i] = round(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = round(x[k])
+		}
+	}
+	return v
+}

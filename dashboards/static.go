@@ -1,0 +1,79 @@
+package dashboards
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+)
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		s.opt.Log.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// ExportSite writes the planners' pages as static files into dir, for
+// offline distribution: each language, page and area (the nation and every
+// province) for the data's year and both sexes, with each chart's CSV and
+// every asset, so that the copy opens from a USB stick with no server.
+// Analysts' pages (data quality, ETL runs) are left out.
+func (s *Server) ExportSite(dir string) (files int, err error) {
+	d := s.data.Load()
+	if d == nil {
+		return 0, fmt.Errorf("export site: no warehouse loaded")
+	}
+	write := func(rel string, b []byte) error {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		files++
+		return os.WriteFile(p, b, 0o644)
+	}
+	for name, a := range s.assets {
+		if err := write("assets/"+name, a.body); err != nil {
+			return files, err
+		}
+	}
+	areas := append([]string{"KH"}, d.provinces...)
+	for _, lang := range Langs {
+		for _, p := range pages {
+			if p.Analyst {
+				continue
+			}
+			for _, area := range areas {
+				v := view{d: d, f: Filter{Year: d.Year, Area: area, Sex: "T"}, lang: lang, scope: "KH"}
+				frames := p.frames(v)
+				var buf bytes.Buffer
+				if err := s.tmpl.ExecuteTemplate(&buf, "page", s.pageData(v, p, frames, staticLinks{}, nil)); err != nil {
+					return files, err
+				}
+				base := lang + "/" + p.ID + "/"
+				if err := write(base+area+".html", buf.Bytes()); err != nil {
+					return files, err
+				}
+				for _, f := range frames {
+					var cb bytes.Buffer
+					if err := f.writeCSV(&cb, lang); err != nil {
+						return files, err
+					}
+					if err := write(base+staticLinks{}.csv(lang, p.ID, f.ID, v.f), cb.Bytes()); err != nil {
+						return files, err
+					}
+				}
+			}
+		}
+	}
+	index := `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=en/overview/KH.html">` +
+		`<title>Vital statistics of Cambodia</title><a href="en/overview/KH.html">English</a> · <a href="km/overview/KH.html">ខ្មែរ</a>` + "\n"
+	return files, write("index.html", []byte(index))
+}
