@@ -138,11 +138,18 @@ func NewData(tables []*vitalstats.Table) (*Data, error) {
 		d.Built = BuildInfo{BuiltAt: b.time(r, "built_at"), Snapshot: b.str(r, "lake_snapshot"),
 			AsOf: b.time(r, "as_of"), CodeVersion: b.str(r, "code_version"), Population: b.str(r, "population_source")}
 	}
-	// Pages open on the last year whose registrations have mostly arrived:
-	// the year before the extraction date, when the warehouse has it.
+	// Pages open on the last year whose births have all had their legal
+	// time to be registered (no window_open flag on national timeliness).
 	d.Year = d.years[len(d.years)-1]
-	if y := d.Built.AsOf.Year() - 1; !d.Built.AsOf.IsZero() && slices.Contains(d.years, y) {
-		d.Year = y
+	tm := d.marts["timeliness"]
+	for i := len(d.years) - 1; i >= 0; i-- {
+		rows := tm.rows("KH", "event_type", "birth", "regime", "all", "year", strconv.Itoa(d.years[i]))
+		if len(rows) > 0 {
+			if f, _ := tm.get(rows[0], "flags").([]string); !slices.Contains(f, "window_open") {
+				d.Year = d.years[i]
+				break
+			}
+		}
 	}
 	return d, nil
 }

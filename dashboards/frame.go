@@ -146,6 +146,27 @@ func (f *frame) rankBy() {
 	})
 }
 
+// orderSeries puts the named series first, in that order, so that a
+// series keeps its colour from chart to chart.
+func (f *frame) orderSeries(names ...string) {
+	rank := func(s string) int {
+		if i := slices.Index(names, s); i >= 0 {
+			return i
+		}
+		return len(names)
+	}
+	idx := make([]int, len(f.Series))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rank(f.Series[a]) - rank(f.Series[b]) })
+	series, cells := make([]string, len(idx)), make([][]*cell, len(idx))
+	for n, i := range idx {
+		series[n], cells[n] = f.Series[i], f.Cells[i]
+	}
+	f.Series, f.Cells = series, cells
+}
+
 func (f *frame) empty() bool {
 	for _, s := range f.Cells {
 		for _, c := range s {

@@ -113,6 +113,12 @@ func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *ma
 
 func (v view) eventLabel(m *mart, r []any) string { return v.t(m.str(r, "event_type")) }
 
+// byEvent orders event series births, deaths, fetal deaths, marriages.
+func (v view) byEvent(f *frame) *frame {
+	f.orderSeries(v.t("birth"), v.t("death"), v.t("fetal_death"), v.t("marriage"))
+	return f
+}
+
 func (v view) sexes() []string {
 	if v.f.Sex == "T" {
 		return []string{"M", "F"}
@@ -162,9 +168,9 @@ func overview(v view) []*frame {
 
 	return []*frame{
 		kpi.f,
-		months.f,
-		v.trend("compl_trend", "completeness", v.eventLabel, "within", "all"),
-		v.trend("timely_trend", "timeliness", v.eventLabel, "regime", "all"),
+		v.byEvent(months.f),
+		v.byEvent(v.trend("compl_trend", "completeness", v.eventLabel, "within", "all")),
+		v.byEvent(v.trend("timely_trend", "timeliness", v.eventLabel, "regime", "all")),
 	}
 }
 
@@ -327,7 +333,7 @@ func qualityPage(v view) []*frame {
 	if v.f.Sex != "T" { // mothers' ages are tabulated for both sexes of the child only
 		heap.Note = v.t("whipple_mother") + ": " + v.t("sex_T")
 	}
-	dup := v.trend("duplicates", "dq_duplicates", v.eventLabel)
+	dup := v.byEvent(v.trend("duplicates", "dq_duplicates", v.eventLabel))
 
 	frames := []*frame{miss.f, heap, dup}
 	// Refused records have no area: only a viewer of the whole country sees them.

@@ -27,8 +27,10 @@ type truthFile struct {
 
 // pipeline runs gen → etl → build on a fresh site with the given profile
 // overrides, the generator's simulated population as the denominators, and
-// returns the built warehouse (read-only) and the truth.
-func pipeline(t *testing.T, events int, profile string) (*sql.DB, truthFile) {
+// returns the built warehouse (read-only) and the truth. extra is appended
+// to the config (profile overrides, a [serve] section); configPath, when
+// not nil, receives the config's path.
+func pipeline(t *testing.T, events int, extra string, configPath ...*string) (*sql.DB, truthFile) {
 	t.Helper()
 	pgDir := managedDir(t, "vitalstats-build-test-")
 	out := t.TempDir()
@@ -54,7 +56,10 @@ seed = 7
 inbox = %q
 truth = %q
 %s`, out, filepath.Join(pgDir, "registry-pg"), filepath.Join(out, "lake"), inbox, filepath.Join(out, "secret.key"),
-		filepath.Join(out, "warehouse.duckdb"), filepath.Join(out, "truth_population.csv"), inbox, truthPath, profile))
+		filepath.Join(out, "warehouse.duckdb"), filepath.Join(out, "truth_population.csv"), inbox, truthPath, extra))
+	for _, p := range configPath {
+		*p = cfg
+	}
 	for _, args := range [][]string{
 		{"gen", "-config", cfg, "-scale", strconv.Itoa(events), "-to", "both"},
 		{"etl", "-config", cfg},

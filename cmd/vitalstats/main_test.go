@@ -35,7 +35,8 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"build":   {"-config"},
 		"check":   {"-config"},
 		"export":  {"-config", "-final"},
-		"serve":   {"-config"},
+		"serve":   {"-config", "-export-site", "-no-jobs"},
+		"passwd":  {"-token"},
 		"bench":   {"-scale"},
 		"version": nil,
 	}
