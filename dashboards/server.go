@@ -45,7 +45,8 @@ type Options struct {
 	GeoJSON []byte
 	// Runs reads the scheduled jobs' history for the ETL runs page.
 	Runs func() ([]Run, error)
-	// CacheBytes bounds the rendered pages kept in memory (64 MiB when 0).
+	// CacheBytes bounds the rendered pages kept in memory (64 MiB when 0;
+	// negative: none, every request is rendered, for benchmarks).
 	CacheBytes int64
 	Log        *slog.Logger
 }
@@ -116,7 +117,7 @@ func NewServer(opt Options) (*Server, error) {
 	if s.dummyHash, err = hashPassword(randomID(), passwordIterations); err != nil {
 		return nil, err
 	}
-	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr}).ParseFS(embedded, "templates/*.html"); err != nil {
+	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options}).ParseFS(embedded, "templates/*.html"); err != nil {
 		return nil, err
 	}
 	if s.assets, err = loadAssets(opt.GeoJSON); err != nil {
@@ -387,11 +388,20 @@ func writeBody(w http.ResponseWriter, r *http.Request, ctype string, gz []byte, 
 	io.Copy(w, zr)
 }
 
+// gzipWriters are reused: a new one allocates about a megabyte, more than
+// the rest of a page's rendering.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	zw.Write(b)
 	zw.Close()
+	gzipWriters.Put(zw)
 	return buf.Bytes()
 }
 
@@ -421,7 +431,7 @@ func newPageCache(max int64) *pageCache {
 }
 
 func (c *pageCache) get(key string) (*cached, bool) {
-	if key == "" {
+	if key == "" || c.max < 0 {
 		return nil, false
 	}
 	c.mu.Lock()
@@ -435,7 +445,7 @@ func (c *pageCache) get(key string) (*cached, bool) {
 
 func (c *pageCache) put(key, ctype string, body []byte) *cached {
 	e := &cached{key: key, ctype: ctype, etag: etagOf(body), gz: gzipBytes(body)}
-	if key == "" {
+	if key == "" || c.max < 0 {
 		return e
 	}
 	c.mu.Lock()

@@ -3,6 +3,8 @@ package dashboards
 import (
 	"encoding/json"
 	"fmt"
+	"html"
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -67,22 +69,13 @@ type pageData struct {
 
 type frameView struct {
 	ID, Title, Kind, Note string
-	Option, Links         string // JSON for the page script
-	CSV                   string
-	Head                  []string
-	Rows                  []rowView
-	Cards                 []cardView
-	Empty                 bool
-}
-
-type rowView struct {
-	X, Href string
-	Cells   []cellView
-}
-
-type cellView struct {
-	Text, Flags string
-	Suppressed  bool
+	// Option and Links are the chart's data attributes, JSON escaped here
+	// once (html/template's escaper is slow on large values).
+	Option, Links template.HTMLAttr
+	CSV           string
+	Table         template.HTML // built in Go: the template's escaper is slow on many cells
+	Cards         []cardView
+	Empty         bool
 }
 
 type cardView struct {
@@ -148,7 +141,7 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			pd.Maps = true
 		}
 		if opt, ok := chartOption(f, v.lang); ok && !fv.Empty {
-			fv.Option = string(opt)
+			fv.Option = dataAttr("data-option", opt)
 		}
 		if f.AreaX {
 			links := map[string]string{}
@@ -160,32 +153,76 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 				}
 			}
 			b, _ := json.Marshal(links)
-			fv.Links = string(b)
+			fv.Links = dataAttr("data-links", b)
 		}
-		fv.Head = append([]string{f.XLabel}, f.Series...)
-		for x := range f.X {
-			row := rowView{X: f.X[x]}
-			if f.AreaX && len(v.d.childAreas(f.XKey[x])) > 0 {
-				nf := v.f
-				nf.Area = f.XKey[x]
-				row.Href = l.page(v.lang, p.ID, nf)
-			}
-			for s := range f.Series {
-				c := f.Cells[s][x]
-				cv := cellView{}
-				if c != nil {
-					cv = cellView{Text: c.display(v.lang), Flags: strings.Join(c.Flags, " "), Suppressed: c.Suppressed}
-				}
-				row.Cells = append(row.Cells, cv)
-			}
-			fv.Rows = append(fv.Rows, row)
-		}
+		fv.Table = tableHTML(f, v, l, p)
 		if f.Kind == "cards" {
 			fv.Cards = cards(f, v.lang)
 		}
 		pd.Frames = append(pd.Frames, fv)
 	}
 	return pd
+}
+
+// tableHTML is a frame's data table: a row per category, a column per
+// series, each cell with its interval and flags; area rows link to the
+// same page for that area.
+func tableHTML(f *frame, v view, l linker, p page) template.HTML {
+	var b strings.Builder
+	esc := html.EscapeString
+	b.WriteString(`<table id="t-` + esc(f.ID) + `"><thead><tr><th>` + esc(f.XLabel) + `</th>`)
+	for _, s := range f.Series {
+		b.WriteString("<th>" + esc(s) + "</th>")
+	}
+	b.WriteString("</tr></thead><tbody>")
+	for x, label := range f.X {
+		b.WriteString("<tr><th>")
+		if f.AreaX && len(v.d.childAreas(f.XKey[x])) > 0 {
+			nf := v.f
+			nf.Area = f.XKey[x]
+			b.WriteString(`<a href="` + esc(l.page(v.lang, p.ID, nf)) + `">` + esc(label) + "</a>")
+		} else {
+			b.WriteString(esc(label))
+		}
+		b.WriteString("</th>")
+		for s := range f.Series {
+			c := f.Cells[s][x]
+			switch {
+			case c == nil:
+				b.WriteString("<td></td>")
+			case c.Suppressed:
+				b.WriteString(`<td class="suppressed">` + esc(c.display(v.lang)) + "</td>")
+			default:
+				b.WriteString("<td>" + esc(c.display(v.lang)))
+				if len(c.Flags) > 0 {
+					b.WriteString(" <small>" + esc(strings.Join(c.Flags, " ")) + "</small>")
+				}
+				b.WriteString("</td>")
+			}
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</tbody></table>")
+	return template.HTML(b.String())
+}
+
+// options are a menu's choices, each the page it opens (built in Go: a
+// menu of years or districts is long).
+func options(links []link) template.HTML {
+	var b strings.Builder
+	for _, l := range links {
+		b.WriteString(`<option value="` + html.EscapeString(l.Href) + `"`)
+		if l.Active {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">" + html.EscapeString(l.Label) + "</option>")
+	}
+	return template.HTML(b.String())
+}
+
+// dataAttr is name="value" with value escaped for an HTML attribute.
+func dataAttr(name string, value []byte) template.HTMLAttr {
+	return template.HTMLAttr(name + `="` + html.EscapeString(string(value)) + `"`)
 }
 
 // cards show each indicator's value in the first series (the year) with

@@ -51,6 +51,7 @@ var benchSteps = []benchStep{
 	stepETLRegistry,
 	stepETLFiles,
 	stepBuild,
+	stepDashboards,
 	stepBaselineR,
 	stepIncremental,
 }

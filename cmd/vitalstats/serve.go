@@ -23,6 +23,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	configPath := configFlag(fs)
 	exportSite := fs.String("export-site", "", "write the planners' pages as static files into this folder, then exit")
 	noJobs := fs.Bool("no-jobs", false, "serve the dashboards without running the scheduled jobs")
+	noCache := fs.Bool("no-cache", false, "render every request instead of keeping rendered pages until the next build (for benchmarks)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -30,7 +31,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := cfg.dashboardServer(e)
+	srv, err := cfg.dashboardServer(e, *noCache)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 // dashboardServer makes the dashboards' server from the config.
-func (c *Config) dashboardServer(e *env) (*dashboards.Server, error) {
+func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, error) {
 	geo, err := c.referenceSource().ReadFile(refdata.FileProvinceMap)
 	if err != nil {
 		return nil, err
@@ -121,9 +122,13 @@ func (c *Config) dashboardServer(e *env) (*dashboards.Server, error) {
 		users[i] = dashboards.User{Name: u.Name, Role: u.Role, Area: u.Area, Password: u.Password, Token: u.Token}
 	}
 	history := filepath.Join(c.DataDir, "jobs", "runs.jsonl")
+	var cacheBytes int64
+	if noCache {
+		cacheBytes = -1
+	}
 	srv, err := dashboards.NewServer(dashboards.Options{
 		Users: users, PublicPage: c.Serve.PublicPage, SessionTTL: time.Duration(c.Serve.SessionHours) * time.Hour,
-		InsecureCookies: c.Serve.InsecureCookies, GeoJSON: geo, Log: e.log.With("job", "serve"),
+		InsecureCookies: c.Serve.InsecureCookies, GeoJSON: geo, Log: e.log.With("job", "serve"), CacheBytes: cacheBytes,
 		Runs: func() ([]dashboards.Run, error) {
 			runs, err := jobs.ReadHistory(history)
 			out := make([]dashboards.Run, len(runs))

@@ -101,6 +101,10 @@ func FormatValue(v float64, unit string) string {
 		}
 	case MiB:
 		return fmt.Sprintf("%.0f MiB", v)
+	case KiB:
+		return fmt.Sprintf("%.0f KiB", v)
+	case Millis:
+		return fmt.Sprintf("%.1f ms", v)
 	case Rows, RowsPerSec:
 		return thousands(int64(math.Round(v))) + " " + unit
 	}

@@ -27,6 +27,8 @@ const (
 	Rows       = "rows"
 	RowsPerSec = "rows/s"
 	Count      = "count"
+	Millis     = "ms"
+	KiB        = "KiB"
 )
 
 // Results are what one benchmark run measured.
