@@ -18,15 +18,22 @@ export CGO_ENABLED := 1
 ## demo: build, write the synthetic registry, take it into the lake and build the warehouse
 demo: build
 	@# The demo starts from a clean slate: a new registry, lake and warehouse.
-	rm -rf data/lake data/inbox data/jobs data/warehouse.duckdb
+	rm -rf data/lake data/inbox data/jobs data/warehouse.duckdb data/site
 	@mkdir -p data
 	@# The synthetic country's own population stands in for NIS projections, and two of its
 	@# years for censuses (Cambodia counted its people in 2008 and 2019).
 	sed -e 's|^population = ""|population = "data/truth_population.csv"|' \
-	    -e 's|^census_years = \[\]|census_years = [2008, 2019]|' $(CONFIG) > data/demo.toml
+	    -e 's|^census_years = \[\]|census_years = [2008, 2019]|' \
+	    -e 's|^public_page = ""|public_page = "overview"|' $(CONFIG) > data/demo.toml
 	$(BIN) gen -config data/demo.toml -to both
 	$(BIN) etl -config data/demo.toml
 	$(BIN) build -config data/demo.toml
+	@# The dashboards: an admin account with a new random password (kept in data/, shown below),
+	@# the national overview public, and a static copy of the planners' pages.
+	@pw=$$(head -c 18 /dev/urandom | base64 | tr -d '/+='); \
+	  printf '\n[[serve.users]]\nname = "admin"\nrole = "admin"\n' >> data/demo.toml; \
+	  echo "$$pw" | $(BIN) passwd >> data/demo.toml && echo "$$pw" > data/demo-admin-password.txt
+	$(BIN) serve -config data/demo.toml -export-site data/site
 	@echo
 	@echo "Where to look:"
 	@echo "  data/truth.json         the known answers (TFR, e0, IMR, completeness...) of the synthetic registry"
@@ -36,7 +43,11 @@ demo: build
 	@echo "  data/warehouse.duckdb   the warehouse: one table per indicator (listed above), e.g. in DuckDB:"
 	@echo "                          select * from life_expectancy where area_code = 'KH' and measure = 'e0' order by year"
 	@echo "  docs/methods.md         how each indicator is computed, with its sources"
-	@echo "The dashboards and exports (vitalstats serve, export) arrive with issues #5 and #6."
+	@echo "  data/site/index.html    the dashboards as static files (English and Khmer), to open in a browser"
+	@echo "The dashboards served, with every filter, data quality and ETL runs:"
+	@echo "  bin/vitalstats serve -config data/demo.toml -no-jobs   then open http://127.0.0.1:8080/"
+	@echo "  and sign in as admin with the password in data/demo-admin-password.txt"
+	@echo "The exports (vitalstats export) arrive with issue #6."
 
 ## test: vet, formatting, then every package's tests (they start their own PostgreSQL;
 ## the dashboards' run in headless Chromium, which scripts/prereqs.sh --browser installs)

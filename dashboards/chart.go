@@ -87,8 +87,9 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 		}
 		m.SetGlobalOptions(append(global[:1],
 			charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 			charts.WithAnimation(false),
-			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: float32(min), Max: float32(max),
+			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(false), Min: float32(min), Max: float32(max),
 				Left: "left", Bottom: "bottom", Text: []string{fmtNum(max), fmtNum(min)},
 				InRange: &opts.VisualMapInRange{Color: []string{"#d73027", "#fee08b", "#1a9850"}}}),
 		)...)

@@ -78,6 +78,7 @@ var words = map[string][2]string{
 	"error":          {"Error", "កំហុស"},
 	"none":           {"none", "គ្មាន"},
 	"registered":     {"registered", "បានចុះបញ្ជី"},
+	"within_legal":   {"registered within the legal limit", "បានចុះបញ្ជីក្នុងរយៈពេលច្បាប់កំណត់"},
 	"adjusted":       {"adjusted for completeness", "កែតម្រូវតាមភាពពេញលេញ"},
 	"imr":            {"Infant mortality rate", "អត្រាមរណភាពទារក"},
 	"u5mr":           {"Under-five mortality rate", "អត្រាមរណភាពកុមារអាយុក្រោម ៥ ឆ្នាំ"},

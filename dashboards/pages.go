@@ -177,7 +177,7 @@ func overview(v view) []*frame {
 func completenessPage(v view) []*frame {
 	series := func(m *mart, r []any) string {
 		if m.str(r, "within") == "legal" {
-			return v.t("registered") + " ≤ legal limit"
+			return v.t("within_legal")
 		}
 		return v.t("registered")
 	}

@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,7 +214,7 @@ func TestCSVMatchesChart(t *testing.T) {
 			t.Errorf("map csv: %d provinces", len(recs)-1)
 		}
 		for _, r := range recs[1:] {
-			k := map[string]float64{"registered": 0.5, "registered ≤ legal limit": 0.4}[r[2]]
+			k := map[string]float64{"registered": 0.5, "registered within the legal limit": 0.4}[r[2]]
 			if f.ID == "compl_deaths" {
 				k -= 0.2
 			}
@@ -345,5 +348,32 @@ func TestStaticSite(t *testing.T) {
 	// 2 languages x 5 pages x 26 areas, their CSVs, the assets and the index
 	if n < 2*5*26 {
 		t.Errorf("%d files", n)
+	}
+}
+
+// TestEveryLabelTranslated: each literal label key the code asks for is in
+// words, with both an English and a Khmer text.
+func TestEveryLabelTranslated(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	tmpl, _ := filepath.Glob("templates/*.html")
+	key := regexp.MustCompile(`(?:\bv\.t\(|\btr\([a-z.]+, |\bt \.Lang |\bt \$\.Lang )"([a-z0-9_]*[a-z0-9])"`)
+	n := 0
+	for _, f := range append(files, tmpl...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range key.FindAllStringSubmatch(string(b), -1) {
+			n++
+			if w, ok := words[m[1]]; !ok || w[0] == "" || w[1] == "" {
+				t.Errorf("%s: label %q has no English or Khmer text", f, m[1])
+			}
+		}
+	}
+	if n < 40 {
+		t.Errorf("found only %d label keys: the pattern is out of date", n)
 	}
 }
