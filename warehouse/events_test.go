@@ -73,7 +73,7 @@ func TestEventsByMonthAddsUp(t *testing.T) {
 	forRows(t, db, `
 		with kh as (select event_type, measure, month, numerator from events_by_month where area_code = 'KH'),
 		     provinces as (select event_type, measure, month, sum(numerator)::bigint as numerator
-		                   from events_by_month where area_code <> 'KH' group by all)
+		                   from events_by_month where length(area_code) = 2 and area_code <> 'KH' group by all)
 		select event_type, measure, month::varchar, coalesce(k.numerator, 0), coalesce(p.numerator, 0)
 		from kh as k full join provinces as p using (event_type, measure, month)
 		where k.numerator is distinct from p.numerator`, func(rows *sql.Rows) {
@@ -84,6 +84,17 @@ func TestEventsByMonthAddsUp(t *testing.T) {
 		}
 		t.Errorf("%s %s %s: KH %d, provinces %d", event, measure, month, kh, provinces)
 	})
+	// No district holds more than its province, and each province's districts
+	// add up to it when every event has its district.
+	if n := one[int64](t, db, `select count(*) from events_by_month as d
+		join events_by_month as p on p.area_code = left(d.area_code, 2)
+		 and (p.event_type, p.measure, p.month) = (d.event_type, d.measure, d.month)
+		where length(d.area_code) = 4 and d.numerator > p.numerator`); n != 0 {
+		t.Errorf("%d district cells exceed their province", n)
+	}
+	if n := one[int64](t, db, `select count(*) from events_by_month where length(area_code) = 4`); n == 0 {
+		t.Error("no district rows")
+	}
 }
 
 // TestEventsByMonthByHand checks cells of the fixtures (testdata/fixtures)

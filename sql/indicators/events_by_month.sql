@@ -1,18 +1,18 @@
 -- Vital events by calendar month, of occurrence and of registration, for
--- the nation and the provinces (usual residence: the mother's for births
+-- the nation, the provinces and the districts (usual residence: the mother's for births
 -- and fetal deaths, the deceased's for deaths, the bride's for marriages),
 -- each event counted once. Months without events have no row.
 with events as (
-    select 'birth' as event_type, date_of_birth as event_date, registration_date, province_code
+    select 'birth' as event_type, date_of_birth as event_date, registration_date, province_code, district_code
     from int_births_current
     union all
-    select 'death', date_of_death, registration_date, province_code
+    select 'death', date_of_death, registration_date, province_code, district_code
     from int_deaths_current
     union all
-    select 'fetal_death', date_of_delivery, registration_date, province_code
+    select 'fetal_death', date_of_delivery, registration_date, province_code, district_code
     from int_fetal_deaths_current
     union all
-    select 'marriage', date_of_marriage, registration_date, bride_residence_province
+    select 'marriage', date_of_marriage, registration_date, bride_residence_province, bride_residence_district
     from int_marriages_current
 ),
 
@@ -22,6 +22,7 @@ cells as materialized (
     select
         event_type,
         province_code,
+        district_code,
         date_trunc('month', event_date)::date as occurred,
         date_trunc('month', registration_date)::date as registered,
         count(*) as events
@@ -42,10 +43,13 @@ counts as (
         event_type,
         measure,
         month,
-        case when grouping(province_code) = 1 then 'KH' else province_code end as area_code,
+        case when grouping(province_code) = 1 then 'KH'
+             when grouping(district_code) = 1 then province_code
+             else district_code end as area_code,
         sum(events)::bigint as events
     from long
-    group by grouping sets ((event_type, measure, month), (event_type, measure, month, province_code))
+    group by grouping sets ((event_type, measure, month), (event_type, measure, month, province_code),
+                            (event_type, measure, month, province_code, district_code))
 ),
 
 as_of as (
