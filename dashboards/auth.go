@@ -224,6 +224,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, pass := r.PostFormValue("user"), r.PostFormValue("password")
+	if !s.attempts.allow(name) {
+		s.opt.Log.Warn("sign-in refused: too many failures", "user", name, "remote", r.RemoteAddr)
+		http.Error(w, "too many failed sign-ins for this account; try again in 15 minutes", http.StatusTooManyRequests)
+		return
+	}
 	var user *User
 	for i := range s.opt.Users {
 		if s.opt.Users[i].Name == name && s.opt.Users[i].Password != "" {
@@ -236,6 +241,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = user.Password
 	}
 	if ok := verifyPassword(hash, pass); !ok || user == nil {
+		s.attempts.fail(name)
 		s.opt.Log.Warn("sign-in refused", "user", name, "remote", r.RemoteAddr)
 		http.Redirect(w, r, "/login?failed=1&next="+url.QueryEscape(safeNext(r.PostFormValue("next"))), http.StatusSeeOther)
 		return
@@ -263,6 +269,48 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, s.cookie(sessionCookie, "", true, -1))
 	http.SetCookie(w, s.cookie(csrfCookie, "", false, -1))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// attempts limits password guessing: after maxFailures failed sign-ins of
+// one name within lockout, that name is refused until they age out.
+type attempts struct {
+	mu sync.Mutex
+	m  map[string][]time.Time
+}
+
+const (
+	maxFailures = 5
+	lockout     = 15 * time.Minute
+)
+
+func (a *attempts) recent(name string, now time.Time) []time.Time {
+	var keep []time.Time
+	for _, t := range a.m[name] {
+		if now.Sub(t) < lockout {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		delete(a.m, name)
+	} else {
+		a.m[name] = keep
+	}
+	return keep
+}
+
+func (a *attempts) allow(name string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.recent(name, time.Now())) < maxFailures
+}
+
+func (a *attempts) fail(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[string][]time.Time{}
+	}
+	a.m[name] = append(a.recent(name, time.Now()), time.Now())
 }
 
 // safeNext keeps a post-login redirect on this server.

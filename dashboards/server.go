@@ -56,6 +56,7 @@ type Server struct {
 	opt       Options
 	data      atomic.Pointer[Data]
 	sessions  sessions
+	attempts  attempts
 	assets    map[string]asset
 	tmpl      *template.Template
 	mux       *http.ServeMux

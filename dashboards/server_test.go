@@ -261,6 +261,13 @@ func TestLoginLogout(t *testing.T) {
 	if r := form("abc", "abc", "viewer", "wrong", ""); !strings.Contains(r.Header.Get("Location"), "failed") {
 		t.Errorf("wrong password: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
+	// Five wrong passwords lock the name, not the others.
+	for i := 0; i < 5; i++ {
+		form("abc", "abc", "analyst", "wrong", "")
+	}
+	if r := form("abc", "abc", "analyst", "password-analyst", ""); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("sign-in after 5 failures: %d", r.StatusCode)
+	}
 	r := form("abc", "abc", "viewer", "password-viewer", ts.URL)
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/en/fertility" {
 		t.Fatalf("sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
