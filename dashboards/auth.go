@@ -201,8 +201,11 @@ func (s *Server) cookie(name, value string, httpOnly bool, maxAge int) *http.Coo
 // token: browsers send Origin with every POST.
 func sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
-	if o == "" || o == "null" {
-		return o == ""
+	switch o {
+	case "":
+		return true
+	case "null": // a browser keeping the origin to itself still says where the request comes from
+		return r.Header.Get("Sec-Fetch-Site") == "same-origin"
 	}
 	o = strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://")
 	return o == r.Host

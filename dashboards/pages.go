@@ -379,8 +379,9 @@ func runsPage(v view) []*frame {
 		if i >= 200 { // the history table shows the latest 200 attempts
 			continue
 		}
-		key := fmt.Sprintf("%s %s #%d", r.Job, r.Started.UTC().Format(time.RFC3339), r.Attempt)
-		label := r.Started.UTC().Format("2006-01-02 15:04")
+		// The key sorts by time; the label is unique (two attempts may start within a minute).
+		key := fmt.Sprintf("%s %s #%d", r.Started.UTC().Format("2006-01-02T15:04:05.000000000Z"), r.Job, r.Attempt)
+		label := r.Started.UTC().Format("2006-01-02 15:04:05") + " " + r.Job + " #" + strconv.Itoa(r.Attempt)
 		for _, col := range [][2]string{{"job", r.Job}, {"finished", r.Finished.UTC().Format("2006-01-02 15:04:05")},
 			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", r.Outcome}, {"error", r.Error}} {
 			hist.put(v.t(col[0]), label, key, &cell{Text: col[1]})
@@ -388,7 +389,6 @@ func runsPage(v view) []*frame {
 		secs := r.Finished.Sub(r.Started).Seconds()
 		dur.put(r.Job+" "+r.Outcome, label, key, &cell{Value: secs, HasValue: true})
 	}
-	slices.Reverse(dur.f.X) // oldest first, left to right
 	dur.f.sortX(func(a, c int) int { return strings.Compare(dur.f.XKey[a], dur.f.XKey[c]) })
 	for _, j := range jobs {
 		ls := v.t("none")

@@ -76,6 +76,7 @@ type frameView struct {
 	Table         template.HTML // built in Go: the template's escaper is slow on many cells
 	Cards         []cardView
 	Empty         bool
+	Rows          int // categories, for the chart's height
 }
 
 type cardView struct {
@@ -136,7 +137,7 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			v.t("extracted"), b.AsOf.Format(time.DateOnly), v.t("snapshot"), b.Snapshot, b.CodeVersion)
 	}
 	for _, f := range frames {
-		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f)}
+		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X)}
 		if f.Kind == "map" {
 			pd.Maps = true
 		}

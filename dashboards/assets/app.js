@@ -20,26 +20,49 @@
       f.querySelector("input[name=csrf]").value = m ? decodeURIComponent(m[1]) : "";
     });
   });
-  var charts = [];
-  document.querySelectorAll("div.chart[data-option]").forEach(function (el) {
-    var option = JSON.parse(el.getAttribute("data-option"));
-    var kind = el.getAttribute("data-kind");
-    if (kind === "pyramid") {
-      // Males are drawn to the left as negative numbers; show them as counts.
-      var abs = function (v) { return Math.abs(v); };
-      option.xAxis = (option.xAxis || []).map(function (a) { a.axisLabel = { formatter: abs }; return a; });
-      option.tooltip.valueFormatter = function (v) { return v == null ? "–" : Math.abs(v); };
-    }
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(option);
-    var links = el.getAttribute("data-links");
-    if (links) {
-      links = JSON.parse(links);
-      chart.on("click", function (p) { if (links[p.name]) { window.location.href = links[p.name]; } });
-    }
-    el.setAttribute("data-rendered", "1");
-    charts.push(chart);
-  });
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
-  document.body.setAttribute("data-charts-ready", String(charts.length));
+  // A canvas keeps the glyphs it drew and ECharts keeps the widths it
+  // measured, so a Khmer page draws its charts once the Khmer face of the
+  // shipped font is in (a first visit fetches it while the page runs); a
+  // font that does not come within a few seconds is not waited for.
+  var fontReady = Promise.resolve();
+  if (document.documentElement.lang === "km" && document.fonts && document.fonts.load) {
+    fontReady = Promise.race([
+      document.fonts.load('12px "Noto Sans Khmer"', "\u1780"),
+      new Promise(function (done) { setTimeout(done, 3000); })
+    ]);
+  }
+  fontReady.then(drawCharts, drawCharts);
+
+  function drawCharts() {
+    var charts = [];
+    document.querySelectorAll("div.chart[data-option]").forEach(function (el) {
+      var option = JSON.parse(el.getAttribute("data-option"));
+      var kind = el.getAttribute("data-kind");
+      if (kind === "map") {
+        // go-echarts has no field for it: no legend dot in each province.
+        option.series.forEach(function (s) { s.showLegendSymbol = false; });
+      }
+      if (kind === "pyramid") {
+        // Males are drawn to the left as negative numbers; show them as counts.
+        var abs = function (v) { return Math.abs(v); };
+        option.xAxis = (option.xAxis || []).map(function (a) { a.axisLabel = { formatter: abs }; return a; });
+        option.tooltip.valueFormatter = function (v) { return v == null ? "–" : Math.abs(v); };
+      }
+      var rows = Number(el.getAttribute("data-rows") || 0);
+      if (kind === "hbar" && rows > 16) {
+        el.style.height = (rows * 20 + 60) + "px"; // room for each area's name
+      }
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(option);
+      var links = el.getAttribute("data-links");
+      if (links) {
+        links = JSON.parse(links);
+        chart.on("click", function (p) { if (links[p.name]) { window.location.href = links[p.name]; } });
+      }
+      el.setAttribute("data-rendered", "1");
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    document.body.setAttribute("data-charts-ready", String(charts.length));
+  }
 })();
