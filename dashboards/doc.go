@@ -8,5 +8,9 @@
 // test without a database. It must not import warehouse, etl, reports or
 // synth, nor compute a statistic: it shows what the marts hold.
 //
-// The code arrives with issue #5.
+// Files: data.go (what the pages read, Needs and Data), pages.go (the pages
+// as frames), frame.go (a chart's values, its table and CSV), chart.go (the
+// go-echarts options), view.go (the page layout, links for the server and
+// the static copy), server.go (routes, cache, assets), auth.go (accounts,
+// sessions, CSRF), static.go (the static copy), i18n.go (labels).
 package dashboards

@@ -199,6 +199,8 @@ func (c *cell) display(lang string) string {
 	switch {
 	case c == nil:
 		return ""
+	case c.Text != "" && c.Suppressed:
+		return c.Text + " · " + tr(lang, "suppressed")
 	case c.Suppressed:
 		return tr(lang, "suppressed")
 	case c.Text != "":
@@ -219,7 +221,7 @@ func (f *frame) writeCSV(w io.Writer, lang string) error {
 	cw := csv.NewWriter(w)
 	head := []string{f.XLabel, "code", "series", "value", "ci_low", "ci_high", "numerator", "denominator", "flags"}
 	if f.Kind == "list" {
-		head = []string{f.XLabel, "code", "series", "text"}
+		head = append(head, "text")
 	}
 	if err := cw.Write(head); err != nil {
 		return err
@@ -235,16 +237,13 @@ func (f *frame) writeCSV(w io.Writer, lang string) error {
 			if c == nil {
 				continue
 			}
-			if f.Kind == "list" {
-				if err := cw.Write([]string{f.X[x], f.XKey[x], name, c.Text}); err != nil {
-					return err
-				}
-				continue
-			}
 			row := []string{f.X[x], f.XKey[x], name, num(c.Value, c.HasValue), num(c.Low, c.HasCI), num(c.High, c.HasCI),
 				num(c.Num, c.HasNum), num(c.Den, c.HasDen), strings.Join(c.Flags, " ")}
 			if c.Suppressed {
 				row[3] = "suppressed"
+			}
+			if f.Kind == "list" {
+				row = append(row, c.Text)
 			}
 			if err := cw.Write(row); err != nil {
 				return err

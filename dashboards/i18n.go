@@ -5,7 +5,7 @@ var Langs = []string{"en", "km"}
 
 // words holds every label of the pages in English and Khmer. The Khmer was
 // written by the developers and awaits review by a Khmer-speaking
-// statistician (see docs/dashboards.md).
+// statistician.
 var words = map[string][2]string{
 	"product":        {"Vital statistics of Cambodia", "ស្ថិតិអត្រានុកូលដ្ឋានកម្ពុជា"},
 	"overview":       {"National overview", "ទិដ្ឋភាពទូទៅថ្នាក់ជាតិ"},
@@ -60,6 +60,8 @@ var words = map[string][2]string{
 	"child_trend":    {"Infant and under-five mortality (per 1,000 live births)", "មរណភាពទារក និងកុមារអាយុក្រោម ៥ ឆ្នាំ (ក្នុងកំណើតរស់ ១០០០)"},
 	"pyramid":        {"Registered deaths by age and sex", "មរណភាពដែលបានចុះបញ្ជីតាមអាយុ និងភេទ"},
 	"leading":        {"Leading causes of death (share of deaths)", "មូលហេតុចម្បងនៃការស្លាប់ (ចំណែកនៃមរណភាព)"},
+	"leading_age":    {"Leading causes of death by age (share of the age group's deaths)", "មូលហេតុចម្បងនៃការស្លាប់តាមក្រុមអាយុ (ចំណែកនៃមរណភាពក្នុងក្រុមអាយុ)"},
+	"rank":           {"Rank", "ចំណាត់ថ្នាក់"},
 	"illdef_age":     {"Ill-defined causes (R00-R99) by age", "មូលហេតុមិនច្បាស់លាស់ (R00-R99) តាមអាយុ"},
 	"illdef_areas":   {"Ill-defined causes (R00-R99) by area", "មូលហេតុមិនច្បាស់លាស់ (R00-R99) តាមតំបន់"},
 	"missing":        {"Missing or unknown values by month", "តម្លៃបាត់ ឬមិនស្គាល់ តាមខែ"},

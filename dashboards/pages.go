@@ -286,6 +286,29 @@ func causesPage(v view) []*frame {
 		}
 	}
 
+	// The five leading causes of each broad age group: a table, ranks across.
+	la := v.d.marts["cod_leading_by_age"]
+	byAge := newFrame("leading_age", v.t("leading_age"), "list")
+	byAge.f.XLabel = "age"
+	rows = la.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
+	slices.SortStableFunc(rows, func(a, b []any) int {
+		if d := ageStart(la.str(a, "age_group")) - ageStart(la.str(b, "age_group")); d != 0 {
+			return d
+		}
+		return la.int(a, "rank") - la.int(b, "rank")
+	})
+	place := map[string]int{}
+	for _, r := range rows {
+		g := la.str(r, "age_group")
+		place[g]++ // ties share a rank but not a column
+		c := cellFrom(la, r)
+		c.Text = la.str(r, "title")
+		if c.HasValue {
+			c.Text += fmt.Sprintf(" (%.1f%%)", 100*c.Value)
+		}
+		byAge.put(v.t("rank")+" "+strconv.Itoa(place[g]), g, g, c)
+	}
+
 	a := v.d.marts["cod_ill_defined_by_age"]
 	age := newFrame("illdef_age", v.t("illdef_age"), "line")
 	age.f.XLabel = "age"
@@ -304,7 +327,7 @@ func causesPage(v view) []*frame {
 		areas = []string{v.f.Area}
 	}
 	ill := v.byArea("illdef_areas", "hbar", "cod_quality", areas, func(*mart, []any) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
-	return []*frame{lead.f, age.f, ill}
+	return []*frame{lead.f, byAge.f, age.f, ill}
 }
 
 func qualityPage(v view) []*frame {

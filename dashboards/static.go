@@ -73,7 +73,10 @@ func (s *Server) ExportSite(dir string) (files int, err error) {
 			}
 		}
 	}
-	index := `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=en/overview/KH.html">` +
-		`<title>Vital statistics of Cambodia</title><a href="en/overview/KH.html">English</a> · <a href="km/overview/KH.html">ខ្មែរ</a>` + "\n"
+	// The index opens the overview in the language last chosen (app.js keeps
+	// it in localStorage), English the first time or without script.
+	index := `<!doctype html><html lang="en"><meta charset="utf-8"><title>Vital statistics of Cambodia</title>` +
+		`<script src="assets/app.js" defer></script><body data-index="overview/KH.html">` +
+		`<p><a href="en/overview/KH.html">English</a> · <a href="km/overview/KH.html">ខ្មែរ</a></p></body></html>` + "\n"
 	return files, write("index.html", []byte(index))
 }

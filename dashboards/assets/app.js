@@ -7,6 +7,14 @@
   document.querySelectorAll("select[data-nav]").forEach(function (sel) {
     sel.addEventListener("change", function () { window.location.href = sel.value; });
   });
+  // The index of a static copy opens the last language chosen.
+  var index = document.body.getAttribute("data-index");
+  if (index) {
+    var lang = "en";
+    try { lang = localStorage.getItem("vs_lang") === "km" ? "km" : "en"; } catch (e) { /* private mode */ }
+    window.location.replace(lang + "/" + index);
+    return;
+  }
   // The language choice persists: the server keeps a cookie; a static copy keeps it here.
   document.querySelectorAll("a[data-lang-link]").forEach(function (a) {
     a.addEventListener("click", function () {
