@@ -266,6 +266,10 @@ func TestCodLeadingByAgeRanking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rankingList, err := vitalstats.SQL.ReadFile("sql/intermediate/int_cod_ranking_list.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
 	type death struct {
 		prov, sex string
 		age       int // -1: unknown
@@ -310,6 +314,7 @@ func TestCodLeadingByAgeRanking(t *testing.T) {
 		"create table ref_who_list1 as select * from (values " + strings.Join(refs, ", ") + ") as r (list1_item, title, is_leaf)",
 		`create table int_deaths_cod as select 2021 as year, province_code, sex, abridged_group(age) as age_group, list1_item
 			from (values ` + strings.Join(values, ", ") + `) as d (province_code, sex, age, list1_item)`,
+		"create view int_cod_ranking_list as " + string(rankingList),
 		"create table cod_leading_by_age as " + string(model),
 	} {
 		if _, err := w.DB.Exec(q); err != nil {

@@ -61,14 +61,11 @@ func (b *bencher) baselineR(ctx context.Context) error {
 	if _, err := os.Stat(script); err != nil {
 		return fmt.Errorf("the R script: %w (vitalstats bench runs from the checkout)", err)
 	}
-	reg, err := b.registry(ctx, b.opt.scale)
+	l, err := b.nationalLake(ctx)
 	if err != nil {
 		return err
 	}
-	l, err := b.lake("national", reg)
-	if err != nil {
-		return err
-	}
+	reg := l.reg
 	dir := filepath.Join(b.runDir, "baseline-r")
 	out := filepath.Join(dir, "out")
 	if err := os.MkdirAll(out, 0o755); err != nil {

@@ -31,14 +31,11 @@ var stepBuild = benchStep{
 		"(staging, intermediate, life tables and the other demographic methods, indicators, checks) into a new DuckDB file, " +
 		"swapped in at the end; DuckDB has 2 threads and a 1,200 MB memory limit.",
 	run: func(ctx context.Context, b *bencher) error {
-		reg, err := b.registry(ctx, b.opt.scale)
+		l, err := b.nationalLake(ctx)
 		if err != nil {
 			return err
 		}
-		l, err := b.lake("national", reg)
-		if err != nil {
-			return err
-		}
+		reg := l.reg
 		run, err := b.child(ctx, "build", "build", "-config", l.config)
 		if err != nil {
 			return err

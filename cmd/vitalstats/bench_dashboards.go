@@ -36,11 +36,7 @@ var stepDashboards = benchStep{
 		"and once with -no-cache, every request rendered. A page's transfer is its HTML plus every asset it loads (ECharts, " +
 		"the map, both Khmer font weights and subsets, CSS, script), gzipped as served, on a first visit with nothing cached.",
 	run: func(ctx context.Context, b *bencher) error {
-		reg, err := b.registry(ctx, b.opt.scale)
-		if err != nil {
-			return err
-		}
-		l, err := b.lake("national", reg)
+		l, err := b.nationalLake(ctx)
 		if err != nil {
 			return err
 		}

@@ -79,14 +79,11 @@ var stepETLRegistry = benchStep{
 	how: "`vitalstats etl` in a child process into a fresh lake, the inbox empty: every registry row extracted (one snapshot), " +
 		"validated and written to Parquet. Its time is compared with the binary COPY of the same queries.",
 	run: func(ctx context.Context, b *bencher) error {
-		reg, err := b.registry(ctx, b.opt.scale)
+		l, err := b.nationalLake(ctx)
 		if err != nil {
 			return err
 		}
-		l, err := b.lake("national", reg)
-		if err != nil {
-			return err
-		}
+		reg := l.reg
 		run, sum, err := b.etl(ctx, l, "etl-registry")
 		if err != nil {
 			return err
@@ -115,14 +112,11 @@ var stepETLFiles = benchStep{
 	how: "the cached registry's file drops (CSV and NDJSON) are put in the inbox of the same lake and a second `vitalstats etl` " +
 		"in a child process loads them; the full backfill is both runs.",
 	run: func(ctx context.Context, b *bencher) error {
-		reg, err := b.registry(ctx, b.opt.scale)
+		l, err := b.nationalLake(ctx)
 		if err != nil {
 			return err
 		}
-		l, err := b.lake("national", reg)
-		if err != nil {
-			return err
-		}
+		reg := l.reg
 		files, err := linkInbox(reg.inbox(), l.inbox())
 		if err != nil {
 			return err
@@ -235,6 +229,16 @@ type benchLake struct {
 }
 
 func (l *benchLake) inbox() string { return filepath.Join(l.dir, "inbox") }
+
+// nationalLake is the lake of the national-scale registry, which most
+// steps measure.
+func (b *bencher) nationalLake(ctx context.Context) (*benchLake, error) {
+	reg, err := b.registry(ctx, b.opt.scale)
+	if err != nil {
+		return nil, err
+	}
+	return b.lake("national", reg)
+}
 
 // lake returns the lake of that name, created empty on first use with a
 // config that points the ETL at the running registry.

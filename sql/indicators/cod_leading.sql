@@ -11,12 +11,7 @@ with deaths as (
 ),
 
 rankable as (
-    select list1_item, title
-    from ref_who_list1
-    where is_leaf
-      and list1_item <> '1-094'
-      and list1_item <> '1-103'
-      and title not ilike 'Remainder of%'
+    select list1_item, title from int_cod_ranking_list
 ),
 
 cells as (
