@@ -155,7 +155,7 @@ func overview(v view) []*frame {
 
 	m := v.d.marts["events_by_month"]
 	months := newFrame("events_month", v.t("events_month"), "line")
-	months.f.XLabel = "month"
+	months.f.XLabel = v.t("month")
 	for _, r := range m.rows(v.f.Area) {
 		mo := m.time(r, "month")
 		if mo.Year() > v.f.Year || mo.Year() < v.f.Year-2 {
@@ -194,7 +194,7 @@ func completenessPage(v view) []*frame {
 func fertilityPage(v view) []*frame {
 	m := v.d.marts["fertility_asfr"]
 	asfr := newFrame("asfr", v.t("asfr"), "line")
-	asfr.f.XLabel = "age"
+	asfr.f.XLabel = v.t("age")
 	var years []int
 	for y := v.f.Year; y >= v.d.years[0] && len(years) < 4; y -= 5 {
 		years = append(years, y)
@@ -252,7 +252,7 @@ func mortalityPage(v view) []*frame {
 
 	m := v.d.marts["mortality_asdr"]
 	pyr := newFrame("pyramid", v.t("pyramid"), "pyramid")
-	pyr.f.XLabel = "age"
+	pyr.f.XLabel = v.t("age")
 	for _, r := range m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year)) {
 		c := cellFrom(m, r)
 		// The pyramid counts deaths; the rate and its interval stay in the CSV of mortality_asdr.
@@ -267,7 +267,7 @@ func mortalityPage(v view) []*frame {
 func causesPage(v view) []*frame {
 	m := v.d.marts["cod_leading"]
 	lead := newFrame("leading", v.t("leading"), "hbar")
-	lead.f.XLabel = "cause"
+	lead.f.XLabel = v.t("cause")
 	rows := m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
 	slices.SortFunc(rows, func(a, b []any) int { return m.int(a, "rank") - m.int(b, "rank") })
 	if len(rows) > 10 {
@@ -289,7 +289,7 @@ func causesPage(v view) []*frame {
 	// The five leading causes of each broad age group: a table, ranks across.
 	la := v.d.marts["cod_leading_by_age"]
 	byAge := newFrame("leading_age", v.t("leading_age"), "list")
-	byAge.f.XLabel = "age"
+	byAge.f.XLabel = v.t("age")
 	rows = la.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
 	slices.SortStableFunc(rows, func(a, b []any) int {
 		if d := ageStart(la.str(a, "age_group")) - ageStart(la.str(b, "age_group")); d != 0 {
@@ -311,7 +311,7 @@ func causesPage(v view) []*frame {
 
 	a := v.d.marts["cod_ill_defined_by_age"]
 	age := newFrame("illdef_age", v.t("illdef_age"), "line")
-	age.f.XLabel = "age"
+	age.f.XLabel = v.t("age")
 	for _, r := range a.rows(v.f.Area, "year", strconv.Itoa(v.f.Year)) {
 		s := a.str(r, "sex")
 		if s != v.f.Sex && !(v.f.Sex == "T" && slices.Contains(v.sexes(), s)) {
@@ -333,7 +333,7 @@ func causesPage(v view) []*frame {
 func qualityPage(v view) []*frame {
 	m := v.d.marts["dq_missing"]
 	miss := newFrame("missing", v.t("missing"), "line")
-	miss.f.XLabel = "month"
+	miss.f.XLabel = v.t("month")
 	for _, r := range m.rows(v.f.Area) {
 		mo := m.time(r, "month")
 		if mo.Year() != v.f.Year {
@@ -363,7 +363,7 @@ func qualityPage(v view) []*frame {
 	if v.scope == "" || v.scope == "KH" {
 		q := v.d.marts["dq_quarantine"]
 		quar := newFrame("quarantine", v.t("quarantine"), "hbar")
-		quar.f.XLabel = "reason"
+		quar.f.XLabel = v.t("reason")
 		for _, r := range q.all() {
 			if q.str(r, "reason") == "all" {
 				continue
