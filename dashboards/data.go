@@ -202,27 +202,53 @@ func (m *mart) num(r []any, c string) (float64, bool) {
 
 // rows returns the rows of an area that match every column=value pair.
 func (m *mart) rows(area string, match ...string) [][]any {
-	var out [][]any
-next:
-	for _, r := range m.byArea[area] {
-		for i := 0; i+1 < len(match); i += 2 {
-			if m.str(r, match[i]) != match[i+1] {
-				continue next
-			}
-		}
-		out = append(out, r)
-	}
-	return out
+	return m.filter(m.byArea[area], match)
 }
 
 // all returns the rows of a table without areas that match column=value pairs.
 func (m *mart) all(match ...string) [][]any {
+	return m.filter(m.t.Rows, match)
+}
+
+// filter keeps the rows matching column=value pairs. Pages call it many
+// times a request, so each wanted value is converted once to the column's
+// type (an int64 year is compared as a number, not formatted row by row).
+func (m *mart) filter(rows [][]any, match []string) [][]any {
+	type cond struct {
+		col   int
+		s     string
+		n     int64
+		isNum bool
+	}
+	conds := make([]cond, 0, len(match)/2)
+	for i := 0; i+1 < len(match); i += 2 {
+		c, ok := m.col[match[i]]
+		if !ok {
+			return nil
+		}
+		cd := cond{col: c, s: match[i+1]}
+		if n, err := strconv.ParseInt(cd.s, 10, 64); err == nil {
+			cd.n, cd.isNum = n, true
+		}
+		conds = append(conds, cd)
+	}
 	var out [][]any
 next:
-	for _, r := range m.t.Rows {
-		for i := 0; i+1 < len(match); i += 2 {
-			if m.str(r, match[i]) != match[i+1] {
-				continue next
+	for _, r := range rows {
+		for _, cd := range conds {
+			switch v := r[cd.col].(type) {
+			case string:
+				if v != cd.s {
+					continue next
+				}
+			case int64:
+				if !cd.isNum || v != cd.n {
+					continue next
+				}
+			default:
+				if m.str(r, m.t.Columns[cd.col]) != cd.s {
+					continue next
+				}
 			}
 		}
 		out = append(out, r)

@@ -276,11 +276,15 @@ func causesPage(v view) []*frame {
 	for _, r := range rows {
 		lead.put(v.t("sex_"+v.f.Sex), m.str(r, "title"), m.str(r, "list1_item"), cellFrom(m, r))
 	}
-	if v.f.Sex == "T" {
+	if v.f.Sex == "T" { // the same causes for each sex, where they are among its leading ones
+		bySex := map[[2]string][]any{}
+		for _, r := range m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year)) {
+			bySex[[2]string{m.str(r, "sex"), m.str(r, "list1_item")}] = r
+		}
 		for _, s := range []string{"M", "F"} {
 			for i, item := range lead.f.XKey {
-				if rs := m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", s, "list1_item", item); len(rs) > 0 {
-					lead.put(v.t("sex_"+s), lead.f.X[i], item, cellFrom(m, rs[0]))
+				if r, ok := bySex[[2]string{s, item}]; ok {
+					lead.put(v.t("sex_"+s), lead.f.X[i], item, cellFrom(m, r))
 				}
 			}
 		}
