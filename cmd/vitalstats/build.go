@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -53,21 +54,33 @@ func (c *Config) buildJob(e *env, last **warehouse.BuildSummary) jobs.Job {
 
 func (c *Config) runBuildOnce(ctx context.Context, e *env) (*warehouse.BuildSummary, error) {
 	log := e.log.With("job", "build")
-	l, err := lake.Open(c.ETL.Lake, log)
+	in, done, err := c.buildInput(log)
 	if err != nil {
 		return nil, err
+	}
+	defer done()
+	return warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+}
+
+// buildInput is what a build (or an export's extracts) reads: a snapshot of
+// the lake's committed files, the reference data and the denominators. done
+// removes the snapshot's scratch files.
+func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done func(), err error) {
+	l, err := lake.Open(c.ETL.Lake, log)
+	if err != nil {
+		return in, nil, err
 	}
 	defer l.Close()
 	empty, err := os.MkdirTemp("", "vitalstats-empty-")
 	if err != nil {
-		return nil, err
+		return in, nil, err
 	}
-	defer os.RemoveAll(empty)
 	snap, err := etl.TakeSnapshot(l, empty)
 	if err != nil {
-		return nil, err
+		os.RemoveAll(empty)
+		return in, nil, err
 	}
-	in := warehouse.BuildInput{
+	in = warehouse.BuildInput{
 		Lake:             snap.Files,
 		Snapshot:         fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
 		Reference:        c.referenceSource(),
@@ -77,8 +90,11 @@ func (c *Config) runBuildOnce(ctx context.Context, e *env) (*warehouse.BuildSumm
 		CensusYears:      c.Warehouse.CensusYears,
 		KeepIntermediate: c.Warehouse.KeepIntermediate,
 	}
-	opt := warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit}
-	return warehouse.Build(ctx, c.Warehouse.Path, opt, in, log)
+	return in, func() { os.RemoveAll(empty) }, nil
+}
+
+func (c *Config) warehouseOptions() warehouse.Options {
+	return warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit}
 }
 
 // codeVersion is the module version and VCS revision the binary was built from.
