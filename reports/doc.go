@@ -8,5 +8,10 @@
 // without a database. It must not import warehouse, etl, dashboards or synth,
 // nor re-implement a formula: every number it writes comes from a mart.
 //
+// Disclosure control (disclosure.go): Protect suppresses counts below the
+// threshold and the complementary cells that keep them from being derived
+// from the totals; Audit attacks the result, and a writer asserts it finds
+// nothing before printing.
+//
 // The code arrives with issue #6.
 package reports

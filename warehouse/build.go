@@ -149,33 +149,8 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 		return nil
 	}
 
-	if err := step("reference", func() error { return LoadReference(ctx, w.DB, in.Reference) }); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	if err := step("macros", func() error { return execFile(ctx, conn, "sql/macros.sql") }); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	asOf := in.AsOf
-	if asOf.IsZero() {
-		asOf = time.Now()
-	}
-	if _, err := conn.ExecContext(ctx, "set variable as_of = date "+sqlString(asOf.UTC().Format(time.DateOnly))); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	if err := step("population", func() error { return loadPopulation(ctx, conn, in.Population) }); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	minDeaths := in.LifeTableMinDeaths
-	if minDeaths <= 0 {
-		minDeaths = defaultLifeTableMinDeaths
-	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable life_table_min_deaths = %d", minDeaths)); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake, in.KeepIntermediate) }); err != nil {
+	asOf, err := prepare(ctx, w.DB, conn, in, step)
+	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	ms, err := loadModels()
@@ -207,6 +182,42 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 		return nil, fmt.Errorf("build: checkpoint: %w", err)
 	}
 	return sum, nil
+}
+
+// prepare readies conn for the models: reference tables, macros, variables,
+// population, census years and the raw views. Build and WriteExtracts share
+// it, so extracts read the very rows the indicators count.
+func prepare(ctx context.Context, db *sql.DB, conn *sql.Conn, in BuildInput, step func(string, func() error) error) (time.Time, error) {
+	if err := step("reference", func() error { return LoadReference(ctx, db, in.Reference) }); err != nil {
+		return time.Time{}, err
+	}
+	if err := step("macros", func() error { return execFile(ctx, conn, "sql/macros.sql") }); err != nil {
+		return time.Time{}, err
+	}
+	asOf := in.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now()
+	}
+	if _, err := conn.ExecContext(ctx, "set variable as_of = date "+sqlString(asOf.UTC().Format(time.DateOnly))); err != nil {
+		return time.Time{}, err
+	}
+	if err := step("population", func() error { return loadPopulation(ctx, conn, in.Population) }); err != nil {
+		return time.Time{}, err
+	}
+	minDeaths := in.LifeTableMinDeaths
+	if minDeaths <= 0 {
+		minDeaths = defaultLifeTableMinDeaths
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable life_table_min_deaths = %d", minDeaths)); err != nil {
+		return time.Time{}, err
+	}
+	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {
+		return time.Time{}, err
+	}
+	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake, in.KeepIntermediate) }); err != nil {
+		return time.Time{}, err
+	}
+	return asOf, nil
 }
 
 // createRaw creates the raw layer: one view per lake table over its committed
