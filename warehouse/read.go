@@ -16,12 +16,13 @@ import (
 )
 
 // ReadSlice reads part of a mart into memory as plain values (see
-// vitalstats.Table). Table and column names come from code, never from a
+// vitalstats.Table); no Columns means all of them. Table and column names come from code, never from a
 // request; they are checked against the catalogue all the same, so that a
 // renamed column is an error that names it.
 func ReadSlice(ctx context.Context, db *sql.DB, s vitalstats.MartSlice) (*vitalstats.Table, error) {
 	have := map[string]bool{}
-	rows, err := db.QueryContext(ctx, "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main'", s.Table)
+	var all []string
+	rows, err := db.QueryContext(ctx, "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main' order by column_index", s.Table)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.Table, err)
 	}
@@ -32,10 +33,14 @@ func ReadSlice(ctx context.Context, db *sql.DB, s vitalstats.MartSlice) (*vitals
 			return nil, fmt.Errorf("read %s: %w", s.Table, err)
 		}
 		have[c] = true
+		all = append(all, c)
 	}
 	rows.Close()
 	if len(have) == 0 {
 		return nil, fmt.Errorf("read %s: the warehouse has no such table (built by an older version?)", s.Table)
+	}
+	if len(s.Columns) == 0 { // every column, in the table's order
+		s.Columns = all
 	}
 	quoted := make([]string, len(s.Columns))
 	for i, c := range s.Columns {

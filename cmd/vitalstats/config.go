@@ -28,6 +28,7 @@ type Config struct {
 	ETL       ETLConfig         `toml:"etl"`
 	Jobs      JobsConfig        `toml:"jobs"`
 	Serve     ServeConfig       `toml:"serve"`
+	Export    ExportConfig      `toml:"export"`
 
 	path string        // the file read, for messages
 	md   toml.MetaData // kept to decode [gen.profile] later, strictly
@@ -109,6 +110,15 @@ type ServeConfig struct {
 	Users           []UserConfig `toml:"users"`
 }
 
+// ExportConfig sets up the releases of vitalstats export.
+type ExportConfig struct {
+	Releases   string `toml:"releases"`    // folder of the releases and their revision log
+	Schedule   string `toml:"schedule"`    // cron spec of the export under vitalstats serve
+	MinCell    int64  `toml:"min_cell"`    // the smallest count a published table shows
+	KAnonymity int    `toml:"k_anonymity"` // the smallest group of records a research extract shows
+	WHOCountry string `toml:"who_country"` // WHO Mortality Database country code; "" leaves the WHO files out
+}
+
 // UserConfig is one account ([[serve.users]]).
 type UserConfig struct {
 	Name     string `toml:"name"`
@@ -144,8 +154,9 @@ func defaultConfig() Config {
 			CompactFiles: 16,
 			Schedule:     "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
 		},
-		Jobs:  JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
-		Serve: ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12},
+		Jobs:   JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
+		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12},
+		Export: ExportConfig{Releases: "data/releases", Schedule: "CRON_TZ=Asia/Phnom_Penh 0 4 1 * *", MinCell: 5, KAnonymity: 5},
 	}
 }
 
@@ -246,6 +257,21 @@ func (c *Config) validate() error {
 	}
 	if c.Serve.SessionHours < 1 {
 		errs = append(errs, fmt.Errorf("serve.session_hours: %d must be at least 1", c.Serve.SessionHours))
+	}
+	if c.Export.Releases == "" {
+		errs = append(errs, errors.New("export.releases: must not be empty"))
+	}
+	if _, err := cron.ParseStandard(c.Export.Schedule); err != nil {
+		errs = append(errs, fmt.Errorf("export.schedule: %q: %w", c.Export.Schedule, err))
+	}
+	if c.Export.MinCell < 1 {
+		errs = append(errs, fmt.Errorf("export.min_cell: %d must be at least 1", c.Export.MinCell))
+	}
+	if c.Export.KAnonymity < 1 {
+		errs = append(errs, fmt.Errorf("export.k_anonymity: %d must be at least 1", c.Export.KAnonymity))
+	}
+	if w := c.Export.WHOCountry; w != "" && (len(w) != 4 || strings.Trim(w, "0123456789") != "") {
+		errs = append(errs, fmt.Errorf("export.who_country: %q is not a 4-digit WHO country code", w))
 	}
 	if (c.Serve.TLSCert == "") != (c.Serve.TLSKey == "") {
 		errs = append(errs, errors.New("serve: set both tls_cert and tls_key, or neither"))

@@ -1,14 +1,147 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
-// runExport will write the NIS exports, researcher extracts and a release.
-func runExport(_ context.Context, e *env, args []string) error {
+	"vitalstats"
+	"vitalstats/internal/jobs"
+	"vitalstats/reports"
+	"vitalstats/warehouse"
+)
+
+// runExport builds the warehouse from the lake and publishes a release from
+// it: the WHO Mortality Database files and the research extracts, with the
+// lake snapshot, code and denominators they come from.
+func runExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("export")
-	configFlag(fs)
-	fs.Bool("final", false, "write a final release (numbered, never overwritten) instead of a draft")
+	configPath := configFlag(fs)
+	final := fs.Bool("final", false, "publish a final release (the figures of record: it never changes) instead of a provisional one")
+	note := fs.String("note", "", "why this release is made, for the revision log")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	return notYet("export", 6)
+	cfg, err := loadFor(e, "export", *configPath)
+	if err != nil {
+		return err
+	}
+	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
+	if err != nil {
+		return err
+	}
+	var rel reports.Release
+	if err := runner.Do(ctx, cfg.exportJob(e, *final, *note, &rel)); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "release %s (%s) in %s, from %s:\n", rel.ID, rel.Status, filepath.Join(cfg.Export.Releases, rel.ID), rel.LakeSnapshot)
+	for _, f := range rel.Files {
+		fmt.Fprintf(e.stdout, "  %-60s %12d bytes\n", f.Path, f.Bytes)
+	}
+	if rel.Note != "" {
+		fmt.Fprintf(e.stdout, "note: %s\n", rel.Note)
+	}
+	return nil
+}
+
+// exportJob is the export as a job, for export and serve: it holds the run
+// lock, so the lake does not move between the build and the extracts.
+func (c *Config) exportJob(e *env, final bool, note string, out *reports.Release) jobs.Job {
+	return jobs.Job{Name: "export", Schedule: c.Export.Schedule, Run: func(ctx context.Context) (any, error) {
+		rel, err := c.runExportOnce(ctx, e, final, note)
+		if out != nil {
+			*out = rel
+		}
+		return map[string]any{"release": rel.ID, "status": rel.Status, "files": len(rel.Files)}, err
+	}}
+}
+
+func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note string) (reports.Release, error) {
+	log := e.log.With("job", "export")
+	in, done, err := c.buildInput(log)
+	if err != nil {
+		return reports.Release{}, err
+	}
+	defer done()
+	sum, err := warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+	if err != nil {
+		return reports.Release{}, err
+	}
+	now := time.Now().UTC()
+	rel := reports.Release{
+		ID: now.Format("20060102T150405Z"), Created: now, Status: reports.Provisional,
+		LakeSnapshot: sum.Snapshot, BuiltAt: now, CodeVersion: in.Version, Denominators: c.denominators(), Note: note,
+	}
+	if final {
+		rel.Status = reports.Final
+	}
+	if c.Export.WHOCountry == "" {
+		rel.Note = strings.TrimPrefix(strings.TrimSuffix(rel.Note, ".")+". WHO files left out: export.who_country is not set.", ". ")
+	}
+	w, err := warehouse.Open(c.Warehouse.Path, warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit, ReadOnly: true})
+	if err != nil {
+		return rel, err
+	}
+	defer w.Close()
+	return reports.Publish(c.Export.Releases, rel, func(dir string) error {
+		if c.Export.WHOCountry != "" {
+			if err := c.writeWHO(ctx, w, dir); err != nil {
+				return err
+			}
+		}
+		xs, err := warehouse.WriteExtracts(ctx, c.warehouseOptions(), in, filepath.Join(dir, "research"), c.Export.KAnonymity, log)
+		if err != nil {
+			return err
+		}
+		for _, x := range xs.Extracts {
+			log.Info("research extract", "event", x.Event, "files", len(x.Files), "residual", x.Residual)
+		}
+		return nil
+	})
+}
+
+// writeWHO writes the WHO Mortality Database files of the marts who_mdb_deaths and who_mdb_population.
+func (c *Config) writeWHO(ctx context.Context, w *warehouse.Warehouse, dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "who"), 0o755); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		mart, file string
+		write      func(*os.File, *vitalstats.Table) error
+	}{
+		{"who_mdb_deaths", "Morticd10.csv", func(o *os.File, t *vitalstats.Table) error {
+			return reports.WriteWHOMortality(o, t, c.Export.WHOCountry)
+		}},
+		{"who_mdb_population", "pop.csv", func(o *os.File, t *vitalstats.Table) error {
+			return reports.WriteWHOPopulation(o, t, c.Export.WHOCountry)
+		}},
+	} {
+		t, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: f.mart})
+		if err != nil {
+			return err
+		}
+		o, err := os.Create(filepath.Join(dir, "who", f.file))
+		if err != nil {
+			return err
+		}
+		err = f.write(o, t)
+		if cerr := o.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.file, err)
+		}
+	}
+	return nil
+}
+
+// denominators names the population the rates use.
+func (c *Config) denominators() string {
+	if c.Warehouse.Population == "" {
+		return "derived from the 2008 census and UN WPP 2024 (no population file)"
+	}
+	return c.Warehouse.Population
 }

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vitalstats/reports"
+)
+
+// TestExportPublishesReleases: export builds the warehouse and publishes a
+// release whose WHO file reconciles with the warehouse and whose research
+// extracts open in DuckDB; a final release is read-only and the next one
+// revises it.
+func TestExportPublishesReleases(t *testing.T) {
+	releases := t.TempDir()
+	var cfg string
+	db, _ := pipeline(t, 30_000, fmt.Sprintf("\n[export]\nreleases = %q\nwho_country = \"9999\"\n", releases), &cfg)
+	var deaths int64
+	if err := db.QueryRow(`select sum(numerator)::bigint from mortality_rates where measure = 'cdr' and area_code = 'KH' and sex = 'T'`).Scan(&deaths); err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // DuckDB opens a file in one configuration per process
+
+	code, out, stderr := runCLI(t, "export", "-config", cfg, "-final", "-note", "first")
+	if code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	log, err := reports.Releases(releases)
+	if err != nil || len(log) != 1 || log[0].Status != reports.Final || log[0].Note != "first" || !strings.Contains(log[0].LakeSnapshot, "manifest entry") {
+		t.Fatalf("revision log: %+v %v\n%s", log, err, out)
+	}
+	dir := filepath.Join(releases, log[0].ID)
+	if _, err := reports.Verify(dir); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "who", "Morticd10.csv")); err != nil || st.Mode().Perm()&0o222 != 0 {
+		t.Errorf("the final release's WHO file: %v %v", st, err)
+	}
+
+	// The WHO file's all-cause rows (list 104) hold every death the warehouse counts.
+	b, err := os.ReadFile(filepath.Join(dir, "who", "Morticd10.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var who int64
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+		f := strings.Split(line, ",")
+		if f[4] == "104" && f[5] == "AAA" {
+			var n int64
+			fmt.Sscan(f[9], &n)
+			who += n
+		}
+	}
+	// mortality_rates counts deaths of known sex; the WHO file has unknown sex (9) too.
+	if who < deaths || who == 0 {
+		t.Errorf("WHO file: %d deaths, warehouse %d", who, deaths)
+	}
+
+	// The research extracts open in DuckDB and hold no identifier column.
+	x, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var n int64
+	if err := x.QueryRow(fmt.Sprintf("select count(*) from read_parquet('%s')", filepath.Join(dir, "research", "deaths", "*.parquet"))).Scan(&n); err != nil || n == 0 {
+		t.Errorf("research deaths: %d rows, %v", n, err)
+	}
+	rows, err := x.Query(fmt.Sprintf("select column_name from (describe select * from read_parquet('%s'))", filepath.Join(dir, "research", "births", "*.parquet")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		if strings.Contains(c, "id") && c != "provenance" || strings.Contains(c, "hash") || strings.Contains(c, "commune") {
+			t.Errorf("research births has a column %s", c)
+		}
+	}
+	rows.Close()
+
+	// A second export revises the first; the first is unchanged.
+	if code, _, stderr := runCLI(t, "export", "-config", cfg); code != 0 {
+		t.Fatalf("second export: %s", stderr)
+	}
+	log, _ = reports.Releases(releases)
+	if len(log) != 2 || log[1].Previous != log[0].ID || log[1].Status != reports.Provisional {
+		t.Errorf("after a second export: %+v", log)
+	}
+	if _, err := reports.Verify(dir); err != nil {
+		t.Errorf("the final release changed: %v", err)
+	}
+}

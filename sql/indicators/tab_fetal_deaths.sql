@@ -1,0 +1,56 @@
+-- Annual report tabulation: fetal deaths as reported, by year of occurrence (delivery), the
+-- mother's usual residence (KH, the provinces, '99' = province not known), sex of the fetus (M, F,
+-- U = undetermined or not stated, T) and completed weeks of gestation (<28, 28-31, 32-36, 37-41,
+-- 42+, unknown, total). The stillbirths of mortality_rates are the rows from 28 weeks on. Counts
+-- only, each fetal death once; only cells with at least one appear (a missing row is a zero); the
+-- margins are rows ('KH', 'T', 'total').
+with fetal as (
+    select year, province_code, sex, gestation_weeks from int_fetal_deaths_current
+),
+
+-- one pass over the fetal deaths to the finest cells: the cube below adds up this small table
+cells as (
+    select
+        year,
+        coalesce(province_code, '99') as province_code,
+        case when sex in ('M', 'F') then sex else 'U' end as sex,
+        case
+            when gestation_weeks is null then 'unknown'
+            when gestation_weeks < 28 then '<28'
+            when gestation_weeks < 32 then '28-31'
+            when gestation_weeks < 37 then '32-36'
+            when gestation_weeks < 42 then '37-41'
+            else '42+'
+        end as gestation,
+        count(*) as fetal_deaths
+    from fetal
+    group by all
+),
+
+counts as (
+    select
+        year,
+        case when grouping(province_code) = 1 then 'KH' else province_code end as area_code,
+        case when grouping(sex) = 1 then 'T' else sex end as sex,
+        case when grouping(gestation) = 1 then 'total' else gestation end as gestation,
+        sum(fetal_deaths)::bigint as fetal_deaths
+    from cells
+    group by year, cube (province_code, sex, gestation)
+),
+
+final as (
+    select
+        year,
+        area_code,
+        sex,
+        gestation,
+        fetal_deaths as numerator,
+        null::bigint as denominator,
+        fetal_deaths::double as value,
+        null::double as ci_low,
+        null::double as ci_high,
+        small_flags(fetal_deaths) as flags
+    from counts
+)
+
+select * from final
