@@ -22,6 +22,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	configPath := configFlag(fs)
 	final := fs.Bool("final", false, "publish a final release (the figures of record: it never changes) instead of a provisional one")
 	note := fs.String("note", "", "why this release is made, for the revision log")
+	year := fs.Int("year", 0, "year of the annual report tables (`YEAR`; 0: the last year before this one that the warehouse has)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var rel reports.Release
-	if err := runner.Do(ctx, cfg.exportJob(e, *final, *note, &rel)); err != nil {
+	if err := runner.Do(ctx, cfg.exportJob(e, *final, *note, *year, &rel)); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "release %s (%s) in %s, from %s:\n", rel.ID, rel.Status, filepath.Join(cfg.Export.Releases, rel.ID), rel.LakeSnapshot)
@@ -49,9 +50,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 
 // exportJob is the export as a job, for export and serve: it holds the run
 // lock, so the lake does not move between the build and the extracts.
-func (c *Config) exportJob(e *env, final bool, note string, out *reports.Release) jobs.Job {
+func (c *Config) exportJob(e *env, final bool, note string, year int, out *reports.Release) jobs.Job {
 	return jobs.Job{Name: "export", Schedule: c.Export.Schedule, Run: func(ctx context.Context) (any, error) {
-		rel, err := c.runExportOnce(ctx, e, final, note)
+		rel, err := c.runExportOnce(ctx, e, final, note, year)
 		if out != nil {
 			*out = rel
 		}
@@ -59,7 +60,7 @@ func (c *Config) exportJob(e *env, final bool, note string, out *reports.Release
 	}}
 }
 
-func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note string) (reports.Release, error) {
+func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note string, year int) (reports.Release, error) {
 	log := e.log.With("job", "export")
 	in, done, err := c.buildInput(log)
 	if err != nil {
@@ -87,6 +88,9 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 	}
 	defer w.Close()
 	return reports.Publish(c.Export.Releases, rel, func(dir string) error {
+		if err := c.writeAnnualReport(ctx, w, dir, year, rel); err != nil {
+			return err
+		}
 		if c.Export.WHOCountry != "" {
 			if err := c.writeWHO(ctx, w, dir); err != nil {
 				return err
@@ -133,6 +137,81 @@ func (c *Config) writeWHO(ctx context.Context, w *warehouse.Warehouse, dir strin
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.file, err)
+		}
+	}
+	return nil
+}
+
+// writeAnnualReport writes the annual report's tables for a year, after
+// disclosure control: the workbook, and each table as CSV and SDMX-CSV.
+func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, dir string, year int, rel reports.Release) error {
+	marts := map[string]*vitalstats.Table{}
+	read := func(name string, s vitalstats.MartSlice) error {
+		t, err := warehouse.ReadSlice(ctx, w.DB, s)
+		if err != nil {
+			return err
+		}
+		marts[name] = t
+		return nil
+	}
+	for _, tab := range reports.Tabulations {
+		if marts[tab.Mart] == nil {
+			if err := read(tab.Mart, vitalstats.MartSlice{Table: tab.Mart, AreaDepth: 2}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range reports.SummaryMarts() {
+		if err := read(m, vitalstats.MartSlice{Table: m, Only: map[string][]string{"area_code": {"KH"}}}); err != nil {
+			return err
+		}
+	}
+	for _, m := range []string{"ref_provinces", "ref_who_list1"} {
+		if err := read(m, vitalstats.MartSlice{Table: m}); err != nil {
+			return err
+		}
+	}
+	if year == 0 { // the last year before this one that the tables hold
+		y := marts["tab_births_mother_age"]
+		for _, r := range y.Rows {
+			if v, _ := r[y.Col("year")].(int64); int(v) > year && int(v) < time.Now().Year() {
+				year = int(v)
+			}
+		}
+	}
+	sheets, tables, err := reports.AnnualReport(year, marts, reports.Labels(marts["ref_provinces"], marts["ref_who_list1"]), rel,
+		reports.Disclosure{Threshold: c.Export.MinCell})
+	if err != nil {
+		return fmt.Errorf("annual report %d: %w", year, err)
+	}
+	labels := reports.Labels(marts["ref_provinces"], marts["ref_who_list1"])
+	for _, sub := range []string{"csv", "sdmx"} {
+		if err := os.MkdirAll(filepath.Join(dir, "tables", sub), 0o755); err != nil {
+			return err
+		}
+	}
+	create := func(p string, write func(*os.File) error) error {
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		err = write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	name := fmt.Sprintf("annual_report_%d", year)
+	if err := create(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, sheets) }); err != nil {
+		return err
+	}
+	for _, p := range tables {
+		base := fmt.Sprintf("%s_%d.csv", p.Tab.ID, year)
+		if err := create(filepath.Join(dir, "tables", "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
+			return err
+		}
+		if err := create(filepath.Join(dir, "tables", "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
+			return err
 		}
 	}
 	return nil

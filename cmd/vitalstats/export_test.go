@@ -2,11 +2,15 @@ package main
 
 import (
 	"database/sql"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"vitalstats/reports"
 )
@@ -82,6 +86,57 @@ func TestExportPublishesReleases(t *testing.T) {
 		}
 	}
 	rows.Close()
+
+	// The annual report: the workbook opens in excelize; every shown count in
+	// every table is 0 or at least 5; SDMX-CSV marks suppressed cells C with no value.
+	xl, err := filepath.Glob(filepath.Join(dir, "tables", "annual_report_*.xlsx"))
+	if err != nil || len(xl) != 1 {
+		t.Fatalf("workbook: %v %v", xl, err)
+	}
+	wb, err := excelize.OpenFile(xl[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sheets := wb.GetSheetList(); len(sheets) != len(reports.Tabulations)+2 || sheets[0] != "summary" {
+		t.Errorf("sheets %v", sheets)
+	}
+	wb.Close()
+	tables, _ := filepath.Glob(filepath.Join(dir, "tables", "csv", "*.csv"))
+	if len(tables) != len(reports.Tabulations) {
+		t.Errorf("%d CSV tables", len(tables))
+	}
+	suppressed := 0
+	for _, f := range tables {
+		b, _ := os.ReadFile(f)
+		recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs[1:] {
+			for _, v := range rec[1:] {
+				if v == reports.SuppressedMark {
+					suppressed++
+					continue
+				}
+				if n, err := strconv.Atoi(v); err != nil || n > 0 && n < 5 {
+					t.Errorf("%s: a published cell %q", filepath.Base(f), v)
+				}
+			}
+		}
+	}
+	if suppressed == 0 {
+		t.Error("nothing suppressed on a small registry: the control is not applied")
+	}
+	sd, _ := os.ReadFile(filepath.Join(dir, "tables", "sdmx", filepath.Base(tables[0])))
+	recs, err := csv.NewReader(strings.NewReader(string(sd))).ReadAll()
+	if err != nil || len(recs) < 2 || recs[0][len(recs[0])-1] != "OBS_STATUS" {
+		t.Fatalf("sdmx: %v %v", recs[:1], err)
+	}
+	for _, r := range recs[1:] {
+		if (r[len(r)-1] == "C") != (r[len(r)-2] == "") {
+			t.Errorf("sdmx row %v", r)
+		}
+	}
 
 	// A second export revises the first; the first is unchanged.
 	if code, _, stderr := runCLI(t, "export", "-config", cfg); code != 0 {

@@ -1,0 +1,480 @@
+package reports
+
+import (
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"vitalstats"
+)
+
+// Tabulation is one core table of the annual report (UN Principles and
+// Recommendations for a Vital Statistics System, Rev. 3, the tabulation
+// programme): a count mart laid out rows × columns for one year, with the
+// mart's other columns fixed.
+type Tabulation struct {
+	ID       string    // sheet, CSV and SDMX names
+	Title    [2]string // English, Khmer
+	Mart     string
+	Row, Col string            // the mart's columns laid out down and across
+	Fixed    map[string]string // the other columns' values (area_code KH, sex T, ...)
+	// Total is the mart's margin category of Row and Col ("total", "T",
+	// "KH", "all"): the margins are recomputed from the cells and checked
+	// against the mart's own, then left out of the cells.
+	RowTotal, ColTotal string
+}
+
+// Tabulations are the core tables, in the workbook's order.
+var Tabulations = []Tabulation{
+	{ID: "births_age_province", Title: [2]string{"Live births by age of mother and province of usual residence", "កំណើតរស់តាមអាយុម្តាយ និងខេត្តនៃទីលំនៅ"},
+		Mart: "tab_births_mother_age", Row: "mother_age_group", Col: "area_code", RowTotal: "total", ColTotal: "KH"},
+	{ID: "births_sex_place", Title: [2]string{"Live births by sex and place of delivery", "កំណើតរស់តាមភេទ និងទីកន្លែងសម្រាល"},
+		Mart: "tab_births_sex_place", Row: "place_of_delivery", Col: "sex", Fixed: map[string]string{"area_code": "KH"}, RowTotal: "total", ColTotal: "T"},
+	{ID: "deaths_age_sex", Title: [2]string{"Deaths by age and sex", "មរណភាពតាមអាយុ និងភេទ"},
+		Mart: "tab_deaths_age_sex", Row: "age_group", Col: "sex", Fixed: map[string]string{"area_code": "KH"}, RowTotal: "total", ColTotal: "T"},
+	{ID: "deaths_age_province", Title: [2]string{"Deaths by age and province of usual residence", "មរណភាពតាមអាយុ និងខេត្តនៃទីលំនៅ"},
+		Mart: "tab_deaths_age_sex", Row: "age_group", Col: "area_code", Fixed: map[string]string{"sex": "T"}, RowTotal: "total", ColTotal: "KH"},
+	{ID: "infant_deaths", Title: [2]string{"Infant deaths by age and sex", "មរណភាពទារកតាមអាយុ និងភេទ"},
+		Mart: "tab_infant_deaths", Row: "age_at_death", Col: "sex", Fixed: map[string]string{"area_code": "KH"}, RowTotal: "total", ColTotal: "T"},
+	{ID: "deaths_cause_age", Title: [2]string{"Deaths by cause (WHO Mortality Tabulation List 1) and age", "មរណភាពតាមមូលហេតុ (បញ្ជី ១ របស់ WHO) និងអាយុ"},
+		Mart: "cod_list1", Row: "list1_item", Col: "age_group", Fixed: map[string]string{"area_code": "KH", "sex": "T", "is_leaf": "true"}, ColTotal: "all"},
+	{ID: "fetal_deaths", Title: [2]string{"Fetal deaths by gestation and sex", "ការស្លាប់របស់ទារកក្នុងផ្ទៃតាមអាយុគភ៌ និងភេទ"},
+		Mart: "tab_fetal_deaths", Row: "gestation", Col: "sex", Fixed: map[string]string{"area_code": "KH"}, RowTotal: "total", ColTotal: "T"},
+	{ID: "marriages_ages", Title: [2]string{"Marriages by age of bride and of groom", "អាពាហ៍ពិពាហ៍តាមអាយុកូនក្រមុំ និងកូនកំលោះ"},
+		Mart: "tab_marriages", Row: "bride_age_group", Col: "groom_age_group", Fixed: map[string]string{"area_code": "KH"}, RowTotal: "total", ColTotal: "total"},
+}
+
+// Published is one tabulation after disclosure control.
+type Published struct {
+	Tab       Tabulation
+	Year      int
+	Rows      []string // categories down, without the total
+	Cols      []string
+	Protected *Protected
+}
+
+// Tabulate lays a tabulation out for a year from its mart, checks that the
+// cells add up to the mart's own margins, protects it and audits it. A
+// table that fails its audit is an error: it must not be published.
+func Tabulate(tab Tabulation, mart *vitalstats.Table, year int, opt Disclosure) (*Published, error) {
+	col := func(name string) (int, error) {
+		if i := mart.Col(name); i >= 0 {
+			return i, nil
+		}
+		return 0, fmt.Errorf("%s: %s has no column %s", tab.ID, tab.Mart, name)
+	}
+	yi, err := col("year")
+	if err != nil {
+		return nil, err
+	}
+	ri, err := col(tab.Row)
+	if err != nil {
+		return nil, err
+	}
+	ci, err := col(tab.Col)
+	if err != nil {
+		return nil, err
+	}
+	ni, err := col("numerator")
+	if err != nil {
+		return nil, err
+	}
+	fixed := map[int]string{}
+	for c, v := range tab.Fixed {
+		i, err := col(c)
+		if err != nil {
+			return nil, err
+		}
+		fixed[i] = v
+	}
+	cells := map[[2]string]int64{}
+	var rows, cols []string
+	var margins [][3]any // row, col, count of the mart's margin rows, to check
+	for _, r := range mart.Rows {
+		if y, _ := r[yi].(int64); int(y) != year {
+			continue
+		}
+		keep := true
+		for i, v := range fixed {
+			if str(r[i]) != v {
+				keep = false
+			}
+		}
+		if !keep {
+			continue
+		}
+		rv, cv := str(r[ri]), str(r[ci])
+		n, ok := r[ni].(int64)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s row %s × %s: the count is a %T, not a whole number", tab.ID, tab.Mart, rv, cv, r[ni])
+		}
+		if rv == tab.RowTotal || cv == tab.ColTotal {
+			margins = append(margins, [3]any{rv, cv, n})
+			continue
+		}
+		if !slices.Contains(rows, rv) {
+			rows = append(rows, rv)
+		}
+		if !slices.Contains(cols, cv) {
+			cols = append(cols, cv)
+		}
+		cells[[2]string{rv, cv}] += n
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s: %s has no rows for %d", tab.ID, tab.Mart, year)
+	}
+	slices.SortStableFunc(rows, categoryOrder)
+	slices.SortStableFunc(cols, categoryOrder)
+	ct := CountTable{Rows: rows, Cols: cols, Cells: make([][]int64, len(rows))}
+	rowSum, colSum := map[string]int64{}, map[string]int64{}
+	var grand int64
+	for i, rv := range rows {
+		ct.Cells[i] = make([]int64, len(cols))
+		for j, cv := range cols {
+			n := cells[[2]string{rv, cv}]
+			ct.Cells[i][j] = n
+			rowSum[rv] += n
+			colSum[cv] += n
+			grand += n
+		}
+	}
+	// The margins the mart computed must be the sums of its cells.
+	for _, m := range margins {
+		rv, cv, n := m[0].(string), m[1].(string), m[2].(int64)
+		var want int64
+		switch {
+		case rv == tab.RowTotal && cv == tab.ColTotal:
+			want = grand
+		case rv == tab.RowTotal:
+			want = colSum[cv]
+		default:
+			want = rowSum[rv]
+		}
+		if n != want {
+			return nil, fmt.Errorf("%s %d: %s's margin %s × %s is %d, its cells add up to %d", tab.ID, year, tab.Mart, rv, cv, n, want)
+		}
+	}
+	p, err := Protect(ct, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", tab.ID, err)
+	}
+	ex, err := Audit(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: audit: %w", tab.ID, err)
+	}
+	if len(ex) > 0 {
+		return nil, fmt.Errorf("%s %d: %d suppressed cells could be recovered (%v)", tab.ID, year, len(ex), ex[0])
+	}
+	return &Published{Tab: tab, Year: year, Rows: rows, Cols: cols, Protected: p}, nil
+}
+
+// categoryOrder sorts categories as a reader expects: sexes M, F; ages and
+// codes by their leading number ("<15" first, "85+" after "80-84"); other
+// codes as text; the unknown last.
+func categoryOrder(a, b string) int {
+	type key struct {
+		group, n int
+		s        string
+	}
+	k := func(s string) key {
+		switch s {
+		case "unknown", "U", "99":
+			return key{3, 0, s}
+		case "M":
+			return key{0, 0, s}
+		case "F":
+			return key{0, 1, s}
+		}
+		if strings.HasPrefix(s, "<") {
+			return key{1, -1, s}
+		}
+		n, digits := 0, 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				break
+			}
+			n, digits = n*10+int(c-'0'), digits+1
+		}
+		if digits > 0 {
+			return key{1, n, s}
+		}
+		return key{2, 0, s}
+	}
+	ka, kb := k(a), k(b)
+	return cmp.Or(cmp.Compare(ka.group, kb.group), cmp.Compare(ka.n, kb.n), strings.Compare(ka.s, kb.s))
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// SuppressedMark is what a suppressed cell shows in the workbook and CSV.
+const SuppressedMark = "x"
+
+// grid is the table as printed: a header row, then a row per category with
+// its total, then the totals row; labels translate categories.
+func (p *Published) grid(labels func(string) string) [][]any {
+	head := []any{labels(p.Tab.Row)}
+	for _, c := range p.Cols {
+		head = append(head, labels(c))
+	}
+	head = append(head, labels("total"))
+	out := [][]any{head}
+	for i, row := range p.Protected.Grid {
+		name := labels("total")
+		if i < len(p.Rows) {
+			name = labels(p.Rows[i])
+		}
+		line := []any{name}
+		for _, c := range row {
+			if c.Suppressed() {
+				line = append(line, SuppressedMark)
+			} else {
+				line = append(line, c.Value)
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// WriteCSV writes a published table as it is printed, with "x" for a
+// suppressed cell.
+func (p *Published) WriteCSV(w io.Writer, labels func(string) string) error {
+	cw := csv.NewWriter(w)
+	for _, row := range p.grid(labels) {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = str(v)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteSDMX writes a published table in SDMX-CSV (version 1): one
+// observation per cell, totals included under the code _T, a suppressed
+// cell with an empty value and OBS_STATUS C (confidential), as SDMX's code
+// list CL_OBS_STATUS has it.
+func (p *Published) WriteSDMX(w io.Writer, agency string) error {
+	cw := csv.NewWriter(w)
+	dim := func(name string) string { return sdmxName(name) }
+	if err := cw.Write([]string{"DATAFLOW", "TIME_PERIOD", dim(p.Tab.Row), dim(p.Tab.Col), "OBS_VALUE", "OBS_STATUS"}); err != nil {
+		return err
+	}
+	flow := agency + ":" + p.Tab.ID + "(1.0)"
+	code := func(list []string, i int) string {
+		if i >= len(list) {
+			return "_T"
+		}
+		return list[i]
+	}
+	for i, row := range p.Protected.Grid {
+		for j, c := range row {
+			value, status := strconv.FormatInt(c.Value, 10), "A"
+			if c.Suppressed() {
+				value, status = "", "C"
+			}
+			if err := cw.Write([]string{flow, strconv.Itoa(p.Year), code(p.Rows, i), code(p.Cols, j), value, status}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func sdmxName(s string) string {
+	out := []rune{}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			out = append(out, r-'a'+'A')
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			out = append(out, r)
+		default:
+			out = append(out, '_')
+		}
+	}
+	return string(out)
+}
+
+// Sheet is the published table as a workbook sheet: the title in both
+// languages, the table, and a footnote on suppression.
+func (p *Published) Sheet(labels func(string) string) Sheet {
+	rows := [][]any{{p.Tab.Title[0] + ", " + strconv.Itoa(p.Year)}, {p.Tab.Title[1] + " " + strconv.Itoa(p.Year)}}
+	rows = append(rows, p.grid(labels)...)
+	primary, complementary := p.Protected.Suppressions()
+	rows = append(rows, nil, []any{fmt.Sprintf("x: suppressed (%d cells under %d events, %d more so that they cannot be worked back from the totals). "+
+		"x: លាក់ (ក្រឡាតិចជាង %d ព្រឹត្តិការណ៍)។", primary, p.Protected.Threshold, complementary, p.Protected.Threshold)})
+	name := p.Tab.ID
+	if len(name) > 31 {
+		name = name[:31]
+	}
+	return Sheet{Name: name, HeaderRows: 3, Rows: rows}
+}
+
+// summaryRow is an indicator of the summary sheet: a mart row at the
+// nation for the report's year.
+type summaryRow struct {
+	en, km, mart string
+	match        map[string]string
+}
+
+var summaryRows = []summaryRow{
+	{"Total fertility rate", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr"}},
+	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19"}},
+	{"Sex ratio at birth (males per 100 females)", "សមាមាត្រភេទពេលកើត", "births_characteristics", map[string]string{"measure": "sex_ratio_at_birth"}},
+	{"Infant mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារក", "mortality_rates", map[string]string{"measure": "imr", "sex": "T"}},
+	{"Neonatal mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារកទើបកើត", "mortality_rates", map[string]string{"measure": "nmr", "sex": "T"}},
+	{"Under-five mortality rate (per 1,000 live births)", "អត្រាមរណភាពកុមារអាយុក្រោម ៥ ឆ្នាំ", "mortality_rates", map[string]string{"measure": "u5mr", "sex": "T"}},
+	{"Maternal mortality ratio (per 100,000 live births)", "អនុបាតមរណភាពមាតា", "mortality_rates", map[string]string{"measure": "mmr", "sex": "T"}},
+	{"Life expectancy at birth, males (registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ប្រុស", "life_expectancy", map[string]string{"measure": "e0", "sex": "M", "variant": "registered"}},
+	{"Life expectancy at birth, females (registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ស្រី", "life_expectancy", map[string]string{"measure": "e0", "sex": "F", "variant": "registered"}},
+	{"Probability of dying 15-60 (45q15), males", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ប្រុស", "life_expectancy", map[string]string{"measure": "45q15", "sex": "M", "variant": "registered"}},
+	{"Probability of dying 15-60 (45q15), females", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ស្រី", "life_expectancy", map[string]string{"measure": "45q15", "sex": "F", "variant": "registered"}},
+	{"Birth registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើត", "completeness", map[string]string{"event_type": "birth", "within": "all"}},
+	{"Death registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីមរណភាព", "completeness", map[string]string{"event_type": "death", "within": "all"}},
+	{"Deaths with ill-defined causes (R00-R99), share", "មរណភាពដែលមូលហេតុមិនច្បាស់លាស់", "cod_quality", map[string]string{"measure": "ill_defined_r00_r99"}},
+}
+
+// SummaryMarts are the marts the summary sheet reads (at the nation).
+func SummaryMarts() []string {
+	var out []string
+	for _, r := range summaryRows {
+		if !slices.Contains(out, r.mart) {
+			out = append(out, r.mart)
+		}
+	}
+	return out
+}
+
+// AnnualReport lays out the annual report for a year: the summary of
+// indicators, every core tabulation after disclosure control, and the
+// metadata. marts holds the tabulations' marts and SummaryMarts (nation
+// rows at least); labels names categories in both languages.
+func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(string) string, rel Release, opt Disclosure) ([]Sheet, []*Published, error) {
+	summary := Sheet{Name: "summary", HeaderRows: 3, Rows: [][]any{
+		{fmt.Sprintf("Summary indicators, Cambodia, %d", year)},
+		{fmt.Sprintf("សូចនាករសង្ខេប កម្ពុជា %d", year)},
+		{"Indicator", "សូចនាករ", "Value", "95% CI low", "95% CI high", "Events", "Flags", "Mart"},
+	}}
+	for _, s := range summaryRows {
+		m := marts[s.mart]
+		if m == nil {
+			return nil, nil, fmt.Errorf("summary: mart %s not given", s.mart)
+		}
+		row := []any{s.en, s.km, nil, nil, nil, nil, nil, s.mart}
+		for _, r := range m.Rows {
+			if !matches(m, r, map[string]string{"year": strconv.Itoa(year), "area_code": "KH"}) || !matches(m, r, s.match) {
+				continue
+			}
+			for i, c := range []string{"value", "ci_low", "ci_high", "numerator"} {
+				if j := m.Col(c); j >= 0 && r[j] != nil {
+					row[2+i] = r[j]
+				}
+			}
+			if j := m.Col("flags"); j >= 0 {
+				if f, ok := r[j].([]string); ok {
+					row[6] = strings.Join(f, " ")
+				}
+			}
+		}
+		summary.Rows = append(summary.Rows, row)
+	}
+	sheets := []Sheet{summary}
+	var tables []*Published
+	for _, tab := range Tabulations {
+		m := marts[tab.Mart]
+		if m == nil {
+			return nil, nil, fmt.Errorf("%s: mart %s not given", tab.ID, tab.Mart)
+		}
+		p, err := Tabulate(tab, m, year, opt)
+		if err != nil {
+			return nil, nil, err
+		}
+		tables = append(tables, p)
+		sheets = append(sheets, p.Sheet(labels))
+	}
+	meta := Sheet{Name: "metadata", HeaderRows: 1, Rows: [][]any{
+		{"Item / ធាតុ", "Value / តម្លៃ"},
+		{"Release", rel.ID},
+		{"Status", rel.Status},
+		{"Published", rel.Created.UTC().Format("2006-01-02 15:04 UTC")},
+		{"Year of occurrence", year},
+		{"Lake snapshot", rel.LakeSnapshot},
+		{"Code version", rel.CodeVersion},
+		{"Population denominators", rel.Denominators},
+		{"Disclosure control", fmt.Sprintf("counts from 1 to %d suppressed, with complementary cells so that none can be worked back from the totals (audited)", tables[0].Protected.Threshold-1)},
+		{"Source", "Civil registration of Cambodia (Ministry of Interior), vital statistics by the National Institute of Statistics; tables after the UN Principles and Recommendations for a Vital Statistics System, Rev. 3"},
+		nil,
+		{"Sheet", "Title", "ចំណងជើង", "Mart"},
+	}}
+	for _, p := range tables {
+		meta.Rows = append(meta.Rows, []any{p.Tab.ID, p.Tab.Title[0], p.Tab.Title[1], p.Tab.Mart})
+	}
+	return append(sheets, meta), tables, nil
+}
+
+func matches(m *vitalstats.Table, r []any, want map[string]string) bool {
+	for c, v := range want {
+		i := m.Col(c)
+		if i < 0 || str(r[i]) != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Labels names categories in English and Khmer: the fixed words of the
+// tables, province names (ref_provinces) and List 1 titles (ref_who_list1).
+func Labels(provinces, list1 *vitalstats.Table) func(string) string {
+	names := map[string]string{
+		"total": "Total / សរុប", "unknown": "Not stated / មិនបានបញ្ជាក់", "KH": "Cambodia / កម្ពុជា", "99": "Not stated / មិនបានបញ្ជាក់",
+		"M": "Male / ប្រុស", "F": "Female / ស្រី", "U": "Not stated / មិនបានបញ្ជាក់", "T": "Both sexes / ភេទទាំងពីរ",
+		"mother_age_group": "Age of mother / អាយុម្តាយ", "age_group": "Age / អាយុ", "place_of_delivery": "Place of delivery / ទីកន្លែងសម្រាល",
+		"age_at_death": "Age at death / អាយុពេលស្លាប់", "list1_item": "Cause (List 1) / មូលហេតុ", "gestation": "Weeks of gestation / អាយុគភ៌ (សប្តាហ៍)",
+		"bride_age_group": "Age of bride / អាយុកូនក្រមុំ", "public_hospital": "Public hospital / មន្ទីរពេទ្យរដ្ឋ",
+		"health_centre": "Health centre / មណ្ឌលសុខភាព", "private": "Private facility / មូលដ្ឋានឯកជន", "home": "Home / ផ្ទះ", "other": "Other / ផ្សេងៗ",
+		"all": "All ages / គ្រប់អាយុ",
+	}
+	if provinces != nil {
+		c, en, km := provinces.Col("province_code"), provinces.Col("name_en"), provinces.Col("name_km")
+		for _, r := range provinces.Rows {
+			if c >= 0 && en >= 0 && km >= 0 {
+				names[str(r[c])] = str(r[en]) + " / " + str(r[km])
+			}
+		}
+	}
+	if list1 != nil {
+		c, t := list1.Col("list1_item"), list1.Col("title")
+		for _, r := range list1.Rows {
+			if c >= 0 && t >= 0 {
+				names[str(r[c])] = str(r[c]) + " " + str(r[t])
+			}
+		}
+	}
+	return func(s string) string {
+		if n, ok := names[s]; ok {
+			return n
+		}
+		return s
+	}
+}
