@@ -45,6 +45,11 @@ type Options struct {
 	GeoJSON []byte
 	// Runs reads the scheduled jobs' history for the ETL runs page.
 	Runs func() ([]Run, error)
+	// Downloads lists the published releases' files, which researchers and
+	// admins may fetch from ReleasesDir; each download is appended to AuditLog.
+	Downloads   func() ([]Download, error)
+	ReleasesDir string
+	AuditLog    string
 	// CacheBytes bounds the rendered pages kept in memory (64 MiB when 0;
 	// negative: none, every request is rendered, for benchmarks).
 	CacheBytes int64
@@ -57,6 +62,7 @@ type Server struct {
 	data      atomic.Pointer[Data]
 	sessions  sessions
 	attempts  attempts
+	audit     auditLog
 	assets    map[string]asset
 	tmpl      *template.Template
 	mux       *http.ServeMux
@@ -149,6 +155,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /assets/{path...}", s.serveAsset)
+	m.HandleFunc("GET /downloads/{$}", s.downloads)
+	m.HandleFunc("GET /downloads/{release}/{path...}", s.downloads)
 	m.HandleFunc("GET /login", s.loginForm)
 	m.HandleFunc("POST /login", s.login)
 	m.HandleFunc("POST /logout", s.logout)

@@ -13,6 +13,7 @@ import (
 	"vitalstats/dashboards"
 	"vitalstats/internal/jobs"
 	"vitalstats/refdata"
+	"vitalstats/reports"
 	"vitalstats/warehouse"
 )
 
@@ -69,10 +70,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return sum, err
 		}
 		etlJob.Then = &buildJob // the warehouse follows the lake
-		if err := runner.Start(ctx, []jobs.Job{etlJob}); err != nil {
+		// The monthly export holds the run lock too: it never overlaps the ETL.
+		if err := runner.Start(ctx, []jobs.Job{etlJob, cfg.exportJob(e, false, "scheduled", 0, nil)}); err != nil {
 			return err
 		}
-		e.log.Info("scheduled jobs", "etl", cfg.ETL.Schedule, "then", buildJob.Name)
+		e.log.Info("scheduled jobs", "etl", cfg.ETL.Schedule, "then", buildJob.Name, "export", cfg.Export.Schedule)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Serve.Listen)
@@ -129,6 +131,17 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 	srv, err := dashboards.NewServer(dashboards.Options{
 		Users: users, PublicPage: c.Serve.PublicPage, SessionTTL: time.Duration(c.Serve.SessionHours) * time.Hour,
 		InsecureCookies: c.Serve.InsecureCookies, GeoJSON: geo, Log: e.log.With("job", "serve"), CacheBytes: cacheBytes,
+		ReleasesDir: c.Export.Releases, AuditLog: filepath.Join(c.DataDir, "audit", "downloads.jsonl"),
+		Downloads: func() ([]dashboards.Download, error) {
+			rels, err := reports.Releases(c.Export.Releases)
+			var out []dashboards.Download
+			for _, r := range rels {
+				for _, f := range r.Files {
+					out = append(out, dashboards.Download{Release: r.ID, Status: r.Status, Created: r.Created, Path: f.Path, Bytes: f.Bytes})
+				}
+			}
+			return out, err
+		},
 		Runs: func() ([]dashboards.Run, error) {
 			runs, err := jobs.ReadHistory(history)
 			out := make([]dashboards.Run, len(runs))
