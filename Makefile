@@ -18,7 +18,7 @@ export CGO_ENABLED := 1
 ## demo: build, write the synthetic registry, take it into the lake and build the warehouse
 demo: build
 	@# The demo starts from a clean slate: a new registry, lake and warehouse.
-	rm -rf data/lake data/inbox data/jobs data/warehouse.duckdb data/site
+	rm -rf data/lake data/inbox data/jobs data/warehouse.duckdb data/site data/releases
 	@mkdir -p data
 	@# The synthetic country's own population stands in for NIS projections, and two of its
 	@# years for censuses (Cambodia counted its people in 2008 and 2019).
@@ -34,6 +34,7 @@ demo: build
 	  printf '\n[[serve.users]]\nname = "admin"\nrole = "admin"\n' >> data/demo.toml; \
 	  echo "$$pw" | $(BIN) passwd >> data/demo.toml && echo "$$pw" > data/demo-admin-password.txt
 	$(BIN) serve -config data/demo.toml -export-site data/site
+	$(BIN) export -config data/demo.toml -note "make demo"
 	@echo
 	@echo "Where to look:"
 	@echo "  data/truth.json         the known answers (TFR, e0, IMR, completeness...) of the synthetic registry"
@@ -44,10 +45,11 @@ demo: build
 	@echo "                          select * from life_expectancy where area_code = 'KH' and measure = 'e0' order by year"
 	@echo "  docs/methods.md         how each indicator is computed, with its sources"
 	@echo "  data/site/index.html    the dashboards as static files (English and Khmer), to open in a browser"
+	@echo "  data/releases/          the release of vitalstats export: the annual report's tables (XLSX, CSV, SDMX-CSV)"
+	@echo "                          after disclosure control, and de-identified research extracts with codebooks"
 	@echo "The dashboards served, with every filter, data quality and ETL runs:"
 	@echo "  bin/vitalstats serve -config data/demo.toml -no-jobs   then open http://127.0.0.1:8080/"
 	@echo "  and sign in as admin with the password in data/demo-admin-password.txt"
-	@echo "The exports (vitalstats export) arrive with issue #6."
 
 ## test: vet, formatting, then every package's tests (they start their own PostgreSQL;
 ## the dashboards' run in headless Chromium, which scripts/prereqs.sh --browser installs)

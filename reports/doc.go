@@ -13,5 +13,7 @@
 // from the totals; Audit attacks the result, and a writer asserts it finds
 // nothing before printing.
 //
-// The code arrives with issue #6.
+// Files: release.go (releases and the revision log), disclosure.go
+// (suppression and its audit), annual.go (the annual report's tables),
+// xlsx.go (the workbook writer), whomdb.go (the WHO Mortality Database files).
 package reports
