@@ -259,3 +259,43 @@ func TestBuildKeepsOldWarehouseOnFailure(t *testing.T) {
 		t.Errorf("the failed build left %s.building: %v", path, err)
 	}
 }
+
+// TestDefaultPopulation: with no population file the build derives the
+// denominators from the 2008 census and WPP 2024 (sql/population/default.sql),
+// and every year's total is WPP's (births / CBR).
+func TestDefaultPopulation(t *testing.T) {
+	dir := t.TempDir()
+	lake := fixtureLake(t, dir)
+	path := filepath.Join(dir, "w.duckdb")
+	if _, err := warehouse.Build(context.Background(), path, warehouse.Options{Threads: 1, MemoryLimit: "512MB"},
+		warehouse.BuildInput{Lake: lake, AsOf: fixtureAsOf, Snapshot: "fixtures", Version: "test"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := warehouse.Open(path, warehouse.Options{Threads: 1, MemoryLimit: "256MB", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rows, err := w.DB.Query(`select p.year, sum(p.population), any_value(1e6 * w.births_thousands / w.cbr_per_1000)
+		from ref_population as p join ref_wpp_annual as w using (year)
+		where w.variant = (select min(variant) from ref_wpp_annual) group by p.year`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var year int
+		var got, want float64
+		if err := rows.Scan(&year, &got, &want); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got/want-1) > 1e-6 {
+			t.Errorf("%d: population %.0f, WPP %.0f", year, got, want)
+		}
+		n++
+	}
+	if n < 20 {
+		t.Errorf("default population for %d years", n)
+	}
+}

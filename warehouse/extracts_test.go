@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,7 +60,9 @@ func readCodebook(t *testing.T, dir, event string) warehouse.Codebook {
 func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 var (
-	identifierColumn = regexp.MustCompile(`(?i)id|hash|key|name|kidc|commune|village|date`)
+	// id, no and the like as words of a column name, so that bride_* passes
+	// and bride_id, registration_no or source_ref do not.
+	identifierColumn = regexp.MustCompile(`(?i)(^|_)(id|ids|no|nr|num|number|ref|regno|dup|version)(_|$)|hash|key|name|kidc|commune|village|date|dob`)
 	hexHash          = regexp.MustCompile(`(?i)[0-9a-f]{16,}`)
 	fullDate         = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
 )
@@ -74,13 +77,21 @@ func TestExtracts(t *testing.T) {
 	for _, e := range sum.Extracts {
 		events[e.Event] = e
 	}
-	for _, want := range []string{"births", "deaths"} {
+	for _, want := range []string{"births", "deaths", "fetal_deaths", "marriages"} {
 		if len(events[want].Files) == 0 {
 			t.Fatalf("no %s extract written: %+v", want, sum)
 		}
 	}
 
 	t.Run("no identifiers", func(t *testing.T) {
+		// The scan must catch the lake's identifying columns.
+		for _, c := range []string{"event_id", "version", "source_ref", "dup_group", "mother_id_hash", "bride_kidc",
+			"groom_name", "registration_commune", "mother_residence_commune", "date_of_birth", "event_date",
+			"registration_date", "facility_id", "notification_id", "burial_permit_no", "reg_no"} {
+			if !identifierColumn.MatchString(c) {
+				t.Errorf("the identifier scan lets %s through", c)
+			}
+		}
 		for _, e := range sum.Extracts {
 			for _, f := range e.Files {
 				rows, err := pq.Query("select column_name, column_type from (describe select * from read_parquet(" + sqlQuote(f) + "))")
@@ -143,6 +154,56 @@ func TestExtracts(t *testing.T) {
 		}
 	})
 
+	t.Run("fetal deaths reconcile with the warehouse", func(t *testing.T) {
+		want := rows2strings(t, db, "select format('{}:{}', year, numerator) from tab_fetal_deaths where area_code = 'KH' and sex = 'T' and gestation = 'total' order by year")
+		got := rows2strings(t, pq, fmt.Sprintf("select format('{}:{}', year, count(*)) from read_parquet(%s) group by year order by year",
+			sqlQuote(filepath.Join(dir, "fetal_deaths", "*.parquet"))))
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("fetal deaths per year: extract %v, warehouse %v", got, want)
+		}
+	})
+
+	t.Run("marriages reconcile with the warehouse", func(t *testing.T) {
+		got := rows2strings(t, pq, fmt.Sprintf("select format('{}:{}', year, count(*)) from read_parquet(%s) group by year order by year",
+			sqlQuote(filepath.Join(dir, "marriages", "*.parquet"))))
+		for _, q := range []string{
+			"select format('{}:{}', year, numerator) from tab_marriages where area_code = 'KH' and bride_age_group = 'total' and groom_age_group = 'total' order by year",
+			"select format('{}:{}', year(month), sum(numerator)) from events_by_month where event_type = 'marriage' and measure = 'occurred' and area_code = 'KH' group by year(month) order by year(month)",
+		} {
+			if want := rows2strings(t, db, q); len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("marriages per year: extract %v, warehouse %v (%s)", got, want, q)
+			}
+		}
+	})
+
+	// What each step removes, by event: records generalised at that step or
+	// later must have lost it.
+	lost := map[string]map[string]string{
+		"births": {
+			"month":    "event_month is not null and generalised <> 'none'",
+			"district": "district_code is not null and generalised not in ('none', 'month')",
+			"age":      "mother_age_group not in ('<20', '20-34', '35+') and generalised = 'age'",
+		},
+		"deaths": {
+			"month":    "event_month is not null and generalised <> 'none'",
+			"district": "district_code is not null and generalised not in ('none', 'month')",
+			"cause":    "cause3 is not null and generalised in ('cause', 'list1')",
+			"list1":    "(list1_item is not null or infant_age_days is not null) and generalised = 'list1'",
+		},
+		"fetal_deaths": {
+			"month":    "event_month is not null and generalised <> 'none'",
+			"district": "district_code is not null and generalised not in ('none', 'month')",
+			"cause":    "cause3 is not null and generalised in ('cause', 'age')",
+			"age":      "mother_age_group not in ('<20', '20-34', '35+') and generalised = 'age'",
+		},
+		"marriages": {
+			"month":          "event_month is not null and generalised <> 'none'",
+			"groom_district": "groom_district_code is not null and generalised not in ('none', 'month')",
+			"district":       "bride_district_code is not null and generalised in ('district', 'age')",
+			"age":            "(bride_age_group not in ('<20', '20-34', '35+') or groom_age_group not in ('<20', '20-34', '35+')) and generalised = 'age'",
+		},
+	}
+
 	t.Run("rare combinations are generalised", func(t *testing.T) {
 		for _, e := range sum.Extracts {
 			cb := readCodebook(t, dir, e.Event)
@@ -172,11 +233,20 @@ func TestExtracts(t *testing.T) {
 			if fmt.Sprint(byStep) != fmt.Sprint(e.Generalised) {
 				t.Errorf("%s: records by step %v in the files, %v in the summary", e.Event, byStep, e.Generalised)
 			}
-			// A generalised record lost what its step removes.
-			checks := map[string]string{
-				"month":    "event_month is not null and generalised <> 'none'",
-				"district": "district_code is not null and generalised not in ('none', 'month')",
+			// A generalised record lost what its step removes; every step of
+			// the codebook has its check, and no record names another step.
+			checks := maps.Clone(lost[e.Event])
+			if checks == nil {
+				t.Errorf("%s: no checks of what its steps remove", e.Event)
 			}
+			names := []string{"'none'"}
+			for _, s := range cb.Steps {
+				names = append(names, sqlQuote(s.Name))
+				if _, ok := checks[s.Name]; !ok {
+					t.Errorf("%s: step %s is not checked", e.Event, s.Name)
+				}
+			}
+			checks["step"] = "generalised not in (" + strings.Join(names, ", ") + ")"
 			for what, cond := range checks {
 				if n := one[int64](t, pq, fmt.Sprintf("select count(*) from read_parquet(%s) where %s", files, cond)); n > 0 {
 					t.Errorf("%s: %d generalised records keep their %s", e.Event, n, what)
@@ -188,6 +258,10 @@ func TestExtracts(t *testing.T) {
 	t.Run("top-coding", func(t *testing.T) {
 		births := sqlQuote(filepath.Join(dir, "births", "*.parquet"))
 		deaths := sqlQuote(filepath.Join(dir, "deaths", "*.parquet"))
+		fetal := sqlQuote(filepath.Join(dir, "fetal_deaths", "*.parquet"))
+		marriages := sqlQuote(filepath.Join(dir, "marriages", "*.parquet"))
+		ageGroups := "('<15', '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50+', '<20', '20-34', '35+')"
+		spouseGroups := "('<15', '15-19', '20-24', '25-29', '30-34', '35-39', '40-49', '50+', '<20', '20-34', '35+')"
 		for _, q := range []string{
 			"select count(*) from read_parquet(" + births + ") where birth_order > 7 or plurality > 3",
 			"select count(*) from read_parquet(" + births + ") where birth_weight_g < 900 or birth_weight_g > 5000 or birth_weight_g % 100 <> 0",
@@ -197,6 +271,13 @@ func TestExtracts(t *testing.T) {
 			"select count(*) from read_parquet(" + deaths + ") where age_group not in ('0', '1-4', '5-9', '10-14', '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50-54', '55-59', '60-64', '65-69', '70-74', '75-79', '80-84', '85+')",
 			"select count(*) from read_parquet(" + deaths + ") where infant_age_days not in ('0-6', '7-27', '28-364') or (infant_age_days is not null and age_group <> '0')",
 			"select count(*) from read_parquet(" + deaths + ") where length(cause3) <> 3",
+			"select count(*) from read_parquet(" + fetal + ") where birth_weight_g < 900 or birth_weight_g > 5000 or birth_weight_g % 100 <> 0",
+			"select count(*) from read_parquet(" + fetal + ") where gestation_weeks < 27 or gestation_weeks > 43",
+			"select count(*) from read_parquet(" + fetal + ") where mother_age_group not in " + ageGroups,
+			"select count(*) from read_parquet(" + fetal + ") where event_month not between 1 and 12 or length(cause3) <> 3",
+			"select count(*) from read_parquet(" + marriages + ") where bride_age_group not in " + spouseGroups + " or groom_age_group not in " + spouseGroups,
+			"select count(*) from read_parquet(" + marriages + ") where event_month not between 1 and 12",
+			"select count(*) from read_parquet(" + marriages + ") where left(bride_district_code, 2) <> bride_province_code or left(groom_district_code, 2) <> groom_province_code",
 		} {
 			if n := one[int64](t, pq, q); n > 0 {
 				t.Errorf("%d rows break the coding: %s", n, q)
@@ -205,6 +286,12 @@ func TestExtracts(t *testing.T) {
 		// The fixture's mother of 14 is published as <15, and nothing finer.
 		if n := one[int64](t, pq, "select count(*) from read_parquet("+births+") where mother_age_group in ('<15', '<20')"); n == 0 {
 			t.Error("the fixture's mother under 15 is not in the <15 (or <20) group")
+		}
+		// The fixture's fetal death of 24 weeks and 600 g is published as
+		// under 28 weeks and under 1,000 g, its cause P95 in chapter 16 (the
+		// category itself only where k leaves it).
+		if n := one[int64](t, pq, "select count(*) from read_parquet("+fetal+") where gestation_weeks = 27 and birth_weight_g = 900 and coalesce(cause3, 'P95') = 'P95' and chapter = '16'"); n != 1 {
+			t.Errorf("%d fetal deaths of under 28 weeks, under 1,000 g, cause P95; want 1", n)
 		}
 	})
 
@@ -239,18 +326,30 @@ func TestExtracts(t *testing.T) {
 
 // TestExtractsGeneralisationCounts pins what disclosure control does to the
 // fixtures: with k = 1 nothing is rare; with k = 5 every combination of the
-// tiny fixture is (no year, province and sex holds five births or deaths of
-// one age group), so each record goes through every step and stays in the
-// residual.
+// tiny fixture is (no year, province and sex holds five births, deaths, fetal
+// deaths or marriages of one age group), so each record goes through every
+// step and stays in the residual.
 func TestExtractsGeneralisationCounts(t *testing.T) {
+	type want struct {
+		steps    map[string]int64
+		residual int64
+	}
 	for _, tc := range []struct {
-		k        int
-		births   map[string]int64
-		deaths   map[string]int64
-		residual [2]int64
+		k      int
+		events map[string]want
 	}{
-		{1, map[string]int64{"none": 8}, map[string]int64{"none": 21}, [2]int64{0, 0}},
-		{5, map[string]int64{"age": 8}, map[string]int64{"list1": 21}, [2]int64{8, 21}},
+		{1, map[string]want{
+			"births":       {map[string]int64{"none": 8}, 0},
+			"deaths":       {map[string]int64{"none": 21}, 0},
+			"fetal_deaths": {map[string]int64{"none": 2}, 0},
+			"marriages":    {map[string]int64{"none": 2}, 0},
+		}},
+		{5, map[string]want{
+			"births":       {map[string]int64{"age": 8}, 8},
+			"deaths":       {map[string]int64{"list1": 21}, 21},
+			"fetal_deaths": {map[string]int64{"age": 2}, 2},
+			"marriages":    {map[string]int64{"age": 2}, 2},
+		}},
 	} {
 		t.Run(fmt.Sprint("k=", tc.k), func(t *testing.T) {
 			_, sum := writeFixtureExtracts(t, tc.k)
@@ -258,11 +357,14 @@ func TestExtractsGeneralisationCounts(t *testing.T) {
 			for _, e := range sum.Extracts {
 				got[e.Event] = e
 			}
-			if fmt.Sprint(got["births"].Generalised) != fmt.Sprint(tc.births) || got["births"].Residual != tc.residual[0] {
-				t.Errorf("births: by step %v, residual %d; want %v, %d", got["births"].Generalised, got["births"].Residual, tc.births, tc.residual[0])
+			if len(got) != len(tc.events) {
+				t.Errorf("%d extracts written, want %d", len(got), len(tc.events))
 			}
-			if fmt.Sprint(got["deaths"].Generalised) != fmt.Sprint(tc.deaths) || got["deaths"].Residual != tc.residual[1] {
-				t.Errorf("deaths: by step %v, residual %d; want %v, %d", got["deaths"].Generalised, got["deaths"].Residual, tc.deaths, tc.residual[1])
+			for event, w := range tc.events {
+				g := got[event]
+				if fmt.Sprint(g.Generalised) != fmt.Sprint(w.steps) || g.Residual != w.residual {
+					t.Errorf("%s: by step %v, residual %d; want %v, %d", event, g.Generalised, g.Residual, w.steps, w.residual)
+				}
 			}
 		})
 	}

@@ -194,12 +194,6 @@ func loadFor(e *env, cmd, path string) (*Config, error) {
 	return cfg, nil
 }
 
-// notYet is the answer of a subcommand whose implementation arrives with a
-// later issue: it parses and checks its flags and config, then says so.
-func notYet(cmd string, issue int) error {
-	return fmt.Errorf("%s is not implemented yet: it arrives with issue #%d", cmd, issue)
-}
-
 func runVersion(_ context.Context, e *env, args []string) error {
 	fs := newFlags("version")
 	if err := parse(e, fs, args); err != nil {

@@ -82,6 +82,7 @@ func TestTopLevelHelpListsCommands(t *testing.T) {
 func TestErrorsAreOneLine(t *testing.T) {
 	cfgUnknown := writeConfig(t, "[gen]\nseed = 1\nsede = 2\n")
 	cfgBadSchedule := writeConfig(t, "[etl]\nschedule = \"at two\"\n")
+	cfgBadCountry := writeConfig(t, "[export]\nwho_country = \"KHM\"\n")
 	tmp := t.TempDir()
 	cfgBadPopulation := writeConfig(t, fmt.Sprintf("data_dir = %q\n[etl]\nlake = %q\n[warehouse]\npath = %q\npopulation = \"/nonexistent/population.csv\"\n",
 		tmp, filepath.Join(tmp, "lake"), filepath.Join(tmp, "w.duckdb")))
@@ -104,7 +105,7 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"build bad population", []string{"build", "-config", cfgBadPopulation}, 1, "/nonexistent/population.csv"},
 		{"check no warehouse", []string{"check", "-config", cfgBadPopulation}, 1, "w.duckdb"},
 		{"serve bad schedule", []string{"serve", "-config", cfgBadSchedule}, 1, "etl.schedule"},
-		{"export not yet", []string{"export", "-config", exampleConfig, "-final"}, 1, "issue #6"},
+		{"export bad country code", []string{"export", "-config", cfgBadCountry, "-final"}, 1, "export.who_country"},
 		{"bench -small not below -scale", []string{"bench", "-scale", "1000"}, 2, "-small 1000000 must be less than -scale 1000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,7 +53,8 @@ leftover as (
     left join (select distinct province_code_2008, district_code_2008 from matched where district_code_2008 is not null) as mm
         on mm.province_code_2008 = p.province_code_2008
     left join ref_census2008_districts as c on c.district_code_2008 = mm.district_code_2008
-    group by all
+    group by p.province_code_2008, p.male_0_14, p.male_15_64, p.male_65plus,
+             p.female_0_14, p.female_15_49, p.female_15_64, p.female_65plus
 ),
 
 broad_unmatched as (

@@ -1,5 +1,5 @@
 -- Researcher extract of live births: one row per live birth counted by the
--- warehouse (int_births_current), de-identified as sql/extracts/births.toml
+-- warehouse (int_births_current), de-identified as sql/research/births.toml
 -- documents. No identifier, link key, commune or full date leaves here.
 -- Quasi-identifiers: year, event_month, district_code, sex, mother_age_group.
 -- Rare combinations (fewer than getvariable('extract_k') records) are
@@ -51,7 +51,7 @@ step_month as (
         * exclude (rare) replace (case when rare then null else event_month end as event_month),
         case when rare then 'month' else 'none' end as generalised
     from (
-        select *, count(*) over (partition by year, event_month, district_code, sex, mother_age_group)
+        select *, count(*) over (partition by year, event_month, province_code, district_code, sex, mother_age_group)
                   < getvariable('extract_k') as rare
         from coarsened
     )

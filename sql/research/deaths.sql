@@ -1,6 +1,6 @@
 -- Researcher extract of deaths: one row per death counted by the warehouse
 -- (int_deaths_current, with its cause classified in int_deaths_cod),
--- de-identified as sql/extracts/deaths.toml documents. No identifier, link
+-- de-identified as sql/research/deaths.toml documents. No identifier, link
 -- key, commune, date of birth or full date leaves here.
 -- Quasi-identifiers: year, event_month, district_code, sex, age_group,
 -- infant_age_days, cause3, list1_item, chapter. Rare combinations (fewer than
@@ -58,7 +58,7 @@ step_month as (
         * exclude (rare) replace (case when rare then null else event_month end as event_month),
         case when rare then 'month' else 'none' end as generalised
     from (
-        select *, count(*) over (partition by year, event_month, district_code, sex, age_group, infant_age_days,
+        select *, count(*) over (partition by year, event_month, province_code, district_code, sex, age_group, infant_age_days,
                                               cause3, list1_item, chapter)
                   < getvariable('extract_k') as rare
         from coarsened
