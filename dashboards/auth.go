@@ -101,6 +101,9 @@ func tokenHash(token string) string {
 
 func (u *User) analyst() bool { return u.Role != "viewer" && u.Role != "" }
 
+// downloads reports whether the user may fetch the releases' files.
+func (u *User) downloads() bool { return u.Role == "researcher" || u.Role == "admin" }
+
 // scope is the area a user may see; "KH" is everywhere.
 func (u *User) scope() string {
 	if u.Area == "" {

@@ -2,10 +2,13 @@ package dashboards
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -30,7 +33,7 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 	case u == nil:
 		http.Error(w, "sign in first", http.StatusUnauthorized)
 		return
-	case u.Role != "researcher" && u.Role != "admin":
+	case !u.downloads():
 		http.Error(w, tr(lang, "forbidden"), http.StatusForbidden)
 		return
 	case s.opt.Downloads == nil:
@@ -85,6 +88,54 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.NotFound(w, r)
+}
+
+// downloadsPage lists the releases and their files, newest first, for the
+// users who may fetch them.
+func (s *Server) downloadsPage(lang string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, _ := s.who(r)
+		d := s.data.Load()
+		switch {
+		case u == nil:
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		case !u.downloads():
+			http.Error(w, tr(lang, "forbidden"), http.StatusForbidden)
+			return
+		case d == nil || s.opt.Downloads == nil:
+			http.Error(w, "no releases", http.StatusServiceUnavailable)
+			return
+		}
+		list, err := s.opt.Downloads()
+		if err != nil {
+			s.opt.Log.Error("list releases", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		v := view{d: d, f: Filter{Year: d.Year, Area: u.scope(), Sex: "T"}, lang: lang, scope: u.scope()}
+		pd := s.pageData(v, page{ID: "downloads"}, nil, serverLinks{}, u)
+		pd.Title, pd.Years, pd.Areas, pd.Sexes = tr(lang, "downloads"), nil, nil, nil
+		for _, dl := range list {
+			if n := len(pd.Releases); n == 0 || pd.Releases[n-1].ID != dl.Release {
+				pd.Releases = append(pd.Releases, releaseView{ID: dl.Release, Status: dl.Status, Created: dl.Created.UTC().Format("2006-01-02 15:04 UTC")})
+			}
+			rv := &pd.Releases[len(pd.Releases)-1]
+			rv.Files = append(rv.Files, link{Label: fmt.Sprintf("%s (%s)", dl.Path, size(dl.Bytes)), Href: "/downloads/" + dl.Release + "/" + dl.Path})
+		}
+		slices.Reverse(pd.Releases)
+		s.render(w, r, http.StatusOK, "page", pd)
+	}
+}
+
+func size(b int64) string {
+	switch {
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.0f kB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", b)
 }
 
 // auditLog appends one JSON line per download: who, what, when, from where.

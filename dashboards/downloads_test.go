@@ -49,6 +49,21 @@ func TestDownloads(t *testing.T) {
 			t.Errorf("%s %s: served a file outside the release list", c.user, c.target)
 		}
 	}
+	// The page lists the release's files, for researchers and admins only.
+	if w := get(t, s, "researcher", "/km/downloads"); w.Code != 200 || !strings.Contains(w.Body.String(), `href="/downloads/r1/research/births_2020.parquet"`) {
+		t.Errorf("downloads page: %d\n%s", w.Code, w.Body.String())
+	}
+	if w := get(t, s, "viewer", "/en/downloads"); w.Code != http.StatusForbidden {
+		t.Errorf("downloads page for a viewer: %d", w.Code)
+	}
+	if w := get(t, s, "", "/en/downloads"); w.Code != http.StatusSeeOther {
+		t.Errorf("downloads page signed out: %d", w.Code)
+	}
+	if strings.Contains(get(t, s, "analyst", "/en/overview").Body.String(), "/en/downloads") ||
+		!strings.Contains(get(t, s, "admin", "/en/overview").Body.String(), "/en/downloads") {
+		t.Error("the menu's downloads link is not for researchers and admins only")
+	}
+
 	w := get(t, s, "researcher", "/downloads/r1/research/births_2020.parquet")
 	if w.Body.String() != "PAR1data" {
 		t.Errorf("download: %q", w.Body.String())

@@ -100,6 +100,8 @@ var words = map[string][2]string{
 	"registry":       {"Registry", "បញ្ជីអេឡិចត្រូនិក"},
 	"file":           {"File drops", "ឯកសារឌីជីថល"},
 	"forbidden":      {"This account may not see that.", "គណនីនេះមិនអាចមើលវាបានទេ។"},
+	"downloads":      {"Releases and downloads", "ការចេញផ្សាយ និងការទាញយក"},
+	"downloads_note": {"Every download is recorded with your account name.", "ការទាញយកនីមួយៗត្រូវបានកត់ត្រាជាមួយឈ្មោះគណនីរបស់អ្នក។"},
 	"districts":      {"Districts", "ស្រុក/ខណ្ឌ"},
 }
 

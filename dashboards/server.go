@@ -180,6 +180,7 @@ func (s *Server) routes() {
 		http.Redirect(w, r, "/"+s.lang(r)+"/"+target, http.StatusSeeOther)
 	})
 	for _, lang := range Langs {
+		m.HandleFunc("GET /"+lang+"/downloads", s.downloadsPage(lang))
 		m.HandleFunc("GET /"+lang+"/{page}", func(w http.ResponseWriter, r *http.Request) {
 			s.serveData(w, r, "html", lang, r.PathValue("page"), "")
 		})

@@ -65,6 +65,13 @@ type pageData struct {
 	Built          string
 	Maps           bool
 	Assets         string
+	// Releases, on the downloads page only: every release with its files.
+	Releases []releaseView
+}
+
+type releaseView struct {
+	ID, Status, Created string
+	Files               []link // Label: path and size
 }
 
 type frameView struct {
@@ -105,6 +112,9 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			continue
 		}
 		pd.Nav = append(pd.Nav, link{v.t(q.ID), l.page(v.lang, q.ID, v.f), q.ID == p.ID})
+	}
+	if u != nil && u.downloads() && !static {
+		pd.Nav = append(pd.Nav, link{v.t("downloads"), "/" + v.lang + "/downloads", p.ID == "downloads"})
 	}
 	for _, lang := range Langs {
 		pd.LangLinks = append(pd.LangLinks, link{map[string]string{"en": "English", "km": "ខ្មែរ"}[lang], l.page(lang, p.ID, v.f), lang == v.lang})
