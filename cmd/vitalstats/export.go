@@ -100,10 +100,22 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 		if err != nil {
 			return err
 		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "# Research extracts of release %s\n\nDe-identified microdata, one Parquet file per event type and year, "+
+			"each folder with its codebook (codebook.md, codebook.json: variables, codes, how dates, places and ages were coarsened, "+
+			"and how records in combinations shared by fewer than %d were generalised).\n\n", rel.ID, xs.K)
 		for _, x := range xs.Extracts {
 			log.Info("research extract", "event", x.Event, "files", len(x.Files), "residual", x.Residual)
+			var rows int64
+			for _, n := range x.Rows {
+				rows += n
+			}
+			fmt.Fprintf(&b, "- `%s/`: %d records in %d files; %d still in a rare combination after every step (kept, counted in the codebook)\n",
+				x.Event, rows, len(x.Files), x.Residual)
 		}
-		return nil
+		b.WriteString("\nThe aggregate tables that go with them, after disclosure control, are in `../tables/` (XLSX, CSV and SDMX-CSV).\n" +
+			"Open a file in DuckDB with `select * from read_parquet('births/*.parquet')`, in R with arrow::open_dataset, in pandas with pd.read_parquet.\n")
+		return os.WriteFile(filepath.Join(dir, "research", "README.md"), []byte(b.String()), 0o644)
 	})
 }
 

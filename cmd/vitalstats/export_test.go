@@ -64,6 +64,9 @@ func TestExportPublishesReleases(t *testing.T) {
 		t.Errorf("WHO file: %d deaths, warehouse %d", who, deaths)
 	}
 
+	if b, err := os.ReadFile(filepath.Join(dir, "research", "README.md")); err != nil || !strings.Contains(string(b), "births/") {
+		t.Errorf("research/README.md: %v\n%s", err, b)
+	}
 	// The research extracts open in DuckDB and hold no identifier column.
 	x, err := sql.Open("duckdb", "")
 	if err != nil {
