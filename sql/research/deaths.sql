@@ -105,12 +105,44 @@ step_list1 as (
     )
 ),
 
+-- step 5: the chapter -> NULL and the age group -> a broad group, in cells still rare
+step_chapter as (
+    select
+        * exclude (rare) replace (case when rare then null else chapter end as chapter,
+                                  case when not rare then age_group
+                                       when age_group in ('0', '1-4') then age_group
+                                       when age_group in ('5-9', '10-14') then '5-14'
+                                       when age_group in ('15-19', '20-24', '25-29', '30-34', '35-39', '40-44') then '15-44'
+                                       when age_group in ('45-49', '50-54', '55-59', '60-64') then '45-64'
+                                       when age_group is not null then '65+' end as age_group,
+                                  case when rare then 'chapter' else generalised end as generalised)
+    from (
+        select *, count(*) over (partition by year, event_month, province_code, district_code, sex,
+                                                             age_group, infant_age_days, cause3, list1_item, chapter)
+                  < getvariable('extract_k') as rare
+        from step_list1
+    )
+),
+
+-- step 6: the province -> NULL (the nation) in cells still rare
+step_province as (
+    select
+        * exclude (rare) replace (case when rare then null else province_code end as province_code,
+                                  case when rare then 'province' else generalised end as generalised)
+    from (
+        select *, count(*) over (partition by year, event_month, province_code, district_code, sex,
+                                                             age_group, infant_age_days, cause3, list1_item, chapter)
+                  < getvariable('extract_k') as rare
+        from step_chapter
+    )
+),
+
 final as (
     select
         year, event_month, province_code, district_code, sex, age_group, infant_age_days, registration_delay,
         provenance, facility_type, marital_status, certification, manner, pregnancy_status,
         cause3, list1_item, chapter, generalised
-    from step_list1
+    from step_province
 )
 
 select * from final

@@ -109,11 +109,25 @@ step_age as (
     )
 ),
 
+-- step 5: the chapter -> NULL and the province -> NULL (the nation) in cells still rare
+step_province as (
+    select
+        * exclude (rare) replace (case when rare then null else chapter end as chapter,
+                                  case when rare then null else province_code end as province_code,
+                                  case when rare then 'province' else generalised end as generalised)
+    from (
+        select *, count(*) over (partition by year, event_month, province_code, district_code, sex,
+                                              mother_age_group, cause3, chapter)
+                  < getvariable('extract_k') as rare
+        from step_age
+    )
+),
+
 final as (
     select
         year, event_month, province_code, district_code, sex, mother_age_group, registration_delay, provenance,
         facility_type, birth_weight_g, gestation_weeks, cause3, chapter, generalised
-    from step_age
+    from step_province
 )
 
 select * from final
