@@ -219,7 +219,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	token := randomID()
 	http.SetCookie(w, s.cookie(csrfCookie, token, true, 3600))
 	s.render(w, r, http.StatusOK, "login", loginData{Lang: lang, CSRF: token, Next: safeNext(r.URL.Query().Get("next")),
-		Failed: r.URL.Query().Get("failed") != "", Asset: s.assetPath})
+		Failed: r.URL.Query().Get("failed") != "", Assets: serverLinks{}.assets()})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {

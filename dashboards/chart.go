@@ -20,9 +20,9 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 		Validate()
 		JSON() map[string]interface{}
 	}
-	init := opts.Initialization{ChartID: "c-" + f.ID, Width: "100%", Height: "360px", AssetsHost: "/assets/"}
+	size := opts.Initialization{ChartID: "c-" + f.ID, Width: "100%", Height: "360px", AssetsHost: "/assets/"}
 	global := []charts.GlobalOpts{
-		charts.WithInitializationOpts(init),
+		charts.WithInitializationOpts(size),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(f.Series) > 1), Type: "scroll", Top: "0"}),
 		charts.WithAnimation(false),
@@ -93,7 +93,11 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 				Left: "left", Bottom: "bottom", Text: []string{fmtNum(max), fmtNum(min)},
 				InRange: &opts.VisualMapInRange{Color: []string{"#d73027", "#fee08b", "#1a9850"}}}),
 		)...)
-		m.AddSeries(f.Series0(), data)
+		name := ""
+		if len(f.Series) > 0 {
+			name = f.Series[0]
+		}
+		m.AddSeries(name, data)
 		c = m
 	default:
 		return nil, false
@@ -106,14 +110,6 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 		return nil, false
 	}
 	return b, true
-}
-
-// Series0 is the first series' name, or "".
-func (f *frame) Series0() string {
-	if len(f.Series) == 0 {
-		return ""
-	}
-	return f.Series[0]
 }
 
 // chartValue is what a chart draws for a cell: nothing where there is no

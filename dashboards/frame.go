@@ -217,7 +217,7 @@ func (c *cell) display(lang string) string {
 
 // writeCSV writes a frame in long form, one row per cell, with full
 // precision: what a statistician re-uses.
-func (f *frame) writeCSV(w io.Writer, lang string) error {
+func (f *frame) writeCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	head := []string{f.XLabel, "code", "series", "value", "ci_low", "ci_high", "numerator", "denominator", "flags"}
 	if f.Kind == "list" {

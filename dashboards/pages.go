@@ -207,13 +207,11 @@ func fertilityPage(v view) []*frame {
 		}
 	}
 	asfr.f.sortX(func(a, c int) int { return ageStart(asfr.f.XKey[a]) - ageStart(asfr.f.XKey[c]) })
-	one := func(string) func(*mart, []any) string {
-		return func(*mart, []any) string { return v.t("tfr") }
-	}
+	tfr := func(*mart, []any) string { return v.t("tfr") }
 	return []*frame{
 		asfr.f,
-		v.trend("tfr_trend", "fertility_rates", one(""), "measure", "tfr"),
-		v.byArea("tfr_areas", "hbar", "fertility_rates", v.d.childAreas(v.f.Area), one(""), "measure", "tfr"),
+		v.trend("tfr_trend", "fertility_rates", tfr, "measure", "tfr"),
+		v.byArea("tfr_areas", "hbar", "fertility_rates", v.d.childAreas(v.f.Area), tfr, "measure", "tfr"),
 	}
 }
 

@@ -283,7 +283,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 			return
 		}
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%d.csv"`, frameID, f.Area, f.Year))
-		err = frames[i].writeCSV(&buf, lang)
+		err = frames[i].writeCSV(&buf)
 	}
 	if err != nil {
 		s.opt.Log.Error("render", "page", p.ID, "kind", kind, "err", err)
@@ -369,6 +369,20 @@ func writeJSON(w io.Writer, v view, p page, frames []*frame) error {
 		out.Frames = append(out.Frames, jf)
 	}
 	return json.NewEncoder(w).Encode(out)
+}
+
+// render writes an HTML page of the templates (sign-in, downloads), uncached.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		s.opt.Log.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // writeBody sends a gzipped body, or unzips it for the rare client that

@@ -3,23 +3,9 @@ package dashboards
 import (
 	"bytes"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 )
-
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
-		s.opt.Log.Error("render", "template", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
-}
 
 // ExportSite writes the planners' pages as static files into dir, for
 // offline distribution: each language, page and area (the nation and every
@@ -63,7 +49,7 @@ func (s *Server) ExportSite(dir string) (files int, err error) {
 				}
 				for _, f := range frames {
 					var cb bytes.Buffer
-					if err := f.writeCSV(&cb, lang); err != nil {
+					if err := f.writeCSV(&cb); err != nil {
 						return files, err
 					}
 					if err := write(base+staticLinks{}.csv(lang, p.ID, f.ID, v.f), cb.Bytes()); err != nil {

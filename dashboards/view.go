@@ -94,10 +94,8 @@ type cardView struct {
 type loginData struct {
 	Lang, CSRF, Next string
 	Failed           bool
-	Asset            func() string
+	Assets           string
 }
-
-func (s *Server) assetPath() string { return "/assets/" }
 
 // pageData lays out one page for the template.
 func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pageData {

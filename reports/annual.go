@@ -275,8 +275,7 @@ func (p *Published) WriteCSV(w io.Writer, labels func(string) string) error {
 // list CL_OBS_STATUS has it.
 func (p *Published) WriteSDMX(w io.Writer, agency string) error {
 	cw := csv.NewWriter(w)
-	dim := func(name string) string { return sdmxName(name) }
-	if err := cw.Write([]string{"DATAFLOW", "TIME_PERIOD", dim(p.Tab.Row), dim(p.Tab.Col), "OBS_VALUE", "OBS_STATUS"}); err != nil {
+	if err := cw.Write([]string{"DATAFLOW", "TIME_PERIOD", sdmxName(p.Tab.Row), sdmxName(p.Tab.Col), "OBS_VALUE", "OBS_STATUS"}); err != nil {
 		return err
 	}
 	flow := agency + ":" + p.Tab.ID + "(1.0)"

@@ -80,13 +80,13 @@ var stepDashboards = benchStep{
 }
 
 type dashLoad struct {
-	p50, p95, rps   float64
-	pageKiB         float64
-	largest         string
-	external        int
-	startup         time.Duration
-	rssMiB          float64
-	requests, fails int
+	p50, p95, rps float64
+	pageKiB       float64
+	largest       string
+	external      int
+	startup       time.Duration
+	rssMiB        float64
+	requests      int
 }
 
 // loadDashboards starts serve on the config, measures it and stops it.

@@ -97,6 +97,13 @@ func (c *Config) warehouseOptions() warehouse.Options {
 	return warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit}
 }
 
+// readOptions open the current warehouse for reading (check, serve, export).
+func (c *Config) readOptions() warehouse.Options {
+	o := c.warehouseOptions()
+	o.ReadOnly = true
+	return o
+}
+
 // codeVersion is the module version and VCS revision the binary was built from.
 func codeVersion() string {
 	bi, ok := debug.ReadBuildInfo()

@@ -19,8 +19,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := warehouse.Open(cfg.Warehouse.Path, warehouse.Options{
-		Threads: cfg.Warehouse.Threads, MemoryLimit: cfg.Warehouse.MemoryLimit, ReadOnly: true})
+	w, err := warehouse.Open(cfg.Warehouse.Path, cfg.readOptions())
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}

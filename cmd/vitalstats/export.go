@@ -82,7 +82,7 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 	if c.Export.WHOCountry == "" {
 		rel.Note = strings.TrimPrefix(strings.TrimSuffix(rel.Note, ".")+". WHO files left out: export.who_country is not set.", ". ")
 	}
-	w, err := warehouse.Open(c.Warehouse.Path, warehouse.Options{Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit, ReadOnly: true})
+	w, err := warehouse.Open(c.Warehouse.Path, c.readOptions())
 	if err != nil {
 		return rel, err
 	}
@@ -191,12 +191,11 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 			}
 		}
 	}
-	sheets, tables, err := reports.AnnualReport(year, marts, reports.Labels(marts["ref_provinces"], marts["ref_who_list1"]), rel,
-		reports.Disclosure{Threshold: c.Export.MinCell})
+	labels := reports.Labels(marts["ref_provinces"], marts["ref_who_list1"])
+	sheets, tables, err := reports.AnnualReport(year, marts, labels, rel, reports.Disclosure{Threshold: c.Export.MinCell})
 	if err != nil {
 		return fmt.Errorf("annual report %d: %w", year, err)
 	}
-	labels := reports.Labels(marts["ref_provinces"], marts["ref_who_list1"])
 	for _, sub := range []string{"csv", "sdmx"} {
 		if err := os.MkdirAll(filepath.Join(dir, "tables", sub), 0o755); err != nil {
 			return err

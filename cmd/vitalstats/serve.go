@@ -161,8 +161,7 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 // loadDashboards reads what the pages show from the warehouse into memory.
 func (c *Config) loadDashboards(ctx context.Context, e *env, srv *dashboards.Server) error {
 	start := time.Now()
-	w, err := warehouse.Open(c.Warehouse.Path, warehouse.Options{
-		Threads: c.Warehouse.Threads, MemoryLimit: c.Warehouse.MemoryLimit, ReadOnly: true})
+	w, err := warehouse.Open(c.Warehouse.Path, c.readOptions())
 	if err != nil {
 		return err
 	}
