@@ -232,7 +232,9 @@ func (p *Published) grid(labels func(string) string) [][]any {
 	for _, c := range p.Cols {
 		head = append(head, labels(c))
 	}
-	head = append(head, labels("total"))
+	if !p.Protected.OneDim() { // a table of one column is its own total
+		head = append(head, labels("total"))
+	}
 	out := [][]any{head}
 	for i, row := range p.Protected.Grid {
 		name := labels("total")
@@ -411,6 +413,9 @@ func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(stri
 		}
 		tables = append(tables, p)
 		sheets = append(sheets, p.Sheet(labels))
+	}
+	if err := CheckLinked(tables); err != nil {
+		return nil, nil, fmt.Errorf("tables that share cells: %w", err)
 	}
 	meta := Sheet{Name: "metadata", HeaderRows: 1, Rows: [][]any{
 		{"Item / ធាតុ", "Value / តម្លៃ"},

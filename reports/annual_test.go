@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -71,5 +72,30 @@ func TestCategoryOrder(t *testing.T) {
 	want := []string{"M", "F", "<15", "0", "1-4", "5-9", "10-14", "50+", "85+", "U", "unknown"}
 	if !slices.Equal(got, want) {
 		t.Errorf("%v, want %v", got, want)
+	}
+}
+
+// A table whose mart holds one column category is printed as that column
+// and its total row: every line has as many fields as the header.
+func TestOneColumnTable(t *testing.T) {
+	m := &vitalstats.Table{Name: "tab_births_mother_age", Columns: []string{"year", "area_code", "mother_age_group", "numerator"}}
+	for _, r := range [][]any{{"01", "15-19", 12}, {"01", "20-24", 9}, {"01", "total", 21}, {"KH", "15-19", 12}, {"KH", "20-24", 9}, {"KH", "total", 21}} {
+		m.Rows = append(m.Rows, []any{int64(2024), r[0], r[1], int64(r[2].(int))})
+	}
+	p, err := Tabulate(Tabulations[0], m, 2024, Disclosure{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := p.WriteCSV(&out, func(s string) string { return s }); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&out).ReadAll()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	want := [][]string{{"mother_age_group", "01"}, {"15-19", "12"}, {"20-24", "9"}, {"total", "21"}}
+	if fmt.Sprint(recs) != fmt.Sprint(want) {
+		t.Errorf("%v, want %v", recs, want)
 	}
 }

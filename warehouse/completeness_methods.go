@@ -19,8 +19,10 @@ import (
 
 func init() {
 	methods = append(methods,
-		model{name: "int_ddm_completeness", layer: layerMethods, method: buildDDM},
-		model{name: "int_adair_lopez", layer: layerMethods, method: buildAdairLopez, needs: []string{"int_life_tables"}},
+		model{name: "int_ddm_completeness", layer: layerMethods, method: buildDDM,
+			needs: []string{"int_deaths_by_age", "int_population_areas"}},
+		model{name: "int_adair_lopez", layer: layerMethods, method: buildAdairLopez,
+			needs: []string{"int_life_tables", "int_deaths_by_age", "int_population_areas"}},
 	)
 }
 

@@ -43,8 +43,8 @@ type ExtractResult struct {
 	// Generalised counts records by the last generalisation step applied to
 	// them ("none" for records published as coarsened, unchanged).
 	Generalised map[string]int64
-	// Residual counts records still in a combination of quasi-identifiers
-	// with fewer than K records after every step.
+	// Residual counts records left rare after every step: suppressed
+	// records of a year with fewer than K records in all.
 	Residual int64
 }
 
@@ -245,6 +245,16 @@ func writeExtract(ctx context.Context, conn *sql.Conn, in BuildInput, dir, event
 		}
 	}
 
+	if err := suppressRare(ctx, conn, table, spec, k); err != nil {
+		return nil, err
+	}
+	for i := range vars {
+		if vars[i].Name == "generalised" {
+			vars[i].Codes = append(vars[i].Codes, CodebookCode{Code: suppressedStep.Name, Label: "every quasi-identifier but the year removed"})
+		}
+	}
+	spec.Steps = append(spec.Steps, suppressedStep)
+
 	res := &ExtractResult{Event: event, Rows: map[string]int64{}, Generalised: map[string]int64{}}
 	years, err := extractCounts(ctx, conn, "select coalesce(year::varchar, 'unknown'), count(*) from "+table+" group by all order by all")
 	if err != nil {
@@ -286,12 +296,10 @@ func writeExtract(ctx context.Context, conn *sql.Conn, in BuildInput, dir, event
 	for _, s := range steps {
 		res.Generalised[s.key] = s.n
 	}
-	qis := make([]string, len(spec.QuasiIdentifiers))
-	for i, c := range spec.QuasiIdentifiers {
-		qis[i] = `"` + c + `"`
-	}
-	residual := fmt.Sprintf("select coalesce(sum(n), 0) from (select count(*) as n from %s group by %s) where n < %d",
-		table, strings.Join(qis, ", "), k)
+	// A suppressed record matches every record of its year, so only a year
+	// of fewer than k records leaves it rare.
+	residual := fmt.Sprintf(`select count(*) from (select generalised, count(*) over (partition by year) as n from %s)
+		where generalised = '%s' and n < %d`, table, suppressedStep.Name, k)
 	if err := conn.QueryRowContext(ctx, residual).Scan(&res.Residual); err != nil {
 		return nil, fmt.Errorf("residual: %w", err)
 	}
@@ -306,6 +314,34 @@ func writeExtract(ctx context.Context, conn *sql.Conn, in BuildInput, dir, event
 		return nil, err
 	}
 	return res, nil
+}
+
+// suppressedStep is the last step of every extract, after those its SQL
+// takes: a record still in a combination of fewer than k records loses every
+// quasi-identifier but the year (local suppression), so that none is left
+// that an outsider could single out and every record still counts in its
+// year's totals.
+var suppressedStep = extractStep{Name: "suppressed",
+	Description: "every quasi-identifier but the year is removed (NULL): the record still counts in its year's totals"}
+
+func suppressRare(ctx context.Context, conn *sql.Conn, table string, spec *extractSpec, k int) error {
+	var qis, set []string
+	for _, c := range spec.QuasiIdentifiers {
+		qis = append(qis, `"`+c+`"`)
+		if c != "year" {
+			set = append(set, `"`+c+`" = null`)
+		}
+	}
+	if slices.ContainsFunc(spec.Steps, func(s extractStep) bool { return s.Name == suppressedStep.Name }) {
+		return fmt.Errorf("%s/%s.toml: step %q is the extracts' own last step", extractsDir, strings.TrimPrefix(table, "extract_"), suppressedStep.Name)
+	}
+	q := fmt.Sprintf(`update %s set %s, generalised = '%s' where rowid in (
+		select rowid from (select rowid, count(*) over (partition by %s) as n from %s) where n < %d)`,
+		table, strings.Join(set, ", "), suppressedStep.Name, strings.Join(qis, ", "), table, k)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("suppress rare records: %w", err)
+	}
+	return nil
 }
 
 type extractCount struct {
@@ -441,7 +477,7 @@ func writeCodebook(dir string, cb *Codebook) error {
 	for i, s := range cb.Steps {
 		fmt.Fprintf(&b, "%d. `%s`: %s (%d records)\n", i+1, s.Name, strings.TrimSpace(s.Description), cb.Generalised[s.Name])
 	}
-	fmt.Fprintf(&b, "\nRecords not generalised: %d. Records still in a combination of fewer than %d after every step: %d.\n",
+	fmt.Fprintf(&b, "\nRecords not generalised: %d. A suppressed record matches every record of its year, so it is rare only in a year of fewer than %d records: %d such records.\n",
 		cb.Generalised["none"], cb.K, cb.Residual)
 	return os.WriteFile(filepath.Join(dir, "codebook.md"), []byte(b.String()), 0o644)
 }

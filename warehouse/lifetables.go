@@ -70,7 +70,7 @@ type lifeTableCell struct {
 
 func init() {
 	methods = append(methods, model{name: "int_life_tables", layer: layerMethods, method: buildLifeTables,
-		needs: []string{"int_ddm_completeness"}})
+		needs: []string{"int_ddm_completeness", "int_deaths_current", "int_population_areas"}})
 }
 
 // buildLifeTables writes int_life_tables (one row per age group) and

@@ -38,7 +38,8 @@ type model struct {
 	meta  *Indicator // indicators only
 	// method computes a Go method's table; nil for SQL models.
 	method func(ctx context.Context, conn *sql.Conn) error
-	// needs names the models of the same layer a Go method reads.
+	// needs names the models a Go method reads (its SQL is in Go, where the
+	// dependency scan of SQL models cannot see it).
 	needs []string
 }
 
@@ -86,6 +87,48 @@ func loadModels() ([]model, error) {
 			return nil, err
 		}
 		out = append(out, sorted...)
+	}
+	return out, nil
+}
+
+// selectModels keeps of ms (in run order) the indicators named in only and
+// every model they read, directly or not, in the same order: a build of a
+// few indicators. A name that is not an indicator is an error.
+func selectModels(ms []model, only []string) ([]model, error) {
+	byName := map[string]int{}
+	for i, m := range ms {
+		byName[m.name] = i
+	}
+	keep := make([]bool, len(ms))
+	var visit func(i int)
+	visit = func(i int) {
+		if keep[i] {
+			return
+		}
+		keep[i] = true
+		for _, w := range identifier.FindAllString(stripComments(ms[i].query), -1) {
+			if j, ok := byName[w]; ok && j != i {
+				visit(j)
+			}
+		}
+		for _, d := range ms[i].dependsOn() {
+			if j, ok := byName[d]; ok {
+				visit(j)
+			}
+		}
+	}
+	for _, name := range only {
+		i, ok := byName[name]
+		if !ok || ms[i].layer != layerIndicators {
+			return nil, fmt.Errorf("%s is not an indicator", name)
+		}
+		visit(i)
+	}
+	var out []model
+	for i, m := range ms {
+		if keep[i] {
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }

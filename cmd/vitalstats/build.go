@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"time"
 
 	"vitalstats/etl"
@@ -22,12 +25,28 @@ import (
 func runBuild(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("build")
 	configPath := configFlag(fs)
+	only := fs.String("only", "", "build only these `INDICATORS` (comma-separated) and the models they read, into -out")
+	out := fs.String("out", "", "with -only, the DuckDB `FILE` to write; the configured warehouse is never replaced by a part of itself")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadFor(e, "build", *configPath)
 	if err != nil {
 		return err
+	}
+	if (*only == "") != (*out == "") {
+		return usageError{errors.New("build: -only and -out go together")}
+	}
+	if *only != "" {
+		same, err := samePath(*out, cfg.Warehouse.Path)
+		if err != nil {
+			return err
+		}
+		if same {
+			return usageError{errors.New("build: -out is the configured warehouse; a build of some indicators goes to a file of its own")}
+		}
+		cfg.Warehouse.Path = *out
+		cfg.buildOnly = strings.Split(*only, ",")
 	}
 	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
 	if err != nil {
@@ -89,8 +108,22 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		Version:          codeVersion(),
 		CensusYears:      c.Warehouse.CensusYears,
 		KeepIntermediate: c.Warehouse.KeepIntermediate,
+		Only:             c.buildOnly,
 	}
 	return in, func() { os.RemoveAll(empty) }, nil
+}
+
+// samePath reports whether two paths name the same file (after making them absolute).
+func samePath(a, b string) (bool, error) {
+	x, err := filepath.Abs(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := filepath.Abs(b)
+	if err != nil {
+		return false, err
+	}
+	return x == y, nil
 }
 
 func (c *Config) warehouseOptions() warehouse.Options {

@@ -32,6 +32,8 @@ type Config struct {
 
 	path string        // the file read, for messages
 	md   toml.MetaData // kept to decode [gen.profile] later, strictly
+
+	buildOnly []string // vitalstats build -only: these indicators and what they read
 }
 
 // LogConfig sets the logger built in main.

@@ -88,7 +88,8 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 	}
 	defer w.Close()
 	return reports.Publish(c.Export.Releases, rel, func(dir string) error {
-		if err := c.writeAnnualReport(ctx, w, dir, year, rel); err != nil {
+		labels, err := c.writeAnnualReport(ctx, w, dir, year, rel)
+		if err != nil {
 			return err
 		}
 		if c.Export.WHOCountry != "" {
@@ -110,11 +111,17 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 			for _, n := range x.Rows {
 				rows += n
 			}
-			fmt.Fprintf(&b, "- `%s/`: %d records in %d files; %d still in a rare combination after every step (kept, counted in the codebook)\n",
-				x.Event, rows, len(x.Files), x.Residual)
+			fmt.Fprintf(&b, "- `%s/`: %d records in %d files; %d suppressed (every quasi-identifier but the year removed), %d of them in a year of fewer than %d records\n",
+				x.Event, rows, len(x.Files), x.Generalised["suppressed"], x.Residual, xs.K)
 		}
-		b.WriteString("\nThe aggregate tables that go with them, after disclosure control, are in `../tables/` (XLSX, CSV and SDMX-CSV).\n" +
-			"Open a file in DuckDB with `select * from read_parquet('births/*.parquet')`, in R with arrow::open_dataset, in pandas with pd.read_parquet.\n")
+		n, err := c.writeMonthlyTables(ctx, w, filepath.Join(dir, "research", "aggregates"), labels)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "\n`aggregates/`: %d tables of each event type by province of usual residence and month of occurrence, one a year, "+
+			"as CSV and SDMX-CSV after disclosure control (cells under %d suppressed, with complements): the month the microdata "+
+			"lose first for rare records is here for everyone. The annual report's tables are in `../tables/` (XLSX, CSV and SDMX-CSV).\n", n, c.Export.MinCell)
+		b.WriteString("Open a file in DuckDB with `select * from read_parquet('births/*.parquet')`, in R with arrow::open_dataset, in pandas with pd.read_parquet.\n")
 		return os.WriteFile(filepath.Join(dir, "research", "README.md"), []byte(b.String()), 0o644)
 	})
 }
@@ -155,8 +162,9 @@ func (c *Config) writeWHO(ctx context.Context, w *warehouse.Warehouse, dir strin
 }
 
 // writeAnnualReport writes the annual report's tables for a year, after
-// disclosure control: the workbook, and each table as CSV and SDMX-CSV.
-func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, dir string, year int, rel reports.Release) error {
+// disclosure control: the workbook, and each table as CSV and SDMX-CSV. It
+// returns the labels of categories it used, for the release's other tables.
+func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, dir string, year int, rel reports.Release) (func(string) string, error) {
 	marts := map[string]*vitalstats.Table{}
 	read := func(name string, s vitalstats.MartSlice) error {
 		t, err := warehouse.ReadSlice(ctx, w.DB, s)
@@ -169,18 +177,18 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 	for _, tab := range reports.Tabulations {
 		if marts[tab.Mart] == nil {
 			if err := read(tab.Mart, vitalstats.MartSlice{Table: tab.Mart, AreaDepth: 2}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	for _, m := range reports.SummaryMarts() {
 		if err := read(m, vitalstats.MartSlice{Table: m, Only: map[string][]string{"area_code": {"KH"}}}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, m := range []string{"ref_provinces", "ref_who_list1"} {
 		if err := read(m, vitalstats.MartSlice{Table: m}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if year == 0 { // the last year before this one that the tables hold
@@ -194,38 +202,69 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 	labels := reports.Labels(marts["ref_provinces"], marts["ref_who_list1"])
 	sheets, tables, err := reports.AnnualReport(year, marts, labels, rel, reports.Disclosure{Threshold: c.Export.MinCell})
 	if err != nil {
-		return fmt.Errorf("annual report %d: %w", year, err)
+		return nil, fmt.Errorf("annual report %d: %w", year, err)
 	}
 	for _, sub := range []string{"csv", "sdmx"} {
 		if err := os.MkdirAll(filepath.Join(dir, "tables", sub), 0o755); err != nil {
-			return err
+			return nil, err
 		}
-	}
-	create := func(p string, write func(*os.File) error) error {
-		f, err := os.Create(p)
-		if err != nil {
-			return err
-		}
-		err = write(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
 	}
 	name := fmt.Sprintf("annual_report_%d", year)
-	if err := create(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, sheets) }); err != nil {
-		return err
+	if err := createFile(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, sheets) }); err != nil {
+		return nil, err
 	}
 	for _, p := range tables {
 		base := fmt.Sprintf("%s_%d.csv", p.Tab.ID, year)
-		if err := create(filepath.Join(dir, "tables", "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
-			return err
+		if err := createFile(filepath.Join(dir, "tables", "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
+			return nil, err
 		}
-		if err := create(filepath.Join(dir, "tables", "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
-			return err
+		if err := createFile(filepath.Join(dir, "tables", "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return labels, nil
+}
+
+// writeMonthlyTables writes the research extracts' aggregate tables under
+// dir (csv/, sdmx/) and returns how many it wrote.
+func (c *Config) writeMonthlyTables(ctx context.Context, w *warehouse.Warehouse, dir string, labels func(string) string) (int, error) {
+	m, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: "events_by_month", AreaDepth: 2,
+		Only: map[string][]string{"measure": {"occurred"}}})
+	if err != nil {
+		return 0, err
+	}
+	tables, err := reports.MonthlyTables(m, reports.Disclosure{Threshold: c.Export.MinCell})
+	if err != nil {
+		return 0, err
+	}
+	for _, sub := range []string{"csv", "sdmx"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return 0, err
+		}
+	}
+	for _, p := range tables {
+		base := fmt.Sprintf("%s_%d.csv", p.Tab.ID, p.Year)
+		if err := createFile(filepath.Join(dir, "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
+			return 0, err
+		}
+		if err := createFile(filepath.Join(dir, "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
+			return 0, err
+		}
+	}
+	return len(tables), nil
+}
+
+// createFile writes a new file with write and closes it.
+func createFile(p string, write func(*os.File) error) error {
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // denominators names the population the rates use.

@@ -108,8 +108,35 @@ func TestExportPublishesReleases(t *testing.T) {
 	if len(tables) != len(reports.Tabulations) {
 		t.Errorf("%d CSV tables", len(tables))
 	}
+	// The research extracts' aggregates: the births of each year by province
+	// and month add up to the extract's births of that year.
+	aggregates, _ := filepath.Glob(filepath.Join(dir, "research", "aggregates", "csv", "*.csv"))
+	checked := 0
+	for _, f := range aggregates {
+		var year int
+		if _, err := fmt.Sscanf(filepath.Base(f), "births_province_month_%d.csv", &year); err != nil {
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := recs[len(recs)-1][len(recs[0])-1]
+		var want int64
+		if err := x.QueryRow(fmt.Sprintf("select count(*) from read_parquet('%s') where year = %d", filepath.Join(dir, "research", "births", "*.parquet"), year)).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if total != strconv.FormatInt(want, 10) && total != reports.SuppressedMark {
+			t.Errorf("%s: total %s, the extract holds %d births of %d", filepath.Base(f), total, want, year)
+		}
+		checked++
+	}
+	if checked == 0 || len(aggregates) <= checked {
+		t.Errorf("research aggregates: %d files, %d of births", len(aggregates), checked)
+	}
 	suppressed := 0
-	for _, f := range tables {
+	for _, f := range append(tables, aggregates...) {
 		b, _ := os.ReadFile(f)
 		recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
 		if err != nil {

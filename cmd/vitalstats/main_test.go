@@ -32,7 +32,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 	flags := map[string][]string{
 		"gen":     {"-config", "-scale", "-seed", "-to"},
 		"etl":     {"-config"},
-		"build":   {"-config"},
+		"build":   {"-config", "-only", "-out"},
 		"check":   {"-config"},
 		"export":  {"-config", "-final"},
 		"serve":   {"-config", "-export-site", "-no-jobs"},
@@ -103,6 +103,8 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"unknown key", []string{"gen", "-config", cfgUnknown}, 1, "unknown key gen.sede"},
 		{"etl unknown key", []string{"etl", "-config", cfgUnknown}, 1, "unknown key gen.sede"},
 		{"build bad population", []string{"build", "-config", cfgBadPopulation}, 1, "/nonexistent/population.csv"},
+		{"build -only without -out", []string{"build", "-config", cfgBadPopulation, "-only", "fertility_rates"}, 2, "-only and -out go together"},
+		{"build -only into the warehouse", []string{"build", "-config", cfgBadPopulation, "-only", "fertility_rates", "-out", filepath.Join(tmp, "w.duckdb")}, 2, "-out is the configured warehouse"},
 		{"check no warehouse", []string{"check", "-config", cfgBadPopulation}, 1, "w.duckdb"},
 		{"serve bad schedule", []string{"serve", "-config", cfgBadSchedule}, 1, "etl.schedule"},
 		{"export bad country code", []string{"export", "-config", cfgBadCountry, "-final"}, 1, "export.who_country"},
