@@ -47,7 +47,8 @@ func MonthlyTables(eventsByMonth *vitalstats.Table, opt Disclosure) ([]*Publishe
 		if !ok || !ok2 {
 			return nil, fmt.Errorf("monthly tables: events_by_month row %v: month %T, numerator %T", r, r[mi], r[ni])
 		}
-		k := key{str(r[ti]), area, fmt.Sprintf("%02d", d.Month()), int64(d.Year())}
+		// "2024-01", not "01": a month must not read as a province code
+		k := key{str(r[ti]), area, d.Format("2006-01"), int64(d.Year())}
 		counts[k] += n
 		if area != "KH" { // what the provinces do not hold of the nation is '99'
 			counts[key{k.eventType, "99", k.month, k.year}] -= n

@@ -38,7 +38,7 @@ func TestMonthlyTables(t *testing.T) {
 		t.Fatalf("tables %v", ids)
 	}
 	b := ps[0]
-	if !slices.Equal(b.Rows, []string{"01", "02", "99"}) || !slices.Equal(b.Cols, []string{"01", "02"}) {
+	if !slices.Equal(b.Rows, []string{"01", "02", "99"}) || !slices.Equal(b.Cols, []string{"2024-01", "2024-02"}) {
 		t.Fatalf("births laid out %v × %v", b.Rows, b.Cols)
 	}
 	g := b.Protected.Grid

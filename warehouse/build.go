@@ -49,6 +49,16 @@ type BuildInput struct {
 	// Only, if not empty, builds these indicators and the models they read,
 	// and no other: a quick build of a few tables, into a file of its own.
 	Only []string
+	// Extracts, if its Dir is set, has the build write the researcher
+	// extracts there from its own intermediate tables once the checks have
+	// passed; BuildSummary.Extracts describes them.
+	Extracts ExtractsInput
+}
+
+// ExtractsInput asks a build for the researcher extracts.
+type ExtractsInput struct {
+	Dir string
+	K   int // the smallest size of a combination of quasi-identifiers; 0 means DefaultExtractK
 }
 
 // LakeTables are the lake tables a build reads, as raw_<table> views.
@@ -62,6 +72,7 @@ type BuildSummary struct {
 	Rows     map[string]int64 // indicator table -> rows
 	Elapsed  time.Duration
 	Snapshot string
+	Extracts *ExtractSummary // when BuildInput.Extracts asked for them
 }
 
 // CheckError is returned when a check finds failing rows; the new warehouse
@@ -196,6 +207,15 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	if in.Extracts.Dir != "" {
+		abs, err := filepath.Abs(in.Extracts.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		if sum.Extracts, err = writeExtracts(ctx, conn, in, abs, in.Extracts.K, log); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
 	if err := writeBuildInfo(ctx, conn, in, asOf); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
@@ -206,8 +226,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 }
 
 // prepare readies conn for the models: reference tables, macros, variables,
-// population, census years and the raw views. Build and WriteExtracts share
-// it, so extracts read the very rows the indicators count.
+// population, census years and the raw views.
 func prepare(ctx context.Context, db *sql.DB, conn *sql.Conn, in BuildInput, step func(string, func() error) error) (time.Time, error) {
 	if err := step("reference", func() error { return LoadReference(ctx, db, in.Reference) }); err != nil {
 		return time.Time{}, err

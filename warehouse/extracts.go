@@ -27,7 +27,7 @@ const DefaultExtractK = 5
 
 const extractsDir = "sql/research"
 
-// ExtractSummary describes the researcher extracts written by WriteExtracts.
+// ExtractSummary describes the researcher extracts a build wrote (BuildInput.Extracts).
 type ExtractSummary struct {
 	Dir      string
 	K        int
@@ -104,73 +104,21 @@ type CodebookCode struct {
 	Label string `json:"label"`
 }
 
-// WriteExtracts writes the de-identified researcher extracts: for each
-// sql/research/<event>.sql, one Parquet file per year under dir/<event>,
-// with codebook.json and codebook.md beside them. It prepares a scratch
-// DuckDB database exactly as Build does up to the intermediate models, so the
-// extracts hold the events the indicators count. k (0 means DefaultExtractK)
-// is the smallest size of a combination of quasi-identifiers.
-func WriteExtracts(ctx context.Context, opt Options, in BuildInput, dir string, k int, log *slog.Logger) (*ExtractSummary, error) {
+// writeExtracts writes the de-identified researcher extracts into abs: for
+// each sql/research/<event>.sql, one Parquet file per year under
+// abs/<event>, with codebook.json and codebook.md beside them. It runs on
+// a build's connection once the checks have passed (BuildInput.Extracts),
+// so the extracts hold the very events the indicators count. k (0 means
+// DefaultExtractK) is the smallest size of a combination of
+// quasi-identifiers.
+func writeExtracts(ctx context.Context, conn *sql.Conn, in BuildInput, abs string, k int, log *slog.Logger) (*ExtractSummary, error) {
 	start := time.Now()
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	if k <= 0 {
 		k = DefaultExtractK
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("extracts: %w", err)
-	}
-	scratch, err := os.MkdirTemp("", "vitalstats-extracts-")
-	if err != nil {
-		return nil, fmt.Errorf("extracts: %w", err)
-	}
-	defer os.RemoveAll(scratch)
-	// A file, not memory: the per-event tables of a national lake may spill.
-	w, err := Open(filepath.Join(scratch, "extracts.duckdb"), opt)
-	if err != nil {
-		return nil, fmt.Errorf("extracts: %w", err)
-	}
-	defer w.Close()
-	conn, err := w.DB.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("extracts: %w", err)
-	}
-	defer conn.Close()
-
-	step := func(name string, f func() error) error {
-		t := time.Now()
-		if err := f(); err != nil {
-			return err
-		}
-		log.Debug("extracts step", "step", name, "elapsed", time.Since(t).Round(time.Millisecond))
-		return nil
-	}
-	in.KeepIntermediate = false
-	if _, err := prepare(ctx, w.DB, conn, in, step); err != nil {
-		return nil, fmt.Errorf("extracts: %w", err)
-	}
-	// Only the layers the extracts read: an indicator's SQL is no business
-	// of theirs.
-	for _, l := range []layer{layerStaging, layerIntermediate} {
-		ms, err := readLayer(l)
-		if err != nil {
-			return nil, fmt.Errorf("extracts: %w", err)
-		}
-		if ms, err = dependencyOrder(ms); err != nil {
-			return nil, fmt.Errorf("extracts: %w", err)
-		}
-		for _, m := range ms {
-			if err := step(m.name, func() error { return m.run(ctx, conn, false) }); err != nil {
-				return nil, fmt.Errorf("extracts: %w", err)
-			}
-		}
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable extract_k = %d", k)); err != nil {
 		return nil, fmt.Errorf("extracts: %w", err)
 	}
-
 	entries, err := fs.ReadDir(vitalstats.SQL, extractsDir)
 	if err != nil {
 		return nil, fmt.Errorf("extracts: %w", err)

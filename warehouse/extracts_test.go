@@ -23,13 +23,13 @@ func writeFixtureExtracts(t *testing.T, k int) (string, *warehouse.ExtractSummar
 	dir := t.TempDir()
 	lake := fixtureLake(t, dir)
 	out := filepath.Join(dir, "extracts")
-	sum, err := warehouse.WriteExtracts(context.Background(), warehouse.Options{Threads: 1, MemoryLimit: "512MB"},
+	sum, err := warehouse.Build(context.Background(), filepath.Join(dir, "w.duckdb"), warehouse.Options{Threads: 1, MemoryLimit: "512MB"},
 		warehouse.BuildInput{Lake: lake, Population: filepath.Join("testdata", "fixtures", "population.csv"),
-			AsOf: fixtureAsOf, Snapshot: "fixtures", Version: "test"}, out, k, nil)
+			AsOf: fixtureAsOf, Snapshot: "fixtures", Version: "test", Extracts: warehouse.ExtractsInput{Dir: out, K: k}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, sum
+	return out, sum.Extracts
 }
 
 // parquetReader is a DuckDB of its own for reading the files back, as a

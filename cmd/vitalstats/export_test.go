@@ -122,6 +122,9 @@ func TestExportPublishesReleases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if h := recs[0]; len(h) < 3 || !strings.HasPrefix(h[1], fmt.Sprint(year, "-")) {
+			t.Errorf("%s: header %v, want months of %d", filepath.Base(f), h, year)
+		}
 		total := recs[len(recs)-1][len(recs[0])-1]
 		var want int64
 		if err := x.QueryRow(fmt.Sprintf("select count(*) from read_parquet('%s') where year = %d", filepath.Join(dir, "research", "births", "*.parquet"), year)).Scan(&want); err != nil {
