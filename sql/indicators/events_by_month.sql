@@ -16,7 +16,9 @@ with events as (
     from int_marriages_current
 ),
 
--- one pass over the events to the finest cell, both months at once; the
+-- one pass over the events to the finest cells of each month, the two sets
+-- apart (a row of one set has the other month NULL): crossing the month of
+-- occurrence with that of registration made ten times the cells; the
 -- measures and areas below add up this small table
 cells as materialized (
     select
@@ -27,7 +29,8 @@ cells as materialized (
         date_trunc('month', registration_date)::date as registered,
         count(*) as events
     from events
-    group by all
+    group by grouping sets ((event_type, province_code, district_code, occurred),
+                            (event_type, province_code, district_code, registered))
 ),
 
 -- unpivot leaves out a NULL month: an event without the date is not counted
