@@ -52,6 +52,7 @@ var benchSteps = []benchStep{
 	stepETLFiles,
 	stepBuild,
 	stepDashboards,
+	stepExport,
 	stepBaselineR,
 	stepIncremental,
 }

@@ -264,6 +264,7 @@ func (b *bencher) lake(name string, reg *benchRegistry) (*benchLake, error) {
 			"secret_file": filepath.Join(dir, "secret.key"),
 		},
 		"warehouse": benchWarehouse(dir, reg),
+		"export":    map[string]any{"releases": filepath.Join(dir, "releases")},
 	}
 	f, err := os.Create(l.config)
 	if err != nil {

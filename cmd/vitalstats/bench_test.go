@@ -39,6 +39,7 @@ var benchFigures = []string{
 	"build.seconds", "build.rss", "build.tables", "build.file_mib",
 	"dashboards.p95_ms", "dashboards.p50_ms", "dashboards.rps", "dashboards.cold_p95_ms", "dashboards.cold_p50_ms",
 	"dashboards.page_kib", "dashboards.external", "dashboards.load_s", "dashboards.rss",
+	"export.seconds", "export.rss", "export.release_kib", "full_rebuild.seconds",
 	"bench.total.seconds",
 }
 
