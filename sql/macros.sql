@@ -1,36 +1,8 @@
 -- Shared expressions of the models. Loaded once per build, before staging.
 
--- The abridged age groups of life tables and denominators: 0, 1-4, 5-9 ... 80-84, 85+.
-create or replace macro abridged_group(age) as
-    -- constant strings: building '5-9' from the age took most of a pass over the births
-    case
-        when age is null then null
-        when age < 1 then '0'
-        when age < 5 then '1-4'
-        when age < 10 then '5-9'
-        when age < 15 then '10-14'
-        when age < 20 then '15-19'
-        when age < 25 then '20-24'
-        when age < 30 then '25-29'
-        when age < 35 then '30-34'
-        when age < 40 then '35-39'
-        when age < 45 then '40-44'
-        when age < 50 then '45-49'
-        when age < 55 then '50-54'
-        when age < 60 then '55-59'
-        when age < 65 then '60-64'
-        when age < 70 then '65-69'
-        when age < 75 then '70-74'
-        when age < 80 then '75-79'
-        when age < 85 then '80-84'
-        else '85+'
-    end;
-
-create or replace macro abridged_start(age) as
-    case when age is null then null when age < 1 then 0 when age < 5 then 1 when age >= 85 then 85 else (age // 5) * 5 end;
-
 -- Five-year groups 0-4 ... 80-84, 85+ (WHO standard population, DDM methods).
 create or replace macro group5(age) as
+    -- constant strings: building '5-9' from the age took most of a pass over the births
     case
         when age is null then null
         when age < 5 then '0-4'
@@ -53,18 +25,16 @@ create or replace macro group5(age) as
         else '85+'
     end;
 
+-- The abridged age groups of life tables and denominators: 0, 1-4, 5-9 ... 80-84, 85+.
+create or replace macro abridged_group(age) as
+    case when age is null then null when age < 1 then '0' when age < 5 then '1-4' else group5(age) end;
+
+create or replace macro abridged_start(age) as
+    case when age is null then null when age < 1 then 0 when age < 5 then 1 when age >= 85 then 85 else (age // 5) * 5 end;
+
 -- Mother's age group for ASFR: under 15 counted in 15-19, 50 and over in 45-49 (DESIGN.md section 4).
 create or replace macro asfr_group(age) as
-    case
-        when age is null then null
-        when age < 20 then '15-19'
-        when age < 25 then '20-24'
-        when age < 30 then '25-29'
-        when age < 35 then '30-34'
-        when age < 40 then '35-39'
-        when age < 45 then '40-44'
-        else '45-49'
-    end;
+    case when age is null then null when age < 20 then '15-19' when age >= 45 then '45-49' else group5(age) end;
 
 -- 95% interval of a Poisson count n (Byar's approximation; exact enough from n = 1, 0 gives [0, 3.69]).
 create or replace macro poisson_low(n) as
