@@ -7,8 +7,10 @@
 -- finds the candidate groups (a hash collision only adds a candidate, which
 -- the exact ranking then keeps whole). int_deaths_excluded is the same query:
 -- as a table macro over query_table() it ran twice as slowly (no column
--- pruning), so the two copies stay.
-with keys as (
+-- pruning), so the two copies stay. keys is read again by each step that
+-- needs it (not materialized): materialising it copied every key, a second
+-- of the national build.
+with keys as not materialized (
     select event_id, version, status, dup_group, registration_date from stg_lake__births
 ),
 

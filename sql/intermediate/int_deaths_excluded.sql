@@ -8,7 +8,7 @@
 -- the exact ranking then keeps whole). int_births_excluded is the same query:
 -- as a table macro over query_table() it ran twice as slowly (no column
 -- pruning), so the two copies stay.
-with keys as (
+with keys as not materialized (
     select event_id, version, status, dup_group, registration_date from stg_lake__deaths
 ),
 
