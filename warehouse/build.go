@@ -202,8 +202,11 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 			sum.Rows[m.name] = n
 		}
 	}
-	n, err := runChecks(ctx, conn, ms, skip)
-	sum.Checks = n
+	err = step("checks", func() error {
+		n, err := runChecks(ctx, conn, ms, skip)
+		sum.Checks = n
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
@@ -219,7 +222,10 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	if err := writeBuildInfo(ctx, conn, in, asOf); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "checkpoint"); err != nil {
+	if err := step("checkpoint", func() error {
+		_, err := conn.ExecContext(ctx, "checkpoint")
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("build: checkpoint: %w", err)
 	}
 	return sum, nil
