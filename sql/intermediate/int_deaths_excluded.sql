@@ -9,7 +9,8 @@
 -- as a table macro over query_table() it ran twice as slowly (no column
 -- pruning), so the two copies stay.
 with keys as not materialized (
-    select event_id, version, status, dup_group, registration_date from stg_lake__deaths
+    select event_id, version, status, dup_group, registration_date, source, provenance, year, province_code
+    from stg_lake__deaths
 ),
 
 changed as (
@@ -34,23 +35,28 @@ candidate_groups as (
 ),
 
 members as (
-    select k.event_id, k.version, k.dup_group, k.registration_date
+    select k.event_id, k.version, k.dup_group, k.registration_date, k.source, k.provenance, k.year, k.province_code
     from keys as k
     semi join candidate_groups as g on g.h = hash(k.dup_group)
     anti join superseded as s on s.event_id = k.event_id and s.version = k.version
 ),
 
 ranked as (
-    select event_id, version, dup_group,
+    select *,
            row_number() over (partition by dup_group order by registration_date, event_id) as rank_in_group,
            count(*) over (partition by dup_group) as records_in_group
     from members
 ),
 
+-- the members of duplicate groups carry what int_events_duplicates shows of
+-- them, so that it need not read every record again to find them
 final as (
-    select event_id, version, reason, null::varchar as dup_group, null::bigint as records_in_group from superseded
+    select event_id, version, reason, null::varchar as dup_group, null::bigint as records_in_group,
+           null as registration_date, null as source, null as provenance, null as year, null as province_code
+    from superseded
     union all
-    select event_id, version, case when rank_in_group = 1 then 'kept' else 'duplicate' end, dup_group, records_in_group
+    select event_id, version, case when rank_in_group = 1 then 'kept' else 'duplicate' end, dup_group, records_in_group,
+           registration_date, source, provenance, year, province_code
     from ranked
     where records_in_group > 1
 )
