@@ -152,10 +152,11 @@ var stepETLFiles = benchStep{
 
 var stepIncremental = benchStep{
 	name:  "incremental",
-	title: "daily incremental ETL, national lake against a small one",
+	title: "daily cycle, national warehouse against a small one",
 	how: fmt.Sprintf("a small lake is loaded (untimed) from the small cached registry and its file drops; then, %d times and "+
 		"alternating, the small and the national registry each get %s new birth registrations (copies of the latest ones with new "+
-		"ids, created and updated now) and `vitalstats etl` runs in a child process on its lake. The figure is the median run; "+
+		"ids, created and updated now), `vitalstats etl` runs in a child process on its lake, and then `vitalstats build` rebuilds "+
+		"its warehouse, as serve does after every successful ETL run: the daily cycle is both. Each figure is the median run; "+
 		"the added births are deleted afterwards.", incrementCycles, thousands(dailyBirths)),
 	run: func(ctx context.Context, b *bencher) (err error) {
 		big, err := b.registry(ctx, b.opt.scale)
@@ -190,7 +191,7 @@ var stepIncremental = benchStep{
 				}
 			}
 		}()
-		times := map[*benchLake][]float64{}
+		times, cycles := map[*benchLake][]float64{}, map[*benchLake][]float64{}
 		var rss float64
 		for i := range incrementCycles {
 			for _, l := range []*benchLake{sl, national} {
@@ -208,14 +209,24 @@ var stepIncremental = benchStep{
 				if l == national {
 					rss = max(rss, run.rssMiB())
 				}
+				// The dashboards show the day's events once the warehouse is
+				// rebuilt: the daily cycle is both.
+				build, err := b.child(ctx, fmt.Sprintf("build-increment-%s-%d", l.name, i+1), "build", "-config", l.config)
+				if err != nil {
+					return err
+				}
+				cycles[l] = append(cycles[l], run.seconds()+build.seconds())
 			}
 		}
 		note := fmt.Sprintf("median of %d", incrementCycles)
 		return b.res.Add(
 			benchreport.Figure{Name: "etl.incremental.small.seconds", Label: "daily increment, " + small.label + " lake", Value: median(times[sl]), Unit: benchreport.Seconds, Note: note},
 			benchreport.Figure{Name: "etl.incremental.seconds", Label: "daily increment, " + big.label + " lake", Value: median(times[national]), Unit: benchreport.Seconds, Note: note,
-				Peer: "etl.incremental.small.seconds", Target: &benchreport.Target{ValueMax: 2, RatioMax: 1.3}},
+				Peer: "etl.incremental.small.seconds"},
 			benchreport.Figure{Name: "etl.incremental.rss", Label: "peak RSS of the daily increment, " + big.label, Value: rss, Unit: benchreport.MiB},
+			benchreport.Figure{Name: "cycle.small.seconds", Label: "daily cycle (increment + warehouse build), " + small.label + " warehouse", Value: median(cycles[sl]), Unit: benchreport.Seconds, Note: note},
+			benchreport.Figure{Name: "cycle.seconds", Label: "daily cycle (increment + warehouse build), " + big.label + " warehouse", Value: median(cycles[national]), Unit: benchreport.Seconds, Note: note,
+				Peer: "cycle.small.seconds", Target: &benchreport.Target{ValueMax: 2, RatioMax: 1.3}},
 		)
 	},
 }
