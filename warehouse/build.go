@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -174,15 +173,20 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	}
 	var skip func(check) bool
 	if len(in.Only) > 0 {
-		all := ms
+		built := map[string]bool{} // false: a model left out
+		for _, m := range ms {
+			built[m.name] = false
+		}
 		if ms, err = selectModels(ms, in.Only); err != nil {
 			return nil, fmt.Errorf("build: %w", err)
 		}
+		for _, m := range ms {
+			built[m.name] = true
+		}
 		// the checks of sql/checks that read a model left out
 		skip = func(c check) bool {
-			for _, m := range all {
-				if !slices.ContainsFunc(ms, func(x model) bool { return x.name == m.name }) &&
-					slices.Contains(identifier.FindAllString(stripComments(c.query), -1), m.name) {
+			for _, w := range identifier.FindAllString(stripComments(c.query), -1) {
+				if b, ok := built[w]; ok && !b {
 					return true
 				}
 			}
