@@ -40,14 +40,15 @@ func CheckLinked(tables []*Published) error {
 		lo, hi := int64(0), int64(-1) // hi < 0: no upper bound yet
 		for _, x := range s {
 			c := x.p.Protected.Grid[x.pos.Row][x.pos.Col]
-			if c.Value != first.Value {
-				return fmt.Errorf("%s: %d in %s, %d in %s", k, first.Value, s[0].p.Tab.ID, c.Value, x.p.Tab.ID)
-			}
+			// status first: a suppressed cell holds no value to compare
 			if c.Suppressed() != first.Suppressed() {
 				return fmt.Errorf("%s is suppressed in one of %s and %s and shown in the other, which gives it away",
 					k, s[0].p.Tab.ID, x.p.Tab.ID)
 			}
 			if !c.Suppressed() {
+				if c.Value != first.Value {
+					return fmt.Errorf("%s: %d in %s, %d in %s", k, first.Value, s[0].p.Tab.ID, c.Value, x.p.Tab.ID)
+				}
 				continue
 			}
 			if bounds[x.p] == nil {

@@ -30,8 +30,8 @@ func MonthlyTables(eventsByMonth *vitalstats.Table, opt Disclosure) ([]*Publishe
 	if slices.Contains([]int{ti, mi, ai, ni, ei}, -1) {
 		return nil, fmt.Errorf("monthly tables: events_by_month lacks a column of event_type, measure, month, area_code, numerator: %v", m.Columns)
 	}
-	// the mart laid out as a tabulation wants it: year, month of the year
-	// and margins (the year's 'total' month, the nation 'KH')
+	// the mart laid out as a tabulation wants it: a year, a month of the
+	// year; the nation 'KH' is its margin (Tabulate adds up the months)
 	type key struct {
 		eventType, area, month string
 		year                   int64
@@ -73,20 +73,12 @@ func MonthlyTables(eventsByMonth *vitalstats.Table, opt Disclosure) ([]*Publishe
 			years[k.eventType] = append(years[k.eventType], k.year)
 		}
 	}
-	// the year's total of each area, the 'total' month
-	totals := map[[3]any]int64{}
-	for _, r := range t.Rows {
-		totals[[3]any{r[0], r[1], r[2]}] += r[4].(int64)
-	}
-	for k, n := range totals {
-		t.Rows = append(t.Rows, []any{k[0], k[1], k[2], "total", n})
-	}
 	var out []*Published
 	for _, e := range monthlyEvents {
 		tab := Tabulation{ID: e.event + "_province_month",
 			Title: [2]string{e.en + " by province of usual residence and month of occurrence", e.km + "តាមខេត្តនៃទីលំនៅ និងខែកើតឡើង"},
 			Mart:  "events_by_month", Row: "area_code", Col: "month", Fixed: map[string]string{"event_type": e.eventType},
-			RowTotal: "KH", ColTotal: "total"}
+			RowTotal: "KH"}
 		ys := years[e.eventType]
 		slices.Sort(ys)
 		for _, y := range ys {

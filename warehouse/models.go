@@ -106,13 +106,8 @@ func selectModels(ms []model, only []string) ([]model, error) {
 			return
 		}
 		keep[i] = true
-		for _, w := range identifier.FindAllString(stripComments(ms[i].query), -1) {
+		for _, w := range ms[i].reads() {
 			if j, ok := byName[w]; ok && j != i {
-				visit(j)
-			}
-		}
-		for _, d := range ms[i].dependsOn() {
-			if j, ok := byName[d]; ok {
 				visit(j)
 			}
 		}
@@ -172,13 +167,8 @@ func dependencyOrder(ms []model) ([]model, error) {
 	}
 	deps := make([][]int, len(ms))
 	for i, m := range ms {
-		for _, w := range identifier.FindAllString(stripComments(m.query), -1) {
+		for _, w := range m.reads() {
 			if j, ok := names[w]; ok && j != i && !slices.Contains(deps[i], j) {
-				deps[i] = append(deps[i], j)
-			}
-		}
-		for _, d := range m.dependsOn() {
-			if j, ok := names[d]; ok && !slices.Contains(deps[i], j) {
 				deps[i] = append(deps[i], j)
 			}
 		}
@@ -216,11 +206,14 @@ func dependencyOrder(ms []model) ([]model, error) {
 	return out, nil
 }
 
-func (m model) dependsOn() []string {
-	if m.meta == nil {
-		return m.needs
+// reads lists the names a model may read: the words of its SQL and what it
+// declares; the callers keep those that name models.
+func (m model) reads() []string {
+	declared := m.needs
+	if m.meta != nil {
+		declared = m.meta.DependsOn
 	}
-	return m.meta.DependsOn
+	return append(identifier.FindAllString(stripComments(m.query), -1), declared...)
 }
 
 var (

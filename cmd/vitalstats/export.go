@@ -107,7 +107,6 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 			"each folder with its codebook (codebook.md, codebook.json: variables, codes, how dates, places and ages were coarsened, "+
 			"and how records in combinations shared by fewer than %d were generalised).\n\n", rel.ID, xs.K)
 		for _, x := range xs.Extracts {
-			log.Info("research extract", "event", x.Event, "files", len(x.Files), "residual", x.Residual)
 			var rows int64
 			for _, n := range x.Rows {
 				rows += n
@@ -205,25 +204,34 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 	if err != nil {
 		return nil, fmt.Errorf("annual report %d: %w", year, err)
 	}
-	for _, sub := range []string{"csv", "sdmx"} {
-		if err := os.MkdirAll(filepath.Join(dir, "tables", sub), 0o755); err != nil {
-			return nil, err
-		}
+	if err := writeTables(filepath.Join(dir, "tables"), tables, labels); err != nil {
+		return nil, err
 	}
 	name := fmt.Sprintf("annual_report_%d", year)
 	if err := createFile(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, sheets) }); err != nil {
 		return nil, err
 	}
-	for _, p := range tables {
-		base := fmt.Sprintf("%s_%d.csv", p.Tab.ID, year)
-		if err := createFile(filepath.Join(dir, "tables", "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
-			return nil, err
-		}
-		if err := createFile(filepath.Join(dir, "tables", "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
-			return nil, err
+	return labels, nil
+}
+
+// writeTables writes each published table as dir/csv/ID_YEAR.csv and
+// dir/sdmx/ID_YEAR.csv.
+func writeTables(dir string, tables []*reports.Published, labels func(string) string) error {
+	for _, sub := range []string{"csv", "sdmx"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
 		}
 	}
-	return labels, nil
+	for _, p := range tables {
+		base := fmt.Sprintf("%s_%d.csv", p.Tab.ID, p.Year)
+		if err := createFile(filepath.Join(dir, "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
+			return err
+		}
+		if err := createFile(filepath.Join(dir, "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeMonthlyTables writes the research extracts' aggregate tables under
@@ -238,21 +246,7 @@ func (c *Config) writeMonthlyTables(ctx context.Context, w *warehouse.Warehouse,
 	if err != nil {
 		return 0, err
 	}
-	for _, sub := range []string{"csv", "sdmx"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			return 0, err
-		}
-	}
-	for _, p := range tables {
-		base := fmt.Sprintf("%s_%d.csv", p.Tab.ID, p.Year)
-		if err := createFile(filepath.Join(dir, "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
-			return 0, err
-		}
-		if err := createFile(filepath.Join(dir, "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
-			return 0, err
-		}
-	}
-	return len(tables), nil
+	return len(tables), writeTables(dir, tables, labels)
 }
 
 // createFile writes a new file with write and closes it.
