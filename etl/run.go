@@ -201,7 +201,12 @@ func extractRegistry(ctx context.Context, cfg Config, w *router, st *State, log 
 		start := time.Now()
 		p := newPipe(w.record)
 		wm, n, err := snap.Extract(ctx, s, st.Registry[s.Table], p.put)
-		if werr := p.close(); werr != nil {
+		werr := p.close()
+		if werr == nil {
+			// the table's partitions get no more rows from this run
+			werr = w.b.EndFiles()
+		}
+		if werr != nil {
 			return fmt.Errorf("etl: registry %s: %w", s.Table, werr)
 		}
 		if err != nil {

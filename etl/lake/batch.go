@@ -22,10 +22,11 @@ import (
 // partitions may be used from different goroutines; one PartitionWriter must
 // not be.
 type Batch struct {
-	l    *Lake
-	id   string
-	dir  string // _staging/<id>, absolute
-	kind string
+	l     *Lake
+	id    string
+	dir   string // _staging/<id>, absolute
+	kind  string
+	pages *pagePool // where partition writers keep a row group's pages
 
 	mu        sync.Mutex
 	writers   map[partition]partWriter
@@ -88,7 +89,7 @@ func (l *Lake) begin(id, kind string) (*Batch, error) {
 		os.Remove(dir)
 		return nil, fmt.Errorf("begin batch %s: %w", id, err)
 	}
-	b := &Batch{l: l, id: id, dir: dir, kind: kind, writers: map[partition]partWriter{}}
+	b := &Batch{l: l, id: id, dir: dir, kind: kind, pages: newPagePool(dir, l.PageMemory), writers: map[partition]partWriter{}}
 	l.open = b
 	hook(kind + "/begun")
 	return b, nil
@@ -190,19 +191,19 @@ var zstdCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 const pageBytes = 32 * 1024
 
 // writerOptions configures parquet-go. A partition writer's compressed pages
-// wait for the end of their row group in temporary files of the staging
-// folder (spill), not in memory: that keeps a batch's memory independent of
-// the row group size and of how many partitions are open (measured in
-// BenchmarkBackfill), and a crash leaves them where Open cleans up.
-func (b *Batch) writerOptions(rowGroupRows int64, spill bool) []parquet.WriterOption {
+// wait for the end of their row group in the batch's page pool (pooled):
+// in memory up to Lake.PageMemory, in temporary files of the staging folder
+// beyond it, whatever the row group size and however many partitions are
+// open; a crash leaves the files where Open cleans up.
+func (b *Batch) writerOptions(rowGroupRows int64, pooled bool) []parquet.WriterOption {
 	opts := []parquet.WriterOption{
 		parquet.Compression(zstdCodec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(pageBytes),
 		parquet.CreatedBy("vitalstats", "lake", ""),
 	}
-	if spill {
-		opts = append(opts, parquet.ColumnPageBuffers(parquet.NewFileBufferPool(b.dir, "pages-*")))
+	if pooled {
+		opts = append(opts, parquet.ColumnPageBuffers(b.pages))
 	}
 	return opts
 }
@@ -367,6 +368,29 @@ func (w *PartitionWriter[T]) discard() {
 		w.f.Close()
 	}
 	w.w, w.f, w.buf = nil, nil, nil
+}
+
+// EndFiles closes the current file of every partition the batch has
+// written, so that their unfinished row groups leave the page pool. A source
+// done with its partitions calls it; a partition's next row starts a new
+// file.
+func (b *Batch) EndFiles() error {
+	b.mu.Lock()
+	if b.done {
+		b.mu.Unlock()
+		return fmt.Errorf("end files of batch %s: finished already", b.id)
+	}
+	writers := make([]partWriter, len(b.order))
+	for i, p := range b.order {
+		writers[i] = b.writers[p]
+	}
+	b.mu.Unlock()
+	for _, w := range writers {
+		if err := w.finish(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Commit makes the batch part of the lake together with state, the sources'

@@ -35,6 +35,9 @@ type Lake struct {
 	FileRows int64
 	// CompactRowGroupRows caps the row groups that compaction writes.
 	CompactRowGroupRows int64
+	// PageMemory is how many bytes of compressed pages a batch's unfinished
+	// row groups keep in memory before the rest wait in temporary files.
+	PageMemory int64
 
 	dir  string
 	log  *slog.Logger
@@ -71,6 +74,7 @@ func Open(dir string, log *slog.Logger) (*Lake, error) {
 		RowGroupRows:        64 * 1024,
 		FileRows:            4 << 20,
 		CompactRowGroupRows: 128 * 1024,
+		PageMemory:          128 << 20,
 		dir:                 abs,
 		log:                 log.With("lake", abs),
 		lock:                lock,
