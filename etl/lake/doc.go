@@ -70,14 +70,17 @@
 // # Memory
 //
 // A batch may have a writer open on every partition at once (a backfill spans
-// ~5 tables × ~25 years). A partition writer keeps a few hundred rows before
-// handing them to parquet-go, one 32 KiB page buffer per column, and sends
-// the compressed pages of its open row group to a temporary file in the
-// staging folder until the row group ([Lake.RowGroupRows] rows, 65,536 by
-// default) is complete; files roll over at [Lake.FileRows] rows. Measured by
-// BenchmarkBackfill: 5 M rows of a 30-column row across 100 partitions in one
-// batch peak at about 470 MiB RSS. Compaction, with one writer, keeps its
-// pages in memory and writes [Lake.CompactRowGroupRows]-row groups.
+// ~5 tables × ~25 years). A partition writer keeps 64 rows before handing
+// them to parquet-go, one 32 KiB page buffer per column, and keeps the
+// compressed pages of its open row group until the row group
+// ([Lake.RowGroupRows] rows, 65,536 by default) is complete: in memory while
+// the batch's pages in memory stay under [Lake.PageMemory] (128 MiB), in a
+// temporary file of the staging folder beyond it. Files roll over at
+// [Lake.FileRows] rows, and [Batch.EndFiles] ends them early when a source
+// is done with its partitions. Measured by BenchmarkBackfill: 5 M rows of a
+// 30-column row across 100 partitions in one batch peak at about 730 MiB
+// RSS. Compaction, with one writer, keeps its pages in memory and writes
+// [Lake.CompactRowGroupRows]-row groups.
 //
 // # Dates
 //
