@@ -373,6 +373,16 @@ func (w *PartitionWriter[T]) discard() {
 	w.w, w.f, w.buf = nil, nil, nil
 }
 
+// writersInOrder returns the batch's partition writers in the order they
+// were opened; b.mu is held.
+func (b *Batch) writersInOrder() []partWriter {
+	writers := make([]partWriter, len(b.order))
+	for i, p := range b.order {
+		writers[i] = b.writers[p]
+	}
+	return writers
+}
+
 // EndFiles closes the current file of every partition the batch has
 // written, so that their unfinished row groups leave the page pool. A source
 // done with its partitions calls it; a partition's next row starts a new
@@ -383,10 +393,7 @@ func (b *Batch) EndFiles() error {
 		b.mu.Unlock()
 		return fmt.Errorf("end files of batch %s: finished already", b.id)
 	}
-	writers := make([]partWriter, len(b.order))
-	for i, p := range b.order {
-		writers[i] = b.writers[p]
-	}
+	writers := b.writersInOrder()
 	b.mu.Unlock()
 	for _, w := range writers {
 		if err := w.finish(); err != nil {
@@ -422,10 +429,7 @@ func (b *Batch) commit(state, summary json.RawMessage) (Entry, error) {
 		return Entry{}, fmt.Errorf("commit batch %s: finished already", b.id)
 	}
 	b.done = true
-	writers := make([]partWriter, len(b.order))
-	for i, p := range b.order {
-		writers[i] = b.writers[p]
-	}
+	writers := b.writersInOrder()
 	b.mu.Unlock()
 
 	fail := func(err error) (Entry, error) {

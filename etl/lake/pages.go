@@ -13,9 +13,10 @@ import (
 // memory are under budget, and in temporary files of the staging folder
 // beyond it. Files cost an open, writes and a copy per column chunk: with
 // 128 MiB of memory the 16 M registry's backfill took 88-93 s instead of
-// 98-104 s with files alone, for a peak RSS of 760 instead of 500 MiB
-// (etl.Run, four runs each). Memory alone would grow with the partitions
-// open and the size of their row groups.
+// 98-104 s with files alone, for a peak RSS of 713-781 instead of 489-502
+// MiB (etl.Run, three runs each, rows handed over 512 at a time). Memory
+// alone would grow with the partitions open and the size of their row
+// groups.
 type pagePool struct {
 	mem     parquet.BufferPool
 	files   parquet.BufferPool
@@ -82,9 +83,11 @@ func (b *pageBuffer) Write(p []byte) (int, error) {
 func (b *pageBuffer) spill() error {
 	f := b.pool.files.GetBuffer()
 	if _, err := b.mem.Seek(0, io.SeekStart); err != nil {
+		b.pool.files.PutBuffer(f)
 		return err
 	}
 	if n, err := io.CopyN(f, b.mem, b.n); err != nil {
+		b.pool.files.PutBuffer(f)
 		return fmt.Errorf("spill %d bytes of pages after %d: %w", b.n, n, err)
 	}
 	b.pool.held.Add(-b.n)
