@@ -35,10 +35,32 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 		l.SetXAxis(f.X)
 		for s, name := range f.Series {
 			data := make([]opts.LineData, len(f.X))
+			// Provisional points (registrations still arriving) go on a
+			// dashed line of their own, joined to the last final point,
+			// with hollow symbols: they are not a fall in the rate.
+			var prov []opts.LineData
 			for x, cl := range f.Cells[s] {
 				data[x] = opts.LineData{Value: chartValue(cl, false)}
+				if cl.flagged("provisional") && data[x].Value != nil {
+					if prov == nil {
+						prov = make([]opts.LineData, len(f.X))
+						if x > 0 && !f.Cells[s][x-1].flagged("provisional") {
+							prov[x-1] = data[x-1]
+						}
+					}
+					prov[x] = opts.LineData{Value: data[x].Value, Symbol: "emptyCircle"}
+					data[x] = opts.LineData{}
+				}
 			}
-			l.AddSeries(name, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}))
+			// both lines of a series in its colour (ECharts' default palette)
+			color := palette[s%len(palette)]
+			l.AddSeries(name, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
+				charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color}))
+			if prov != nil {
+				l.AddSeries(name+" ("+tr(lang, "provisional")+")", prov,
+					charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
+					charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color, Type: "dashed"}))
+			}
 		}
 		c = l
 	case "bar", "hbar", "pyramid":
@@ -111,6 +133,10 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 	}
 	return b, true
 }
+
+// palette is ECharts' default series colours, set explicitly where two
+// series (final and provisional points) must share one.
+var palette = []string{"#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4", "#ea7ccc"}
 
 // chartValue is what a chart draws for a cell: nothing where there is no
 // value (suppressed cells among them), so the line breaks there.

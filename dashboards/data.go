@@ -20,6 +20,7 @@ func Needs() []vitalstats.MartSlice {
 		{Table: "ref_provinces", Columns: []string{"province_code", "name_en", "name_km"}},
 		{Table: "ref_districts", Columns: []string{"district_code", "province_code", "name_latin", "name_km"}},
 		{Table: "build_info", Columns: []string{"built_at", "lake_snapshot", "as_of", "code_version", "population_source"}},
+		{Table: "registration_arrival", Columns: with("event_type", "year", "area_code"), AreaDepth: 2},
 		{Table: "events_by_month", Columns: with("event_type", "measure", "month", "area_code"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"occurred"}}},
 		{Table: "completeness", Columns: with("event_type", "year", "area_code", "within"), AreaDepth: 4,
@@ -55,6 +56,7 @@ type Data struct {
 	provinces []string            // province codes, in code order
 	districts map[string][]string // province code -> its district codes
 	years     []int               // years with indicators, ascending
+	final     map[int]bool        // years whose births and deaths are no longer provisional
 	Year      int                 // the year pages open on
 	Built     BuildInfo
 }
@@ -139,20 +141,36 @@ func NewData(tables []*vitalstats.Table) (*Data, error) {
 		d.Built = BuildInfo{BuiltAt: b.time(r, "built_at"), Snapshot: b.str(r, "lake_snapshot"),
 			AsOf: b.time(r, "as_of"), CodeVersion: b.str(r, "code_version"), Population: b.str(r, "population_source")}
 	}
-	// Pages open on the last year whose births have all had their legal
-	// time to be registered (no window_open flag on national timeliness).
-	d.Year = d.years[len(d.years)-1]
-	tm := d.marts["timeliness"]
-	for i := len(d.years) - 1; i >= 0; i-- {
-		rows := tm.rows("KH", "event_type", "birth", "regime", "all", "year", strconv.Itoa(d.years[i]))
-		if len(rows) > 0 {
-			if f, _ := tm.get(rows[0], "flags").([]string); !slices.Contains(f, "window_open") {
-				d.Year = d.years[i]
-				break
+	// Pages open on the last year that is final for births and deaths in
+	// the nation: a provisional year looks like a collapse of everything.
+	d.final = map[int]bool{}
+	ra := d.marts["registration_arrival"]
+	for _, y := range d.years {
+		final := true
+		for _, e := range []string{"birth", "death"} {
+			rows := ra.rows("KH", "event_type", e, "year", strconv.Itoa(y))
+			if len(rows) == 0 || hasFlag(ra, rows[0], "provisional") {
+				final = false
 			}
+		}
+		d.final[y] = final
+	}
+	d.Year = d.years[len(d.years)-1]
+	for i := len(d.years) - 1; i >= 0; i-- {
+		if d.final[d.years[i]] {
+			d.Year = d.years[i]
+			break
 		}
 	}
 	return d, nil
+}
+
+// provisional reports whether a year's births or deaths are still arriving.
+func (d *Data) provisional(year int) bool { return !d.final[year] }
+
+func hasFlag(m *mart, r []any, flag string) bool {
+	f, _ := m.get(r, "flags").([]string)
+	return slices.Contains(f, flag)
 }
 
 func (m *mart) get(r []any, c string) any {

@@ -106,6 +106,12 @@ func fixTables(t testing.TB) []*vitalstats.Table {
 		add(0.3, "death", int64(y), a, "all")
 		add(0.2, "death", int64(y), a, "legal")
 	})
+	each("registration_arrival", []string{"event_type", "year", "area_code"}, func(a string, y int, add func(float64, ...any)) {
+		if len(a) == 2 {
+			add(1, "birth", int64(y), a)
+			add(1, "death", int64(y), a)
+		}
+	})
 	each("timeliness", []string{"event_type", "year", "area_code", "regime"}, func(a string, y int, add func(float64, ...any)) {
 		add(0.6, "birth", int64(y), a, "all")
 		add(0.55, "death", int64(y), a, "all")

@@ -61,6 +61,8 @@ func cellFrom(m *mart, r []any) *cell {
 	return c
 }
 
+func (c *cell) flagged(flag string) bool { return c != nil && slices.Contains(c.Flags, flag) }
+
 // builder collects cells by (series, x) in the order they first appear.
 type builder struct {
 	f      *frame

@@ -121,7 +121,11 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		for i := len(v.d.years) - 1; i >= 0; i-- {
 			f := v.f
 			f.Year = v.d.years[i]
-			pd.Years = append(pd.Years, link{strconv.Itoa(f.Year), l.page(v.lang, p.ID, f), f.Year == v.f.Year})
+			label := strconv.Itoa(f.Year)
+			if v.d.provisional(f.Year) {
+				label += " (" + v.t("provisional") + ")"
+			}
+			pd.Years = append(pd.Years, link{label, l.page(v.lang, p.ID, f), f.Year == v.f.Year})
 		}
 		if p.Sex {
 			for _, sx := range []string{"T", "M", "F"} {
@@ -248,7 +252,8 @@ func cards(f *frame, lang string) []cardView {
 		}
 		cv.Value, cv.Flags, cv.Suppressed = c.display(lang), strings.Join(c.Flags, " "), c.Suppressed
 		if len(f.Cells) > 1 {
-			if p := f.Cells[1][x]; p != nil && p.HasValue && c.HasValue {
+			// a change from or to a provisional year is late registration, not change
+			if p := f.Cells[1][x]; p != nil && p.HasValue && c.HasValue && !c.flagged("provisional") && !p.flagged("provisional") {
 				d := c.Value - p.Value
 				sign := "+"
 				if d < 0 {

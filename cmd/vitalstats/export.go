@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	configPath := configFlag(fs)
 	final := fs.Bool("final", false, "publish a final release (the figures of record: it never changes) instead of a provisional one")
 	note := fs.String("note", "", "why this release is made, for the revision log")
-	year := fs.Int("year", 0, "year of the annual report tables (`YEAR`; 0: the last year before this one that the warehouse has)")
+	year := fs.Int("year", 0, "year of the annual report tables (`YEAR`; 0: the last year whose births and deaths are final, not provisional)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -161,6 +162,31 @@ func (c *Config) writeWHO(ctx context.Context, w *warehouse.Warehouse, dir strin
 	return nil
 }
 
+// finalYears reads the national rows of registration_arrival: the years
+// whose births and deaths are both no longer provisional, and the last one.
+func finalYears(t *vitalstats.Table) (map[int]bool, int) {
+	provisional := map[int]bool{}
+	seen := map[int]int{}
+	for _, r := range t.Rows {
+		y, _ := r[t.Col("year")].(int64)
+		switch e, _ := r[t.Col("event_type")].(string); e {
+		case "birth", "death":
+			seen[int(y)]++
+			if f, _ := r[t.Col("flags")].([]string); slices.Contains(f, "provisional") {
+				provisional[int(y)] = true
+			}
+		}
+	}
+	final, last := map[int]bool{}, 0
+	for y, n := range seen {
+		if n == 2 && !provisional[y] {
+			final[y] = true
+			last = max(last, y)
+		}
+	}
+	return final, last
+}
+
 // writeAnnualReport writes the annual report's tables for a year, after
 // disclosure control: the workbook, and each table as CSV and SDMX-CSV. It
 // returns the labels of categories it used, for the release's other tables.
@@ -191,13 +217,18 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 			return nil, err
 		}
 	}
-	if year == 0 { // the last year before this one that the tables hold
-		y := marts["tab_births_mother_age"]
-		for _, r := range y.Rows {
-			if v, _ := r[y.Col("year")].(int64); int(v) > year && int(v) < time.Now().Year() {
-				year = int(v)
-			}
+	if err := read("registration_arrival", vitalstats.MartSlice{Table: "registration_arrival",
+		Only: map[string][]string{"area_code": {"KH"}}}); err != nil {
+		return nil, err
+	}
+	final, last := finalYears(marts["registration_arrival"])
+	if year == 0 { // the last year whose births and deaths are final
+		if year = last; year == 0 {
+			return nil, fmt.Errorf("annual report: no year is final yet (registration_arrival flags every year provisional); give -year")
 		}
+	}
+	if rel.Status == reports.Final && !final[year] {
+		return nil, fmt.Errorf("annual report %d: the year is provisional (its registrations are still arriving); a final release needs a final year", year)
 	}
 	labels := reports.Labels(marts["ref_provinces"], marts["ref_who_list1"])
 	sheets, tables, err := reports.AnnualReport(year, marts, labels, rel, reports.Disclosure{Threshold: c.Export.MinCell})
