@@ -91,6 +91,9 @@ type ETLConfig struct {
 	Schedule   string            `toml:"schedule"` // cron spec of the scheduled ETL (vitalstats serve)
 	// CompactFiles: a partition with this many files is merged after a run.
 	CompactFiles int `toml:"compact_files"`
+	// AllowMissing names the sources (registry, inbox) a run may go
+	// without when they are missing; any other missing source fails it.
+	AllowMissing []string `toml:"allow_missing"`
 }
 
 // JobsConfig sets up the scheduled jobs of vitalstats serve.
@@ -155,6 +158,7 @@ func defaultConfig() Config {
 			Extract:      map[string]string{},
 			CompactFiles: 16,
 			Schedule:     "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
+			AllowMissing: []string{},
 		},
 		Jobs:   JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
 		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12},
@@ -244,6 +248,9 @@ func (c *Config) validate() error {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s: must not be empty", name))
 		}
+	}
+	if err := checkSources(c.ETL.AllowMissing); err != nil {
+		errs = append(errs, fmt.Errorf("etl.allow_missing: %w", err))
 	}
 	if c.ETL.CompactFiles < 0 {
 		errs = append(errs, fmt.Errorf("etl.compact_files: %d must be 0 (never) or more", c.ETL.CompactFiles))

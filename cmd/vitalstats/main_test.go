@@ -31,7 +31,7 @@ func oneLine(t *testing.T, stderr, want string) {
 func TestHelpOfEveryCommand(t *testing.T) {
 	flags := map[string][]string{
 		"gen":     {"-config", "-scale", "-seed", "-to"},
-		"etl":     {"-config"},
+		"etl":     {"-config", "-allow-missing"},
 		"build":   {"-config", "-only", "-out"},
 		"check":   {"-config"},
 		"export":  {"-config", "-final"},
