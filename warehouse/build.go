@@ -27,8 +27,11 @@ type BuildInput struct {
 	// Population is a CSV of denominators (year, province_code, district_code,
 	// sex, age_group, population); "" derives them from the reference data.
 	Population string
-	// AsOf is the day the data were extracted: windows of late registration
-	// that have not closed by then are reported as open, not as missing.
+	// AsOf, if set, is the date the registry data describe, as the site
+	// states it; zero takes the latest registration date in the lake (see
+	// LatestRegistration). Windows of late registration that have not
+	// closed by then are reported as open, not as missing. It is never the
+	// build's or the extraction's time: a rebuild of an old lake keeps it.
 	AsOf time.Time
 	// Version is the code version recorded in build_info.
 	Version string
@@ -72,6 +75,30 @@ type BuildSummary struct {
 	Elapsed  time.Duration
 	Snapshot string
 	Extracts *ExtractSummary // when BuildInput.Extracts asked for them
+	AsOf     AsOf
+}
+
+// AsOf is the date the data describe and how it was found.
+type AsOf struct {
+	Date   time.Time
+	Source string // AsOfData or AsOfConfig
+	// Latest is the latest registration date in the lake (zero if none).
+	Latest time.Time
+}
+
+// How a build's as_of was found.
+const (
+	AsOfData   = "data"   // the latest registration date in the lake snapshot
+	AsOfConfig = "config" // set by the site
+)
+
+// String is the date, with how it was found.
+func (a AsOf) String() string {
+	how := "the latest registration in the lake"
+	if a.Source == AsOfConfig {
+		how = "set by the site, [warehouse] as_of"
+	}
+	return a.Date.Format(time.DateOnly) + " (" + how + ")"
 }
 
 // CheckError is returned when a check finds failing rows; the new warehouse
@@ -142,7 +169,7 @@ func Build(ctx context.Context, path string, opt Options, in BuildInput, log *sl
 	}
 	sum.Path, sum.Elapsed = abs, time.Since(start)
 	log.Info("warehouse built", "path", abs, "models", sum.Models, "checks", sum.Checks,
-		"snapshot", sum.Snapshot, "elapsed", sum.Elapsed.Round(time.Millisecond))
+		"snapshot", sum.Snapshot, "as_of", sum.AsOf.String(), "elapsed", sum.Elapsed.Round(time.Millisecond))
 	return sum, nil
 }
 
@@ -163,8 +190,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 		return nil
 	}
 
-	asOf, err := prepare(ctx, w.DB, conn, in, step)
-	if err != nil {
+	if sum.AsOf, err = prepare(ctx, w.DB, conn, in, step); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	ms, err := loadModels()
@@ -223,7 +249,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 			return nil, fmt.Errorf("build: %w", err)
 		}
 	}
-	if err := writeBuildInfo(ctx, conn, in, asOf); err != nil {
+	if err := writeBuildInfo(ctx, conn, in, sum); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	if err := step("checkpoint", func() error {
@@ -235,39 +261,102 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	return sum, nil
 }
 
-// prepare readies conn for the models: reference tables, macros, variables,
-// population, census years and the raw views.
-func prepare(ctx context.Context, db *sql.DB, conn *sql.Conn, in BuildInput, step func(string, func() error) error) (time.Time, error) {
+// prepare readies conn for the models: reference tables, macros,
+// population, census years, the raw views and the date the data describe.
+func prepare(ctx context.Context, db *sql.DB, conn *sql.Conn, in BuildInput, step func(string, func() error) error) (AsOf, error) {
+	var asOf AsOf
 	if err := step("reference", func() error { return LoadReference(ctx, db, in.Reference) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("macros", func() error { return execFile(ctx, conn, "sql/macros.sql") }); err != nil {
-		return time.Time{}, err
-	}
-	asOf := in.AsOf
-	if asOf.IsZero() {
-		asOf = time.Now()
-	}
-	if _, err := conn.ExecContext(ctx, "set variable as_of = date "+sqlString(asOf.UTC().Format(time.DateOnly))); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("population", func() error { return loadPopulation(ctx, conn, in.Population) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	minDeaths := in.LifeTableMinDeaths
 	if minDeaths <= 0 {
 		minDeaths = defaultLifeTableMinDeaths
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable life_table_min_deaths = %d", minDeaths)); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake, in.KeepIntermediate) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
+	}
+	err := step("as_of", func() error {
+		var err error
+		asOf, err = resolveAsOf(ctx, conn, in.AsOf)
+		return err
+	})
+	if err != nil {
+		return asOf, err
+	}
+	if _, err := conn.ExecContext(ctx, "set variable as_of = date "+sqlString(asOf.Date.Format(time.DateOnly))); err != nil {
+		return asOf, err
 	}
 	return asOf, nil
+}
+
+// registrationTables are the lake tables whose rows are registrations: the
+// latest registration_date among them dates the data.
+var registrationTables = []string{"birth", "death", "fetal_death", "marriage"}
+
+// resolveAsOf dates the data: set (by the site), or the latest registration
+// date of the raw views on conn.
+func resolveAsOf(ctx context.Context, conn *sql.Conn, set time.Time) (AsOf, error) {
+	latest, err := latestRegistration(ctx, conn)
+	if err != nil {
+		return AsOf{}, err
+	}
+	a := AsOf{Date: set, Source: AsOfConfig, Latest: latest.Time}
+	if set.IsZero() {
+		if !latest.Valid {
+			return a, errors.New("as_of: the lake snapshot holds no registration to date the data by (run vitalstats etl, or set [warehouse] as_of)")
+		}
+		a.Date, a.Source = latest.Time, AsOfData
+	}
+	a.Date = time.Date(a.Date.Year(), a.Date.Month(), a.Date.Day(), 0, 0, 0, 0, time.UTC)
+	return a, nil
+}
+
+// latestRegistration is the latest registration_date of the raw views on conn.
+func latestRegistration(ctx context.Context, conn *sql.Conn) (sql.NullTime, error) {
+	var parts []string
+	for _, t := range registrationTables {
+		parts = append(parts, "select max(registration_date) as d from raw_"+t)
+	}
+	var latest sql.NullTime
+	if err := conn.QueryRowContext(ctx, "select max(d) from ("+strings.Join(parts, " union all ")+")").Scan(&latest); err != nil {
+		return latest, fmt.Errorf("as_of: the latest registration date: %w", err)
+	}
+	return latest, nil
+}
+
+// LatestRegistration dates a lake snapshot the way a build does (the
+// latest registration_date of its births, deaths, fetal deaths and
+// marriages, every version loaded), for a caller that needs the date before
+// the build (a release names it before its files are written). ok is false
+// for a lake with no registration.
+func LatestRegistration(ctx context.Context, lake map[string][]string) (date time.Time, ok bool, err error) {
+	w, err := Open("", Options{Threads: 1, MemoryLimit: "256MB"})
+	if err != nil {
+		return date, false, err
+	}
+	defer w.Close()
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return date, false, err
+	}
+	defer conn.Close()
+	if err := createRaw(ctx, conn, lake, false); err != nil {
+		return date, false, err
+	}
+	latest, err := latestRegistration(ctx, conn)
+	return latest.Time, latest.Valid, err
 }
 
 // createRaw creates the raw layer: one view per lake table over its committed
@@ -314,15 +403,22 @@ func createCensusYears(ctx context.Context, conn *sql.Conn, years []int) error {
 	return nil
 }
 
-func writeBuildInfo(ctx context.Context, conn *sql.Conn, in BuildInput, asOf time.Time) error {
+// writeBuildInfo records what the build read and when: as_of is read back
+// from the SQL variable the models read, so the two cannot differ.
+func writeBuildInfo(ctx context.Context, conn *sql.Conn, in BuildInput, sum *BuildSummary) error {
 	pop := in.Population
 	if pop == "" {
 		pop = "derived from the reference data (census 2008 × WPP 2024)"
 	}
+	var latest any
+	if !sum.AsOf.Latest.IsZero() {
+		latest = sum.AsOf.Latest.Format(time.DateOnly)
+	}
 	_, err := conn.ExecContext(ctx, `create or replace table build_info as
-		select now()::timestamp as built_at, ?::varchar as lake_snapshot, ?::date as as_of,
+		select now()::timestamp as built_at, ?::varchar as lake_snapshot,
+		       getvariable('as_of')::date as as_of, ?::varchar as as_of_source, ?::date as latest_registration,
 		       ?::varchar as code_version, ?::varchar as population_source, version() as duckdb_version`,
-		in.Snapshot, asOf.UTC().Format(time.DateOnly), in.Version, pop)
+		in.Snapshot, sum.AsOf.Source, latest, in.Version, pop)
 	if err != nil {
 		return fmt.Errorf("build_info: %w", err)
 	}

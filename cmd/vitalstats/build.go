@@ -99,12 +99,13 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		os.RemoveAll(empty)
 		return in, nil, err
 	}
+	asOf, _ := c.asOf() // checked by loadConfig
 	in = warehouse.BuildInput{
 		Lake:             snap.Files,
 		Snapshot:         fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
 		Reference:        c.referenceSource(),
 		Population:       c.Warehouse.Population,
-		AsOf:             time.Now(),
+		AsOf:             asOf, // zero: the build dates the data by their latest registration
 		Version:          codeVersion(),
 		CensusYears:      c.Warehouse.CensusYears,
 		KeepIntermediate: c.Warehouse.KeepIntermediate,
@@ -161,8 +162,8 @@ func printBuildSummary(w io.Writer, s *warehouse.BuildSummary) {
 	if s == nil {
 		return
 	}
-	fmt.Fprintf(w, "warehouse %s built in %s from %s: %d models, %d checks passed\n",
-		s.Path, s.Elapsed.Round(time.Millisecond), s.Snapshot, s.Models, s.Checks)
+	fmt.Fprintf(w, "warehouse %s built in %s from %s: %d models, %d checks passed; data as of %s\n",
+		s.Path, s.Elapsed.Round(time.Millisecond), s.Snapshot, s.Models, s.Checks, s.AsOf)
 	names := make([]string, 0, len(s.Rows))
 	for n := range s.Rows {
 		names = append(names, n)

@@ -76,6 +76,9 @@ type WarehouseConfig struct {
 	// KeepIntermediate keeps the staging and intermediate models in the
 	// warehouse file, to query them while checking a model.
 	KeepIntermediate bool `toml:"keep_intermediate"`
+	// AsOf is the date the registry data describe (YYYY-MM-DD), when the
+	// site states it; "" takes the latest registration date in the lake.
+	AsOf string `toml:"as_of"`
 }
 
 // ETLConfig says where the ETL reads and writes.
@@ -249,6 +252,9 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("%s: must not be empty", name))
 		}
 	}
+	if _, err := c.asOf(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := checkSources(c.ETL.AllowMissing); err != nil {
 		errs = append(errs, fmt.Errorf("etl.allow_missing: %w", err))
 	}
@@ -291,6 +297,18 @@ func (c *Config) validate() error {
 	// Sorted so the message is the same from run to run (map order above).
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
+}
+
+// asOf parses warehouse.as_of; the zero time when it is not set.
+func (c *Config) asOf() (time.Time, error) {
+	if c.Warehouse.AsOf == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, c.Warehouse.AsOf)
+	if err != nil {
+		return t, fmt.Errorf("warehouse.as_of: %q is not a date YYYY-MM-DD", c.Warehouse.AsOf)
+	}
+	return t, nil
 }
 
 // logLevel parses log.level.
