@@ -55,6 +55,9 @@ type BuildInput struct {
 	// extracts there from its own intermediate tables once the checks have
 	// passed; BuildSummary.Extracts describes them.
 	Extracts ExtractsInput
+	// Guard limits how far the counted events may move from those of the
+	// warehouse the build replaces; a build beyond them is refused.
+	Guard Guard
 }
 
 // ExtractsInput asks a build for the researcher extracts.
@@ -76,6 +79,9 @@ type BuildSummary struct {
 	Snapshot string
 	Extracts *ExtractSummary // when BuildInput.Extracts asked for them
 	AsOf     AsOf
+	// Accepted lists the changes beyond the Guard's limits that
+	// Guard.Accept let through.
+	Accepted []Finding
 }
 
 // AsOf is the date the data describe and how it was found.
@@ -145,11 +151,17 @@ func Build(ctx context.Context, path string, opt Options, in BuildInput, log *sl
 			return nil, fmt.Errorf("build: remove the leftover %s: %w", p, err)
 		}
 	}
+	var prev *previousBuild
+	if len(in.Only) == 0 { // a build of a few indicators goes to a file of its own and publishes nothing
+		if prev, err = readPrevious(ctx, abs, opt, log); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
 	w, err := Open(tmp, opt)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := build(ctx, w, in, log)
+	sum, err := build(ctx, w, in, prev, log)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -173,7 +185,7 @@ func Build(ctx context.Context, path string, opt Options, in BuildInput, log *sl
 	return sum, nil
 }
 
-func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (*BuildSummary, error) {
+func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild, log *slog.Logger) (*BuildSummary, error) {
 	sum := &BuildSummary{Rows: map[string]int64{}, Snapshot: in.Snapshot}
 	// Variables and macros are per connection: the whole build uses one.
 	conn, err := w.DB.Conn(ctx)
@@ -240,6 +252,12 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	// Before the extracts: a refused build writes nothing.
+	if len(in.Only) == 0 {
+		if sum.Accepted, err = guardTotals(ctx, conn, prev, in.Guard, log); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
 	if in.Extracts.Dir != "" {
 		abs, err := filepath.Abs(in.Extracts.Dir)
 		if err != nil {
@@ -249,7 +267,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 			return nil, fmt.Errorf("build: %w", err)
 		}
 	}
-	if err := writeBuildInfo(ctx, conn, in, sum); err != nil {
+	if err := writeBuildInfo(ctx, conn, in, sum, prev); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	if err := step("checkpoint", func() error {
@@ -405,20 +423,24 @@ func createCensusYears(ctx context.Context, conn *sql.Conn, years []int) error {
 
 // writeBuildInfo records what the build read and when: as_of is read back
 // from the SQL variable the models read, so the two cannot differ.
-func writeBuildInfo(ctx context.Context, conn *sql.Conn, in BuildInput, sum *BuildSummary) error {
+func writeBuildInfo(ctx context.Context, conn *sql.Conn, in BuildInput, sum *BuildSummary, prev *previousBuild) error {
 	pop := in.Population
 	if pop == "" {
 		pop = "derived from the reference data (census 2008 × WPP 2024)"
 	}
-	var latest any
+	var latest, prevBuilt, prevSnap any
 	if !sum.AsOf.Latest.IsZero() {
 		latest = sum.AsOf.Latest.Format(time.DateOnly)
+	}
+	if prev != nil {
+		prevBuilt, prevSnap = prev.builtAt, prev.snapshot
 	}
 	_, err := conn.ExecContext(ctx, `create or replace table build_info as
 		select now()::timestamp as built_at, ?::varchar as lake_snapshot,
 		       getvariable('as_of')::date as as_of, ?::varchar as as_of_source, ?::date as latest_registration,
-		       ?::varchar as code_version, ?::varchar as population_source, version() as duckdb_version`,
-		in.Snapshot, sum.AsOf.Source, latest, in.Version, pop)
+		       ?::varchar as code_version, ?::varchar as population_source, version() as duckdb_version,
+		       ?::timestamp as previous_built_at, ?::varchar as previous_snapshot, ?::boolean as changes_accepted`,
+		in.Snapshot, sum.AsOf.Source, latest, in.Version, pop, prevBuilt, prevSnap, len(sum.Accepted) > 0)
 	if err != nil {
 		return fmt.Errorf("build_info: %w", err)
 	}

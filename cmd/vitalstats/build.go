@@ -27,6 +27,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	configPath := configFlag(fs)
 	only := fs.String("only", "", "build only these `INDICATORS` (comma-separated) and the models they read, into -out")
 	out := fs.String("out", "", "with -only, the DuckDB `FILE` to write; the configured warehouse is never replaced by a part of itself")
+	accept := fs.Bool("accept-changes", false, "swap the new warehouse in even if its counted events fell or rose beyond [warehouse] max_fall and max_rise from the previous build's (an intended change; build_info records it)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		cfg.Warehouse.Path = *out
 		cfg.buildOnly = strings.Split(*only, ",")
 	}
+	cfg.acceptChanges = *accept
 	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
 	if err != nil {
 		return err
@@ -78,7 +80,17 @@ func (c *Config) runBuildOnce(ctx context.Context, e *env) (*warehouse.BuildSumm
 		return nil, err
 	}
 	defer done()
-	return warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+	return c.build(ctx, in, log)
+}
+
+// build runs warehouse.Build on the configured warehouse; a build refused
+// as implausible says how to accept it.
+func (c *Config) build(ctx context.Context, in warehouse.BuildInput, log *slog.Logger) (*warehouse.BuildSummary, error) {
+	sum, err := warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+	if p := (*warehouse.PlausibilityError)(nil); errors.As(err, &p) {
+		return nil, fmt.Errorf("%w; %s is kept (-accept-changes accepts an intended change)", err, c.Warehouse.Path)
+	}
+	return sum, err
 }
 
 // buildInput is what a build (or an export's extracts) reads: a snapshot of
@@ -110,6 +122,7 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		CensusYears:      c.Warehouse.CensusYears,
 		KeepIntermediate: c.Warehouse.KeepIntermediate,
 		Only:             c.buildOnly,
+		Guard:            c.guard(),
 	}
 	return in, func() { os.RemoveAll(empty) }, nil
 }
@@ -125,6 +138,12 @@ func samePath(a, b string) (bool, error) {
 		return false, err
 	}
 	return x == y, nil
+}
+
+// guard is the plausibility limits of [warehouse], with -accept-changes.
+func (c *Config) guard() warehouse.Guard {
+	return warehouse.Guard{MaxFall: c.Warehouse.MaxFall, MinEvents: c.Warehouse.MaxFallMinEvents,
+		MaxRise: c.Warehouse.MaxRise, Accept: c.acceptChanges}
 }
 
 func (c *Config) warehouseOptions() warehouse.Options {
@@ -164,6 +183,9 @@ func printBuildSummary(w io.Writer, s *warehouse.BuildSummary) {
 	}
 	fmt.Fprintf(w, "warehouse %s built in %s from %s: %d models, %d checks passed; data as of %s\n",
 		s.Path, s.Elapsed.Round(time.Millisecond), s.Snapshot, s.Models, s.Checks, s.AsOf)
+	for _, f := range s.Accepted {
+		fmt.Fprintf(w, "  ACCEPTED (-accept-changes) %s\n", f)
+	}
 	names := make([]string, 0, len(s.Rows))
 	for n := range s.Rows {
 		names = append(names, n)

@@ -33,7 +33,8 @@ type Config struct {
 	path string        // the file read, for messages
 	md   toml.MetaData // kept to decode [gen.profile] later, strictly
 
-	buildOnly []string // vitalstats build -only: these indicators and what they read
+	buildOnly     []string // vitalstats build -only: these indicators and what they read
+	acceptChanges bool     // build or export -accept-changes
 }
 
 // LogConfig sets the logger built in main.
@@ -79,6 +80,10 @@ type WarehouseConfig struct {
 	// AsOf is the date the registry data describe (YYYY-MM-DD), when the
 	// site states it; "" takes the latest registration date in the lake.
 	AsOf string `toml:"as_of"`
+	// The plausibility limits against the previous build (warehouse.Guard).
+	MaxFall          float64 `toml:"max_fall"`
+	MaxFallMinEvents int64   `toml:"max_fall_min_events"`
+	MaxRise          float64 `toml:"max_rise"`
 }
 
 // ETLConfig says where the ETL reads and writes.
@@ -152,7 +157,8 @@ func defaultConfig() Config {
 			Inbox:  "data/inbox",
 			Truth:  "data/truth.json",
 		},
-		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "1200MB", CensusYears: []int{}},
+		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "1200MB", CensusYears: []int{},
+			MaxFall: 0.10, MaxFallMinEvents: 100, MaxRise: 0.50},
 		ETL: ETLConfig{
 			Lake:         "data/lake",
 			Inbox:        "data/inbox",
@@ -254,6 +260,15 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.asOf(); err != nil {
 		errs = append(errs, err)
+	}
+	if f := c.Warehouse.MaxFall; !(f > 0 && f <= 1) {
+		errs = append(errs, fmt.Errorf("warehouse.max_fall: %v must be above 0 and at most 1 (1 allows any fall)", f))
+	}
+	if c.Warehouse.MaxFallMinEvents < 1 {
+		errs = append(errs, fmt.Errorf("warehouse.max_fall_min_events: %d must be at least 1", c.Warehouse.MaxFallMinEvents))
+	}
+	if r := c.Warehouse.MaxRise; !(r > 0) {
+		errs = append(errs, fmt.Errorf("warehouse.max_rise: %v must be above 0", r))
 	}
 	if err := checkSources(c.ETL.AllowMissing); err != nil {
 		errs = append(errs, fmt.Errorf("etl.allow_missing: %w", err))

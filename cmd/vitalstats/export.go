@@ -23,6 +23,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	final := fs.Bool("final", false, "publish a final release (the figures of record: it never changes) instead of a provisional one")
 	note := fs.String("note", "", "why this release is made, for the revision log")
 	year := fs.Int("year", 0, "year of the annual report tables (`YEAR`; 0: the last year before this one that the warehouse has)")
+	accept := fs.Bool("accept-changes", false, "as build -accept-changes: swap in the warehouse the release is made from even if its counts moved beyond the plausibility limits")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -30,6 +31,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.acceptChanges = *accept
 	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
 	if err != nil {
 		return err
@@ -98,7 +100,7 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 		// which it would otherwise drop: preparing them again was half the
 		// export's time.
 		in.Extracts = warehouse.ExtractsInput{Dir: filepath.Join(dir, "research"), K: c.Export.KAnonymity}
-		sum, err := warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+		sum, err := c.build(ctx, in, log)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,12 +9,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"vitalstats/etl/lake"
 	"vitalstats/internal/jobs"
+	"vitalstats/warehouse"
 )
 
 // closedPort is a local TCP address nothing listens on: a registry that
@@ -192,5 +195,175 @@ backoff = "10ms"
 	}
 	if _, err := os.Stat(wh); !os.IsNotExist(err) {
 		t.Errorf("a warehouse was built after the failed ETL: %v", err)
+	}
+}
+
+// copyTree copies the files below src to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestShortLakeIsStopped replays issue 14's example end to end: a site's
+// lake is made again while its registry is unreachable. etl fails instead
+// of committing the file drops alone; allowed to go on, it makes a lake
+// short of the registry's records, which the build refuses against the
+// previous warehouse (kept as it was), naming the figures; accepted on
+// purpose, the short warehouse goes in and check reports the fall.
+func TestShortLakeIsStopped(t *testing.T) {
+	pgDir := managedDir(t, "vitalstats-short-test-")
+	out := t.TempDir()
+	wh := filepath.Join(out, "warehouse.duckdb")
+	config := func(registry, lake, inbox string) string {
+		return writeConfig(t, fmt.Sprintf(`
+data_dir = %q
+[log]
+level = "error"
+[registry]
+%s
+[etl]
+lake = %q
+inbox = %q
+secret_file = %q
+[warehouse]
+path = %q
+threads = 2
+memory_limit = "1GB"
+population = %q
+[gen]
+seed = 14
+inbox = %q
+truth = %q
+`, out, registry, lake, inbox, filepath.Join(out, "secret.key"), wh, filepath.Join(out, "truth_population.csv"),
+			inbox, filepath.Join(out, "truth.json")))
+	}
+	full := config(fmt.Sprintf("managed_dir = %q", filepath.Join(pgDir, "registry-pg")), filepath.Join(out, "lake"), filepath.Join(out, "inbox"))
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\nstderr: %s", args, code, stderr)
+		}
+		return stdout
+	}
+	mustRun("gen", "-config", full, "-scale", "40000", "-to", "both")
+	// The same file drops, for the lake made again.
+	copyTree(t, filepath.Join(out, "inbox"), filepath.Join(out, "inbox2"))
+	mustRun("etl", "-config", full)
+	mustRun("build", "-config", full)
+	if s := mustRun("check", "-config", full); !strings.Contains(s, "the first build, nothing to compare with") {
+		t.Errorf("check after the first build:\n%s", s)
+	}
+	const year = 2015
+	// The TFR of a year, and build_totals' cells (event type and year).
+	readWarehouse := func() (tfr float64, totals map[string]int64) {
+		t.Helper()
+		w, err := warehouse.Open(wh, warehouse.Options{Threads: 1, MemoryLimit: "256MB", ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close() // before the next build: one configuration per file and process
+		if err := w.DB.QueryRow(`select value from fertility_rates where year = ? and area_code = 'KH' and measure = 'tfr'`, year).Scan(&tfr); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := w.DB.Query(`select event_type || ' ' || year, events from build_totals`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		totals = map[string]int64{}
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				t.Fatal(err)
+			}
+			totals[k] = n
+		}
+		return tfr, totals
+	}
+	tfr0, totals0 := readWarehouse()
+	before, err := os.ReadFile(wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The registry unreachable: etl fails, commits nothing.
+	addr := closedPort(t)
+	short := config(fmt.Sprintf("dsn = \"postgres://reader@%s/crvs\"", addr), filepath.Join(out, "lake2"), filepath.Join(out, "inbox2"))
+	code, stdout, stderr := runCLI(t, "etl", "-config", short)
+	if code != 1 || stdout != "" {
+		t.Errorf("etl with the registry unreachable: exit %d, stdout %q", code, stdout)
+	}
+	oneLine(t, stderr, "registry unreachable at "+addr)
+	if n := lakeEntries(t, filepath.Join(out, "lake2")); n != 0 {
+		t.Fatalf("etl with the registry unreachable committed %d batches", n)
+	}
+
+	// Allowed to go on: the lake holds the file drops only.
+	if s := mustRun("etl", "-config", short, "-allow-missing", "registry"); !strings.Contains(s, "MISSING registry") {
+		t.Errorf("etl -allow-missing registry does not say the registry is missing:\n%s", s)
+	}
+	code, stdout, stderr = runCLI(t, "build", "-config", short)
+	if code != 1 || stdout != "" {
+		t.Errorf("build of the short lake: exit %d, stdout %q", code, stdout)
+	}
+	oneLine(t, stderr, "in the previous build")
+	for _, want := range []string{wh + " is kept", "-accept-changes"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("the refusal does not say %q: %s", want, stderr)
+		}
+	}
+	named := regexp.MustCompile(`build_totals (\w+) (\d{4}): (\d+) events, (\d+) in the previous build`).FindAllStringSubmatch(stderr, -1)
+	if len(named) == 0 {
+		t.Fatalf("the refusal names no event type and year: %s", stderr)
+	}
+	after, err := os.ReadFile(wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("the refused build changed the warehouse")
+	}
+
+	// Accepted on purpose: what the short lake publishes, and check says so.
+	if s := mustRun("build", "-config", short, "-accept-changes"); !strings.Contains(s, "ACCEPTED") {
+		t.Errorf("build -accept-changes does not list what it accepted:\n%s", s)
+	}
+	tfr1, totals1 := readWarehouse()
+	k := fmt.Sprint("birth ", year)
+	t.Logf("%d: TFR %.2f from %d births in the full lake, %.2f from %d in the lake without the registry", year, tfr0, totals0[k], tfr1, totals1[k])
+	if tfr1 > 0.5*tfr0 {
+		t.Errorf("the lake without the registry is not short: TFR %.2f against %.2f", tfr1, tfr0)
+	}
+	// The figures the refusal named are the two builds' counts.
+	for _, m := range named {
+		k := m[1] + " " + m[2]
+		if m[3] != fmt.Sprint(totals1[k]) || m[4] != fmt.Sprint(totals0[k]) {
+			t.Errorf("the refusal says %s; the builds counted %d and before %d", m[0], totals1[k], totals0[k])
+		}
+	}
+	s := mustRun("check", "-config", short)
+	for _, want := range []string{fmt.Sprintf("build_totals %s: %d events, %d in the previous build", k, totals1[k], totals0[k]), "accepted when it was built"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("check does not report %q:\n%s", want, s)
+		}
 	}
 }

@@ -32,9 +32,9 @@ func TestHelpOfEveryCommand(t *testing.T) {
 	flags := map[string][]string{
 		"gen":     {"-config", "-scale", "-seed", "-to"},
 		"etl":     {"-config", "-allow-missing"},
-		"build":   {"-config", "-only", "-out"},
+		"build":   {"-config", "-only", "-out", "-accept-changes"},
 		"check":   {"-config"},
-		"export":  {"-config", "-final"},
+		"export":  {"-config", "-final", "-accept-changes"},
 		"serve":   {"-config", "-export-site", "-no-jobs"},
 		"passwd":  {"-token"},
 		"bench":   {"-scale"},
