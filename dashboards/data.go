@@ -65,7 +65,7 @@ type Data struct {
 type BuildInfo struct {
 	BuiltAt     time.Time
 	Snapshot    string
-	AsOf        time.Time
+	AsOf        time.Time // the date the data describe (build_info.as_of), not the build's
 	CodeVersion string
 	Population  string
 }

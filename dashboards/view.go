@@ -145,8 +145,9 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		pd.Areas = append(pd.Areas, link{label, l.page(v.lang, p.ID, f), a == v.f.Area})
 	}
 	if b := v.d.Built; !b.BuiltAt.IsZero() {
-		pd.Built = fmt.Sprintf("%s %s · %s %s · %s %s · %s", v.t("built"), b.BuiltAt.UTC().Format(time.DateTime+" UTC"),
-			v.t("extracted"), b.AsOf.Format(time.DateOnly), v.t("snapshot"), b.Snapshot, b.CodeVersion)
+		// The data's own date first: the build's time says nothing of what the numbers describe.
+		pd.Built = fmt.Sprintf("%s %s · %s %s · %s %s · %s", v.t("as_of"), b.AsOf.Format(time.DateOnly),
+			v.t("built"), b.BuiltAt.UTC().Format(time.DateTime+" UTC"), v.t("snapshot"), b.Snapshot, b.CodeVersion)
 	}
 	for _, f := range frames {
 		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X)}

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"vitalstats/etl/canon"
@@ -21,20 +24,36 @@ import (
 
 // Config says where the sources and the lake are.
 type Config struct {
-	Lake      string            // the lake's folder
-	Inbox     string            // file drops; empty means none
-	DSN       string            // the registry; empty means none
-	Extract   map[string]string // registry table -> a site's own extract query file
-	Reference refdata.Source
-	Secret    []byte // the site secret for identity hashes
-	Now       func() time.Time
-	Log       *slog.Logger
-	Progress  io.Writer // a terminal for the progress bar, or nil
+	Lake  string // the lake's folder
+	Inbox string // file drops; empty means none
+	DSN   string // the registry; empty means none
+	// RegistryMissing, if set, says why a configured registry is not there
+	// (the caller found no managed server to start): the run treats it as
+	// an unreachable registry.
+	RegistryMissing string
+	Extract         map[string]string // registry table -> a site's own extract query file
+	Reference       refdata.Source
+	Secret          []byte // the site secret for identity hashes
+	Now             func() time.Time
+	Log             *slog.Logger
+	Progress        io.Writer // a terminal for the progress bar, or nil
 	// CompactFiles: after the commit, partitions with at least this many
 	// files are merged into one (0: never). Daily runs add a file a day to
 	// the current year's partitions.
 	CompactFiles int
+	// Optional names the configured sources a run may go without
+	// (SourceRegistry, SourceInbox): one that is missing (the registry cannot
+	// be connected to, the inbox folder does not exist) is then left out and
+	// named in Summary.Missing. A configured source that is missing and not
+	// optional fails the run, so that a lake never silently misses a source.
+	Optional map[string]bool
 }
+
+// The sources a site configures, as Config.Optional and Summary.Missing name them.
+const (
+	SourceRegistry = "registry"
+	SourceInbox    = "inbox"
+)
 
 // State is the sources' committed progress, stored with every batch: a
 // batch's data and the progress that produced it commit together, so a
@@ -68,6 +87,8 @@ type Summary struct {
 	FilesRejected int                          `json:"files_rejected"`
 	FilesSeen     int                          `json:"files_seen_before"` // dropped again after being taken
 	Reasons       map[string]int64             `json:"quarantine_reasons"`
+	// Missing holds the optional sources the run went without, and why.
+	Missing map[string]string `json:"missing_sources,omitempty"`
 }
 
 // Total adds up the counts of every source and event.
@@ -135,16 +156,12 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	defer bar.Finish()
 	w.progress = bar.Add
 
-	if cfg.DSN != "" {
-		if err := extractRegistry(ctx, cfg, w, &st, log); err != nil {
-			return sum, err
-		}
+	if err := sum.skipMissing(extractRegistry(ctx, cfg, w, &st, log), cfg.Optional, log); err != nil {
+		return sum, err
 	}
-	var moves []pendingMove
-	if cfg.Inbox != "" {
-		if moves, err = readInbox(ctx, cfg.Inbox, sum.Batch, w, &st, &sum, log); err != nil {
-			return sum, err
-		}
+	moves, err := readInbox(ctx, cfg.Inbox, sum.Batch, w, &st, &sum, log)
+	if err = sum.skipMissing(err, cfg.Optional, log); err != nil {
+		return sum, err
 	}
 	w.summarize()
 	sum.Finished = now().UTC()
@@ -179,15 +196,52 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	return sum, nil
 }
 
+// MissingSourceError is a configured source that a run could not reach and
+// that the site did not make optional: the run fails and the lake is left
+// as it was.
+type MissingSourceError struct {
+	Source string // SourceRegistry or SourceInbox
+	Err    error
+}
+
+func (e *MissingSourceError) Error() string { return e.Err.Error() }
+func (e *MissingSourceError) Unwrap() error { return e.Err }
+
+// skipMissing lets the run go on without a missing source that the site
+// made optional, noting it in the summary; any other error it returns.
+func (s *Summary) skipMissing(err error, optional map[string]bool, log *slog.Logger) error {
+	var m *MissingSourceError
+	if !errors.As(err, &m) || !optional[m.Source] {
+		return err
+	}
+	if s.Missing == nil {
+		s.Missing = map[string]string{}
+	}
+	why := strings.Join(strings.Fields(m.Error()), " ") // pgconn's errors span lines
+	s.Missing[m.Source] = why
+	log.Warn("etl: an optional source is missing; the run goes on without it", "source", m.Source, "why", why)
+	return nil
+}
+
 func batchID(t time.Time) string {
 	var r [4]byte
 	rand.Read(r[:])
 	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(r[:])
 }
 
-// extractRegistry reads every table from one snapshot of the registry.
+// extractRegistry reads every table from one snapshot of the registry, if
+// one is configured.
 func extractRegistry(ctx context.Context, cfg Config, w *router, st *State, log *slog.Logger) error {
+	if cfg.RegistryMissing != "" {
+		return &MissingSourceError{Source: SourceRegistry, Err: errors.New(cfg.RegistryMissing)}
+	}
+	if cfg.DSN == "" {
+		return nil
+	}
 	reg, err := source.OpenRegistry(ctx, cfg.DSN, cfg.Extract)
+	if unreachable := (*source.UnreachableError)(nil); errors.As(err, &unreachable) {
+		return &MissingSourceError{Source: SourceRegistry, Err: err}
+	}
 	if err != nil {
 		return err
 	}
@@ -225,8 +279,14 @@ type pendingMove struct {
 	to   string // done or rejected
 }
 
-// readInbox reads every file drop not taken before.
+// readInbox reads every file drop not taken before, if an inbox is configured.
 func readInbox(ctx context.Context, inbox, batch string, w *router, st *State, sum *Summary, log *slog.Logger) ([]pendingMove, error) {
+	if inbox == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(inbox); errors.Is(err, fs.ErrNotExist) {
+		return nil, &MissingSourceError{Source: SourceInbox, Err: fmt.Errorf("the inbox %s does not exist", inbox)}
+	}
 	files, err := source.ScanInbox(inbox)
 	if err != nil {
 		return nil, err

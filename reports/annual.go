@@ -422,6 +422,7 @@ func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(stri
 		{"Release", rel.ID},
 		{"Status", rel.Status},
 		{"Published", rel.Created.UTC().Format("2006-01-02 15:04 UTC")},
+		{"Data as of / ទិន្នន័យគិតត្រឹម", asOfNote(rel)},
 		{"Year of occurrence", year},
 		{"Lake snapshot", rel.LakeSnapshot},
 		{"Code version", rel.CodeVersion},
@@ -435,6 +436,17 @@ func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(stri
 		meta.Rows = append(meta.Rows, []any{p.Tab.ID, p.Tab.Title[0], p.Tab.Title[1], p.Tab.Mart})
 	}
 	return append(sheets, meta), tables, nil
+}
+
+// asOfNote is the release's data date with how it was found.
+func asOfNote(rel Release) string {
+	switch rel.AsOfSource {
+	case "data":
+		return rel.AsOf + " (the latest registration date in the data)"
+	case "config":
+		return rel.AsOf + " (set by the site)"
+	}
+	return rel.AsOf
 }
 
 func matches(m *vitalstats.Table, r []any, want map[string]string) bool {

@@ -29,7 +29,12 @@ type Release struct {
 	Created time.Time `json:"created"`
 	Status  string    `json:"status"`
 	// What the numbers come from.
-	LakeSnapshot string    `json:"lake_snapshot"`
+	LakeSnapshot string `json:"lake_snapshot"`
+	// AsOf is the date the registry data describe (YYYY-MM-DD), never the
+	// build's or the release's time; AsOfSource says how it was found
+	// ("data": the latest registration in the lake; "config": set by the site).
+	AsOf         string    `json:"as_of"`
+	AsOfSource   string    `json:"as_of_source"`
 	BuiltAt      time.Time `json:"warehouse_built_at"`
 	CodeVersion  string    `json:"code_version"`
 	Denominators string    `json:"denominators"` // the population source

@@ -27,8 +27,11 @@ type BuildInput struct {
 	// Population is a CSV of denominators (year, province_code, district_code,
 	// sex, age_group, population); "" derives them from the reference data.
 	Population string
-	// AsOf is the day the data were extracted: windows of late registration
-	// that have not closed by then are reported as open, not as missing.
+	// AsOf, if set, is the date the registry data describe, as the site
+	// states it; zero takes the latest registration date in the lake (see
+	// LatestRegistration). Windows of late registration that have not
+	// closed by then are reported as open, not as missing. It is never the
+	// build's or the extraction's time: a rebuild of an old lake keeps it.
 	AsOf time.Time
 	// Version is the code version recorded in build_info.
 	Version string
@@ -55,6 +58,9 @@ type BuildInput struct {
 	// extracts there from its own intermediate tables once the checks have
 	// passed; BuildSummary.Extracts describes them.
 	Extracts ExtractsInput
+	// Guard limits how far the counted events may move from those of the
+	// warehouse the build replaces; a build beyond them is refused.
+	Guard Guard
 }
 
 // ExtractsInput asks a build for the researcher extracts.
@@ -75,6 +81,33 @@ type BuildSummary struct {
 	Elapsed  time.Duration
 	Snapshot string
 	Extracts *ExtractSummary // when BuildInput.Extracts asked for them
+	AsOf     AsOf
+	// Accepted lists the changes beyond the Guard's limits that
+	// Guard.Accept let through.
+	Accepted []Finding
+}
+
+// AsOf is the date the data describe and how it was found.
+type AsOf struct {
+	Date   time.Time
+	Source string // AsOfData or AsOfConfig
+	// Latest is the latest registration date in the lake (zero if none).
+	Latest time.Time
+}
+
+// How a build's as_of was found.
+const (
+	AsOfData   = "data"   // the latest registration date in the lake snapshot
+	AsOfConfig = "config" // set by the site
+)
+
+// String is the date, with how it was found.
+func (a AsOf) String() string {
+	how := "the latest registration in the lake"
+	if a.Source == AsOfConfig {
+		how = "set by the site, [warehouse] as_of"
+	}
+	return a.Date.Format(time.DateOnly) + " (" + how + ")"
 }
 
 // CheckError is returned when a check finds failing rows; the new warehouse
@@ -121,11 +154,17 @@ func Build(ctx context.Context, path string, opt Options, in BuildInput, log *sl
 			return nil, fmt.Errorf("build: remove the leftover %s: %w", p, err)
 		}
 	}
+	var prev *previousBuild
+	if len(in.Only) == 0 { // a build of a few indicators goes to a file of its own and publishes nothing
+		if prev, err = readPrevious(ctx, abs, opt, log); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
 	w, err := Open(tmp, opt)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := build(ctx, w, in, log)
+	sum, err := build(ctx, w, in, prev, log)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -145,11 +184,11 @@ func Build(ctx context.Context, path string, opt Options, in BuildInput, log *sl
 	}
 	sum.Path, sum.Elapsed = abs, time.Since(start)
 	log.Info("warehouse built", "path", abs, "models", sum.Models, "checks", sum.Checks,
-		"snapshot", sum.Snapshot, "elapsed", sum.Elapsed.Round(time.Millisecond))
+		"snapshot", sum.Snapshot, "as_of", sum.AsOf.String(), "elapsed", sum.Elapsed.Round(time.Millisecond))
 	return sum, nil
 }
 
-func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (*BuildSummary, error) {
+func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild, log *slog.Logger) (*BuildSummary, error) {
 	sum := &BuildSummary{Rows: map[string]int64{}, Snapshot: in.Snapshot}
 	// Variables and macros are per connection: the whole build uses one.
 	conn, err := w.DB.Conn(ctx)
@@ -166,8 +205,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 		return nil
 	}
 
-	asOf, err := prepare(ctx, w.DB, conn, in, step)
-	if err != nil {
+	if sum.AsOf, err = prepare(ctx, w.DB, conn, in, step); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	ms, err := loadModels()
@@ -220,6 +258,12 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	// Before the extracts: a refused build writes nothing.
+	if len(in.Only) == 0 {
+		if sum.Accepted, err = guardTotals(ctx, conn, prev, in.Guard, log); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
 	if in.Extracts.Dir != "" {
 		abs, err := filepath.Abs(in.Extracts.Dir)
 		if err != nil {
@@ -229,7 +273,7 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 			return nil, fmt.Errorf("build: %w", err)
 		}
 	}
-	if err := writeBuildInfo(ctx, conn, in, asOf); err != nil {
+	if err := writeBuildInfo(ctx, conn, in, sum, prev); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	if err := step("checkpoint", func() error {
@@ -241,49 +285,112 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 	return sum, nil
 }
 
-// prepare readies conn for the models: reference tables, macros, variables,
-// population, census years and the raw views.
-func prepare(ctx context.Context, db *sql.DB, conn *sql.Conn, in BuildInput, step func(string, func() error) error) (time.Time, error) {
+// prepare readies conn for the models: reference tables, macros,
+// population, census years, the raw views and the date the data describe.
+func prepare(ctx context.Context, db *sql.DB, conn *sql.Conn, in BuildInput, step func(string, func() error) error) (AsOf, error) {
+	var asOf AsOf
 	if err := step("reference", func() error { return LoadReference(ctx, db, in.Reference) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("macros", func() error { return execFile(ctx, conn, "sql/macros.sql") }); err != nil {
-		return time.Time{}, err
-	}
-	asOf := in.AsOf
-	if asOf.IsZero() {
-		asOf = time.Now()
-	}
-	if _, err := conn.ExecContext(ctx, "set variable as_of = date "+sqlString(asOf.UTC().Format(time.DateOnly))); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("population", func() error { return loadPopulation(ctx, conn, in.Population) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	minDeaths := in.LifeTableMinDeaths
 	if minDeaths <= 0 {
 		minDeaths = defaultLifeTableMinDeaths
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable life_table_min_deaths = %d", minDeaths)); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	share := in.ProvisionalShare
 	if share == 0 {
 		share = defaultProvisionalShare
 	}
 	if share <= 0 || share > 1 {
-		return time.Time{}, fmt.Errorf("provisional share %g: must lie in (0, 1]", share)
+		return asOf, fmt.Errorf("provisional share %g: must lie in (0, 1]", share)
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable provisional_share = %g", share)); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
 	}
 	if err := step("raw", func() error { return createRaw(ctx, conn, in.Lake, in.KeepIntermediate) }); err != nil {
-		return time.Time{}, err
+		return asOf, err
+	}
+	err := step("as_of", func() error {
+		var err error
+		asOf, err = resolveAsOf(ctx, conn, in.AsOf)
+		return err
+	})
+	if err != nil {
+		return asOf, err
+	}
+	if _, err := conn.ExecContext(ctx, "set variable as_of = date "+sqlString(asOf.Date.Format(time.DateOnly))); err != nil {
+		return asOf, err
 	}
 	return asOf, nil
+}
+
+// registrationTables are the lake tables whose rows are registrations: the
+// latest registration_date among them dates the data.
+var registrationTables = []string{"birth", "death", "fetal_death", "marriage"}
+
+// resolveAsOf dates the data: set (by the site), or the latest registration
+// date of the raw views on conn.
+func resolveAsOf(ctx context.Context, conn *sql.Conn, set time.Time) (AsOf, error) {
+	latest, err := latestRegistration(ctx, conn)
+	if err != nil {
+		return AsOf{}, err
+	}
+	a := AsOf{Date: set, Source: AsOfConfig, Latest: latest.Time}
+	if set.IsZero() {
+		if !latest.Valid {
+			return a, errors.New("as_of: the lake snapshot holds no registration to date the data by (run vitalstats etl, or set [warehouse] as_of)")
+		}
+		a.Date, a.Source = latest.Time, AsOfData
+	}
+	a.Date = time.Date(a.Date.Year(), a.Date.Month(), a.Date.Day(), 0, 0, 0, 0, time.UTC)
+	return a, nil
+}
+
+// latestRegistration is the latest registration_date of the raw views on conn.
+func latestRegistration(ctx context.Context, conn *sql.Conn) (sql.NullTime, error) {
+	var parts []string
+	for _, t := range registrationTables {
+		parts = append(parts, "select max(registration_date) as d from raw_"+t)
+	}
+	var latest sql.NullTime
+	if err := conn.QueryRowContext(ctx, "select max(d) from ("+strings.Join(parts, " union all ")+")").Scan(&latest); err != nil {
+		return latest, fmt.Errorf("as_of: the latest registration date: %w", err)
+	}
+	return latest, nil
+}
+
+// LatestRegistration dates a lake snapshot the way a build does (the
+// latest registration_date of its births, deaths, fetal deaths and
+// marriages, every version loaded), for a caller that needs the date before
+// the build (a release names it before its files are written). ok is false
+// for a lake with no registration.
+func LatestRegistration(ctx context.Context, lake map[string][]string) (date time.Time, ok bool, err error) {
+	w, err := Open("", Options{Threads: 1, MemoryLimit: "256MB"})
+	if err != nil {
+		return date, false, err
+	}
+	defer w.Close()
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return date, false, err
+	}
+	defer conn.Close()
+	if err := createRaw(ctx, conn, lake, false); err != nil {
+		return date, false, err
+	}
+	latest, err := latestRegistration(ctx, conn)
+	return latest.Time, latest.Valid, err
 }
 
 // createRaw creates the raw layer: one view per lake table over its committed
@@ -330,15 +437,26 @@ func createCensusYears(ctx context.Context, conn *sql.Conn, years []int) error {
 	return nil
 }
 
-func writeBuildInfo(ctx context.Context, conn *sql.Conn, in BuildInput, asOf time.Time) error {
+// writeBuildInfo records what the build read and when: as_of is read back
+// from the SQL variable the models read, so the two cannot differ.
+func writeBuildInfo(ctx context.Context, conn *sql.Conn, in BuildInput, sum *BuildSummary, prev *previousBuild) error {
 	pop := in.Population
 	if pop == "" {
 		pop = "derived from the reference data (census 2008 × WPP 2024)"
 	}
+	var latest, prevBuilt, prevSnap any
+	if !sum.AsOf.Latest.IsZero() {
+		latest = sum.AsOf.Latest.Format(time.DateOnly)
+	}
+	if prev != nil {
+		prevBuilt, prevSnap = prev.builtAt, prev.snapshot
+	}
 	_, err := conn.ExecContext(ctx, `create or replace table build_info as
-		select now()::timestamp as built_at, ?::varchar as lake_snapshot, ?::date as as_of,
-		       ?::varchar as code_version, ?::varchar as population_source, version() as duckdb_version`,
-		in.Snapshot, asOf.UTC().Format(time.DateOnly), in.Version, pop)
+		select now()::timestamp as built_at, ?::varchar as lake_snapshot,
+		       getvariable('as_of')::date as as_of, ?::varchar as as_of_source, ?::date as latest_registration,
+		       ?::varchar as code_version, ?::varchar as population_source, version() as duckdb_version,
+		       ?::timestamp as previous_built_at, ?::varchar as previous_snapshot, ?::boolean as changes_accepted`,
+		in.Snapshot, sum.AsOf.Source, latest, in.Version, pop, prevBuilt, prevSnap, len(sum.Accepted) > 0)
 	if err != nil {
 		return fmt.Errorf("build_info: %w", err)
 	}

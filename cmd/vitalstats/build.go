@@ -27,6 +27,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	configPath := configFlag(fs)
 	only := fs.String("only", "", "build only these `INDICATORS` (comma-separated) and the models they read, into -out")
 	out := fs.String("out", "", "with -only, the DuckDB `FILE` to write; the configured warehouse is never replaced by a part of itself")
+	accept := fs.Bool("accept-changes", false, "swap the new warehouse in even if its counted events fell or rose beyond [warehouse] max_fall and max_rise from the previous build's (an intended change; build_info records it)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		cfg.Warehouse.Path = *out
 		cfg.buildOnly = strings.Split(*only, ",")
 	}
+	cfg.acceptChanges = *accept
 	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
 	if err != nil {
 		return err
@@ -78,7 +80,17 @@ func (c *Config) runBuildOnce(ctx context.Context, e *env) (*warehouse.BuildSumm
 		return nil, err
 	}
 	defer done()
-	return warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+	return c.build(ctx, in, log)
+}
+
+// build runs warehouse.Build on the configured warehouse; a build refused
+// as implausible says how to accept it.
+func (c *Config) build(ctx context.Context, in warehouse.BuildInput, log *slog.Logger) (*warehouse.BuildSummary, error) {
+	sum, err := warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+	if p := (*warehouse.PlausibilityError)(nil); errors.As(err, &p) {
+		return nil, fmt.Errorf("%w; %s is kept (-accept-changes accepts an intended change)", err, c.Warehouse.Path)
+	}
+	return sum, err
 }
 
 // buildInput is what a build (or an export's extracts) reads: a snapshot of
@@ -99,17 +111,19 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		os.RemoveAll(empty)
 		return in, nil, err
 	}
+	asOf, _ := c.asOf() // checked by loadConfig
 	in = warehouse.BuildInput{
 		Lake:             snap.Files,
 		Snapshot:         fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
 		Reference:        c.referenceSource(),
 		Population:       c.Warehouse.Population,
-		AsOf:             time.Now(),
+		AsOf:             asOf, // zero: the build dates the data by their latest registration
 		Version:          codeVersion(),
 		CensusYears:      c.Warehouse.CensusYears,
 		ProvisionalShare: c.Warehouse.ProvisionalShare,
 		KeepIntermediate: c.Warehouse.KeepIntermediate,
 		Only:             c.buildOnly,
+		Guard:            c.guard(),
 	}
 	return in, func() { os.RemoveAll(empty) }, nil
 }
@@ -125,6 +139,12 @@ func samePath(a, b string) (bool, error) {
 		return false, err
 	}
 	return x == y, nil
+}
+
+// guard is the plausibility limits of [warehouse], with -accept-changes.
+func (c *Config) guard() warehouse.Guard {
+	return warehouse.Guard{MaxFall: c.Warehouse.MaxFall, MinEvents: c.Warehouse.MaxFallMinEvents,
+		MaxRise: c.Warehouse.MaxRise, Accept: c.acceptChanges}
 }
 
 func (c *Config) warehouseOptions() warehouse.Options {
@@ -162,8 +182,11 @@ func printBuildSummary(w io.Writer, s *warehouse.BuildSummary) {
 	if s == nil {
 		return
 	}
-	fmt.Fprintf(w, "warehouse %s built in %s from %s: %d models, %d checks passed\n",
-		s.Path, s.Elapsed.Round(time.Millisecond), s.Snapshot, s.Models, s.Checks)
+	fmt.Fprintf(w, "warehouse %s built in %s from %s: %d models, %d checks passed; data as of %s\n",
+		s.Path, s.Elapsed.Round(time.Millisecond), s.Snapshot, s.Models, s.Checks, s.AsOf)
+	for _, f := range s.Accepted {
+		fmt.Fprintf(w, "  ACCEPTED (-accept-changes) %s\n", f)
+	}
 	names := make([]string, 0, len(s.Rows))
 	for n := range s.Rows {
 		names = append(names, n)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"vitalstats/warehouse"
 )
@@ -33,5 +34,33 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, " (%d more read the build's intermediate tables: they passed when it was built)", buildOnly)
 	}
 	fmt.Fprintln(e.stdout)
-	return nil
+	c, err := warehouse.Compare(ctx, w.DB, cfg.guard())
+	if err != nil {
+		return fmt.Errorf("check %s: plausibility against the previous build: %w", cfg.Warehouse.Path, err)
+	}
+	return printComparison(e.stdout, cfg, c)
+}
+
+// printComparison reports the warehouse's counts against the previous
+// build's; beyond the limits, it fails unless the build accepted them.
+func printComparison(w io.Writer, cfg *Config, c warehouse.Comparison) error {
+	if c.Previous == "" {
+		fmt.Fprintln(w, "plausibility: the first build, nothing to compare with")
+		return nil
+	}
+	fmt.Fprintf(w, "plausibility against the previous build (%s): %d cells (event type and year) compared", c.Previous, c.Cells)
+	if len(c.Findings) == 0 {
+		fmt.Fprintf(w, ", none fell more than %.0f%% (cells of %d or more events), no total fell more than %.0f%% or rose more than %.0f%%\n",
+			100*cfg.Warehouse.MaxFall, cfg.Warehouse.MaxFallMinEvents, 100*cfg.Warehouse.MaxFall, 100*cfg.Warehouse.MaxRise)
+		return nil
+	}
+	fmt.Fprintf(w, ", %d beyond the limits:\n", len(c.Findings))
+	for _, f := range c.Findings {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	if c.Accepted {
+		fmt.Fprintln(w, "  accepted when it was built (-accept-changes)")
+		return nil
+	}
+	return fmt.Errorf("check %s: %s", cfg.Warehouse.Path, &warehouse.PlausibilityError{Guard: cfg.guard(), Previous: c.Previous, Findings: c.Findings})
 }

@@ -33,7 +33,8 @@ type Config struct {
 	path string        // the file read, for messages
 	md   toml.MetaData // kept to decode [gen.profile] later, strictly
 
-	buildOnly []string // vitalstats build -only: these indicators and what they read
+	buildOnly     []string // vitalstats build -only: these indicators and what they read
+	acceptChanges bool     // build or export -accept-changes
 }
 
 // LogConfig sets the logger built in main.
@@ -79,6 +80,13 @@ type WarehouseConfig struct {
 	// KeepIntermediate keeps the staging and intermediate models in the
 	// warehouse file, to query them while checking a model.
 	KeepIntermediate bool `toml:"keep_intermediate"`
+	// AsOf is the date the registry data describe (YYYY-MM-DD), when the
+	// site states it; "" takes the latest registration date in the lake.
+	AsOf string `toml:"as_of"`
+	// The plausibility limits against the previous build (warehouse.Guard).
+	MaxFall          float64 `toml:"max_fall"`
+	MaxFallMinEvents int64   `toml:"max_fall_min_events"`
+	MaxRise          float64 `toml:"max_rise"`
 }
 
 // ETLConfig says where the ETL reads and writes.
@@ -94,6 +102,9 @@ type ETLConfig struct {
 	Schedule   string            `toml:"schedule"` // cron spec of the scheduled ETL (vitalstats serve)
 	// CompactFiles: a partition with this many files is merged after a run.
 	CompactFiles int `toml:"compact_files"`
+	// AllowMissing names the sources (registry, inbox) a run may go
+	// without when they are missing; any other missing source fails it.
+	AllowMissing []string `toml:"allow_missing"`
 }
 
 // JobsConfig sets up the scheduled jobs of vitalstats serve.
@@ -150,7 +161,7 @@ func defaultConfig() Config {
 			Truth:  "data/truth.json",
 		},
 		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "1200MB", CensusYears: []int{},
-			ProvisionalShare: 0.95},
+			ProvisionalShare: 0.95, MaxFall: 0.10, MaxFallMinEvents: 100, MaxRise: 0.50},
 		ETL: ETLConfig{
 			Lake:         "data/lake",
 			Inbox:        "data/inbox",
@@ -159,6 +170,7 @@ func defaultConfig() Config {
 			Extract:      map[string]string{},
 			CompactFiles: 16,
 			Schedule:     "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
+			AllowMissing: []string{},
 		},
 		Jobs:   JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
 		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12},
@@ -252,6 +264,21 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("%s: must not be empty", name))
 		}
 	}
+	if _, err := c.asOf(); err != nil {
+		errs = append(errs, err)
+	}
+	if f := c.Warehouse.MaxFall; !(f > 0 && f <= 1) {
+		errs = append(errs, fmt.Errorf("warehouse.max_fall: %v must be above 0 and at most 1 (1 allows any fall)", f))
+	}
+	if c.Warehouse.MaxFallMinEvents < 1 {
+		errs = append(errs, fmt.Errorf("warehouse.max_fall_min_events: %d must be at least 1", c.Warehouse.MaxFallMinEvents))
+	}
+	if r := c.Warehouse.MaxRise; !(r > 0) {
+		errs = append(errs, fmt.Errorf("warehouse.max_rise: %v must be above 0", r))
+	}
+	if err := checkSources(c.ETL.AllowMissing); err != nil {
+		errs = append(errs, fmt.Errorf("etl.allow_missing: %w", err))
+	}
 	if c.ETL.CompactFiles < 0 {
 		errs = append(errs, fmt.Errorf("etl.compact_files: %d must be 0 (never) or more", c.ETL.CompactFiles))
 	}
@@ -291,6 +318,18 @@ func (c *Config) validate() error {
 	// Sorted so the message is the same from run to run (map order above).
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
+}
+
+// asOf parses warehouse.as_of; the zero time when it is not set.
+func (c *Config) asOf() (time.Time, error) {
+	if c.Warehouse.AsOf == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, c.Warehouse.AsOf)
+	if err != nil {
+		return t, fmt.Errorf("warehouse.as_of: %q is not a date YYYY-MM-DD", c.Warehouse.AsOf)
+	}
+	return t, nil
 }
 
 // logLevel parses log.level.

@@ -26,12 +26,20 @@ import (
 func runETL(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("etl")
 	configPath := configFlag(fs)
+	allow := fs.String("allow-missing", "", "run without these `SOURCES` (registry, inbox; comma-separated) if they are missing, as [etl] allow_missing does; otherwise a missing source fails the run")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadFor(e, "etl", *configPath)
 	if err != nil {
 		return err
+	}
+	if *allow != "" {
+		more := strings.Split(*allow, ",")
+		if err := checkSources(more); err != nil {
+			return usageError{fmt.Errorf("etl: -allow-missing: %w", err)}
+		}
+		cfg.ETL.AllowMissing = append(cfg.ETL.AllowMissing, more...)
 	}
 	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
 	if err != nil {
@@ -40,6 +48,9 @@ func runETL(ctx context.Context, e *env, args []string) error {
 	var sum etl.Summary
 	job := cfg.etlJob(e, &sum)
 	if err := runner.Do(ctx, job); err != nil {
+		if m := (*etl.MissingSourceError)(nil); errors.As(err, &m) {
+			return fmt.Errorf("etl: %w (nothing committed; etl -allow-missing %s runs without it)", err, m.Source)
+		}
 		return fmt.Errorf("etl: %w", err)
 	}
 	printETLSummary(e.stdout, cfg, sum)
@@ -78,11 +89,15 @@ func (c *Config) runETLOnce(ctx context.Context, e *env) (etl.Summary, error) {
 		Secret:       secret,
 		Log:          log,
 		CompactFiles: c.ETL.CompactFiles,
+		Optional:     map[string]bool{},
+	}
+	for _, s := range c.ETL.AllowMissing {
+		ec.Optional[s] = true
 	}
 	if progress.IsTerminal(e.stderr) {
 		ec.Progress = e.stderr
 	}
-	stop, err := c.registryDSN(ctx, e, &ec.DSN)
+	stop, err := c.registryDSN(ctx, e, &ec)
 	if err != nil {
 		return etl.Summary{}, err
 	}
@@ -93,25 +108,36 @@ func (c *Config) runETLOnce(ctx context.Context, e *env) (etl.Summary, error) {
 	return sum, runErr
 }
 
-// registryDSN sets dsn to the registry's: the configured one, or that of the
+// registryDSN sets the run's registry: the configured DSN, or that of the
 // managed server, which it starts (if its folder holds a cluster) and which
-// the returned function stops.
-func (c *Config) registryDSN(ctx context.Context, e *env, dsn *string) (stop func() error, err error) {
+// the returned function stops. A managed folder with no cluster is a missing
+// registry, which the run fails on unless the site allows it.
+func (c *Config) registryDSN(ctx context.Context, e *env, ec *etl.Config) (stop func() error, err error) {
 	stop = func() error { return nil }
 	if c.Registry.DSN != "" {
-		*dsn = c.Registry.DSN
+		ec.DSN = c.Registry.DSN
 		return stop, nil
 	}
 	if _, err := os.Stat(filepath.Join(c.Registry.ManagedDir, "data", "PG_VERSION")); err != nil {
-		e.log.Warn("no registry: registry.dsn is empty and registry.managed_dir holds no cluster (run vitalstats gen first)", "managed_dir", c.Registry.ManagedDir)
+		ec.RegistryMissing = fmt.Sprintf("no registry: registry.dsn is empty and registry.managed_dir %s holds no PostgreSQL cluster (vitalstats gen makes one)", c.Registry.ManagedDir)
 		return stop, nil
 	}
 	srv, err := pgserver.StartWith(ctx, c.Registry.ManagedDir, pgserver.Options{Log: e.log})
 	if err != nil {
 		return nil, fmt.Errorf("start the registry's PostgreSQL in %s (registry.managed_dir): %w", c.Registry.ManagedDir, err)
 	}
-	*dsn = srv.DSN()
+	ec.DSN = srv.DSN()
 	return srv.Stop, nil
+}
+
+// checkSources fails on a name that is not a source etl may go without.
+func checkSources(names []string) error {
+	for _, n := range names {
+		if n != etl.SourceRegistry && n != etl.SourceInbox {
+			return fmt.Errorf("%q is not a source (registry or inbox)", n)
+		}
+	}
+	return nil
 }
 
 // secret reads the site secret from the environment, or from the secret
@@ -167,6 +193,11 @@ func printETLSummary(w io.Writer, cfg *Config, s etl.Summary) {
 	t := s.Total()
 	fmt.Fprintf(w, "  %-23s %12s %12s %12s\n\n", "total", thousands(t.Extracted), thousands(t.Loaded), thousands(t.Quarantined))
 	fmt.Fprintf(w, "  file drops: %d taken, %d rejected, %d seen before\n", s.FilesTaken, s.FilesRejected, s.FilesSeen)
+	for _, src := range []string{etl.SourceRegistry, etl.SourceInbox} {
+		if why, ok := s.Missing[src]; ok {
+			fmt.Fprintf(w, "  MISSING %s (allowed by -allow-missing or etl.allow_missing): %s\n", src, why)
+		}
+	}
 	if len(s.Reasons) > 0 {
 		fmt.Fprintf(w, "  quarantine reasons:")
 		for _, r := range sortedByCount(s.Reasons) {

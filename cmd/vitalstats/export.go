@@ -24,6 +24,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	final := fs.Bool("final", false, "publish a final release (the figures of record: it never changes) instead of a provisional one")
 	note := fs.String("note", "", "why this release is made, for the revision log")
 	year := fs.Int("year", 0, "year of the annual report tables (`YEAR`; 0: the last year whose births and deaths are final, not provisional)")
+	accept := fs.Bool("accept-changes", false, "as build -accept-changes: swap in the warehouse the release is made from even if its counts moved beyond the plausibility limits")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -31,6 +32,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.acceptChanges = *accept
 	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
 	if err != nil {
 		return err
@@ -39,7 +41,8 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err := runner.Do(ctx, cfg.exportJob(e, *final, *note, *year, &rel)); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "release %s (%s) in %s, from %s:\n", rel.ID, rel.Status, filepath.Join(cfg.Export.Releases, rel.ID), rel.LakeSnapshot)
+	fmt.Fprintf(e.stdout, "release %s (%s) in %s, from %s, data as of %s (%s):\n", rel.ID, rel.Status,
+		filepath.Join(cfg.Export.Releases, rel.ID), rel.LakeSnapshot, rel.AsOf, rel.AsOfSource)
 	for _, f := range rel.Files {
 		fmt.Fprintf(e.stdout, "  %-60s %12d bytes\n", f.Path, f.Bytes)
 	}
@@ -73,6 +76,20 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 		ID: now.Format("20060102T150405Z"), Created: now, Status: reports.Provisional,
 		LakeSnapshot: in.Snapshot, BuiltAt: now, CodeVersion: in.Version, Denominators: c.denominators(), Note: note,
 	}
+	// The release names its data's date before its files are written; the
+	// build below dates the same snapshot the same way.
+	asOf, source := in.AsOf, warehouse.AsOfConfig
+	if asOf.IsZero() {
+		latest, ok, err := warehouse.LatestRegistration(ctx, in.Lake)
+		if err != nil {
+			return rel, err
+		}
+		if !ok {
+			return rel, fmt.Errorf("the lake snapshot (%s) holds no registration to date a release by (run vitalstats etl, or set [warehouse] as_of)", in.Snapshot)
+		}
+		asOf, source = latest, warehouse.AsOfData
+	}
+	rel.AsOf, rel.AsOfSource = asOf.Format(time.DateOnly), source
 	if final {
 		rel.Status = reports.Final
 	}
@@ -84,9 +101,12 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 		// which it would otherwise drop: preparing them again was half the
 		// export's time.
 		in.Extracts = warehouse.ExtractsInput{Dir: filepath.Join(dir, "research"), K: c.Export.KAnonymity}
-		sum, err := warehouse.Build(ctx, c.Warehouse.Path, c.warehouseOptions(), in, log)
+		sum, err := c.build(ctx, in, log)
 		if err != nil {
 			return err
+		}
+		if got := sum.AsOf.Date.Format(time.DateOnly); got != rel.AsOf || sum.AsOf.Source != rel.AsOfSource {
+			return fmt.Errorf("the build dated the data %s (%s), the release %s (%s)", got, sum.AsOf.Source, rel.AsOf, rel.AsOfSource)
 		}
 		xs := sum.Extracts
 		w, err := warehouse.Open(c.Warehouse.Path, c.readOptions())

@@ -31,10 +31,10 @@ func oneLine(t *testing.T, stderr, want string) {
 func TestHelpOfEveryCommand(t *testing.T) {
 	flags := map[string][]string{
 		"gen":     {"-config", "-scale", "-seed", "-to"},
-		"etl":     {"-config"},
-		"build":   {"-config", "-only", "-out"},
+		"etl":     {"-config", "-allow-missing"},
+		"build":   {"-config", "-only", "-out", "-accept-changes"},
 		"check":   {"-config"},
-		"export":  {"-config", "-final"},
+		"export":  {"-config", "-final", "-accept-changes"},
 		"serve":   {"-config", "-export-site", "-no-jobs"},
 		"passwd":  {"-token"},
 		"bench":   {"-scale"},

@@ -58,23 +58,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if runner, err = cfg.jobRunner(e, jobs.Options{Retries: cfg.Jobs.Retries, Backoff: backoff}); err != nil {
 			return err
 		}
-		etlJob, buildJob := cfg.etlJob(e, nil), cfg.buildJob(e, nil)
-		build := buildJob.Run
-		buildJob.Run = func(ctx context.Context) (any, error) {
-			sum, err := build(ctx)
-			if err == nil { // the pages follow the warehouse
-				if lerr := cfg.loadDashboards(ctx, e, srv); lerr != nil {
-					e.log.Error("reload dashboards", "err", lerr)
-				}
-			}
-			return sum, err
-		}
-		etlJob.Then = &buildJob // the warehouse follows the lake
-		// The monthly export holds the run lock too: it never overlaps the ETL.
-		if err := runner.Start(ctx, []jobs.Job{etlJob, cfg.exportJob(e, false, "scheduled", 0, nil)}); err != nil {
+		if err := runner.Start(ctx, cfg.scheduledJobs(e, srv)); err != nil {
 			return err
 		}
-		e.log.Info("scheduled jobs", "etl", cfg.ETL.Schedule, "then", buildJob.Name, "export", cfg.Export.Schedule)
+		e.log.Info("scheduled jobs", "etl", cfg.ETL.Schedule, "then", "build", "export", cfg.Export.Schedule)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Serve.Listen)
@@ -111,6 +98,26 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		err = nil
 	}
 	return err
+}
+
+// scheduledJobs are serve's jobs: the ETL, followed by a build only when it
+// succeeds (a failed run, a missing source among them, leaves the warehouse
+// as it was), the pages reloading after a build; and the export.
+func (c *Config) scheduledJobs(e *env, srv *dashboards.Server) []jobs.Job {
+	etlJob, buildJob := c.etlJob(e, nil), c.buildJob(e, nil)
+	build := buildJob.Run
+	buildJob.Run = func(ctx context.Context) (any, error) {
+		sum, err := build(ctx)
+		if err == nil { // the pages follow the warehouse
+			if lerr := c.loadDashboards(ctx, e, srv); lerr != nil {
+				e.log.Error("reload dashboards", "err", lerr)
+			}
+		}
+		return sum, err
+	}
+	etlJob.Then = &buildJob // the warehouse follows the lake
+	// The monthly export holds the run lock too: it never overlaps the ETL.
+	return []jobs.Job{etlJob, c.exportJob(e, false, "scheduled", 0, nil)}
 }
 
 // dashboardServer makes the dashboards' server from the config.

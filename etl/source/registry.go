@@ -88,11 +88,24 @@ func OpenRegistry(ctx context.Context, dsn string, overrides map[string]string) 
 	}
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("registry: connect to %s:%d: %w", cfg.Host, cfg.Port, err)
+		return nil, &UnreachableError{Addr: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), Err: err}
 	}
 	r.conn = conn
 	return r, nil
 }
+
+// UnreachableError is a registry that cannot be connected to: a missing
+// source, which fails the ETL run unless the site allows it.
+type UnreachableError struct {
+	Addr string // host:port
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return "registry unreachable at " + e.Addr + ": " + e.Err.Error()
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
 
 func tableNames() string {
 	var n []string
