@@ -53,6 +53,7 @@ path = %q
 threads = 2
 memory_limit = "1GB"
 population = %q
+population_source = "the simulated population of the synthetic country"
 census_years = [2011, 2019]
 [gen]
 seed = 7

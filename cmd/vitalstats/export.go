@@ -191,13 +191,8 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 			return nil, err
 		}
 	}
-	if year == 0 { // the last year before this one that the tables hold
-		y := marts["tab_births_mother_age"]
-		for _, r := range y.Rows {
-			if v, _ := r[y.Col("year")].(int64); int(v) > year && int(v) < time.Now().Year() {
-				year = int(v)
-			}
-		}
+	if year == 0 {
+		year = reportYear(marts["tab_births_mother_age"], time.Now())
 	}
 	labels := reports.Labels(marts["ref_provinces"], marts["ref_who_list1"])
 	sheets, tables, err := reports.AnnualReport(year, marts, labels, rel, reports.Disclosure{Threshold: c.Export.MinCell})
@@ -212,6 +207,19 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 		return nil, err
 	}
 	return labels, nil
+}
+
+// reportYear is the year the annual report opens on when none is asked
+// for: the last year before now that the tables hold. (Issue 14: it should be
+// the last year that is not provisional, once the marts carry that flag.)
+func reportYear(births *vitalstats.Table, now time.Time) int {
+	year := 0
+	for _, r := range births.Rows {
+		if v, _ := r[births.Col("year")].(int64); int(v) > year && int(v) < now.Year() {
+			year = int(v)
+		}
+	}
+	return year
 }
 
 // writeTables writes each published table as dir/csv/ID_YEAR.csv and
@@ -263,9 +271,15 @@ func createFile(p string, write func(*os.File) error) error {
 }
 
 // denominators names the population the rates use.
+// denominators names the population source for a release: the site's
+// description and the file's name, not its path on the server.
 func (c *Config) denominators() string {
 	if c.Warehouse.Population == "" {
 		return "derived from the 2008 census and UN WPP 2024 (no population file)"
 	}
-	return c.Warehouse.Population
+	file := "file " + filepath.Base(c.Warehouse.Population)
+	if c.Warehouse.PopulationSource == "" {
+		return "population " + file + " (no description given: [warehouse] population_source)"
+	}
+	return c.Warehouse.PopulationSource + " (" + file + ")"
 }
