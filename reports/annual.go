@@ -392,7 +392,7 @@ func SummaryMarts() []string {
 }
 
 // events is the whole number of events a summary value rests on: the mart's
-// events column where it has one (a numerator holding a pro rata share of
+// event_count column where it has one (a numerator holding a pro rata share of
 // events of unknown age is not a count), else its numerator when that is
 // whole, else the numerator rounded, with estimated true.
 func events(m *vitalstats.Table, r []any) (n any, estimated bool) {
@@ -402,7 +402,7 @@ func events(m *vitalstats.Table, r []any) (n any, estimated bool) {
 		}
 		return nil
 	}
-	v := col("events")
+	v := col("event_count")
 	if v == nil {
 		v = col("numerator")
 	}

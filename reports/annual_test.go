@@ -102,7 +102,7 @@ func TestOneColumnTable(t *testing.T) {
 
 // TestSummarySheet: the summary publishes each value at its precision (TFR 2
 // decimals, rates and e0 1, probabilities per 1,000 and shares in percent 1)
-// and whole event counts: a mart's events column over a pro rata numerator,
+// and whole event counts: a mart's event_count column over a pro rata numerator,
 // else the numerator, rounded and flagged when it is not whole.
 func TestSummarySheet(t *testing.T) {
 	mart := func(name string, cols []string, rows ...[]any) *vitalstats.Table {
@@ -115,7 +115,7 @@ func TestSummarySheet(t *testing.T) {
 			[]any{int64(2024), "KH", "abr_15_19", 812.4, 33.449999, 31.2, 35.8, []string{}}),
 		"births_characteristics": mart("births_characteristics", rate,
 			[]any{int64(2024), "KH", "sex_ratio_at_birth", 2799.0, 105.04999, 101.0, 109.2, []string{}}),
-		"mortality_rates": mart("mortality_rates", append(slices.Clone(rate[:2]), "sex", "measure", "numerator", "value", "ci_low", "ci_high", "flags", "events"),
+		"mortality_rates": mart("mortality_rates", append(slices.Clone(rate[:2]), "sex", "measure", "numerator", "value", "ci_low", "ci_high", "flags", "event_count"),
 			[]any{int64(2024), "KH", "T", "imr", 120.0, 22.4444, 18.6, 26.8, []string{}, int64(120)},
 			[]any{int64(2024), "KH", "T", "nmr", 23.467, 4.38873, 2.8, 6.5, []string{"lt20"}, int64(22)},
 			[]any{int64(2024), "KH", "M", "nmr", 12.0, 9.0, 1.0, 2.0, []string{}, int64(12)}, // another sex: not shown

@@ -57,7 +57,7 @@ func TestMortalityByHand(t *testing.T) {
 	get := func(area, sex, measure string) row {
 		t.Helper()
 		var r row
-		if err := db.QueryRow(`select numerator, denominator, value, flags::varchar, events from mortality_rates
+		if err := db.QueryRow(`select numerator, denominator, value, flags::varchar, event_count from mortality_rates
 			where year = 2020 and area_code = ? and sex = ? and measure = ? and basis = 'registered'`, area, sex, measure).Scan(
 			&r.num, &r.den, &r.value, &r.flags, &r.events); err != nil {
 			t.Fatalf("%s %s %s: %v", area, sex, measure, err)
@@ -72,7 +72,7 @@ func TestMortalityByHand(t *testing.T) {
 		near(t, what+" denominator", r.den.Float64, den, 1e-9)
 		near(t, what, r.value.Float64, scale*num/den, 1e-9*scale)
 		if r.events != events {
-			t.Errorf("%s: events %d, want %d", what, r.events, events)
+			t.Errorf("%s: event_count %d, want %d", what, r.events, events)
 		}
 	}
 	const births, birthsM, birthsF, births12 = 20.0, 11.0, 8.0, 19.0
@@ -123,7 +123,7 @@ func TestMortalityByHand(t *testing.T) {
 		near(t, "u5mr M", get("KH", "M", "u5mr").value.Float64, u5(5, birthsM, 2, 1200, 1.352), 1e-9)
 		near(t, "u5mr F", get("KH", "F", "u5mr").value.Float64, u5(5, birthsF, 29.0/28, 1200, 1.361), 1e-9)
 		if e := get("KH", "T", "u5mr").events; e != 14 {
-			t.Errorf("u5mr events %d, want 14 (11 infants, 3 at 1-4)", e)
+			t.Errorf("u5mr event_count %d, want 14 (11 infants, 3 at 1-4)", e)
 		}
 	})
 
@@ -202,10 +202,10 @@ func TestMortalityByHand(t *testing.T) {
 				t.Errorf("tab_infant_deaths 2020 %s = %d, want %d", k, got[k], n)
 			}
 		}
-		// the neonatal deaths whose age is known are nmr's events
+		// the neonatal deaths whose age is known are nmr's event_count
 		neo := got["KH|T|0d"] + got["KH|T|1-6d"] + got["KH|T|7-27d"] + got["KH|T|neonatal_day_unknown"]
 		if e := get("KH", "T", "nmr").events; neo != e {
-			t.Errorf("tab_infant_deaths neonatal %d, nmr events %d", neo, e)
+			t.Errorf("tab_infant_deaths neonatal %d, nmr event_count %d", neo, e)
 		}
 	})
 }

@@ -179,7 +179,7 @@ child as (
 
 measures as (
     select year, area_code, sex, 'cdr' as measure, 'per 1,000 population' as unit,
-           deaths::double as numerator, population as denominator, 1000.0 as scale, deaths as events
+           deaths::double as numerator, population as denominator, 1000.0 as scale, deaths as event_count
     from child
     union all
     select year, area_code, sex, 'imr', 'per 1,000 live births', infant, births, 1000.0, infant from child
@@ -221,7 +221,7 @@ final as (
            scale * poisson_low(numerator) / nullif(denominator, 0) as ci_low,
            scale * poisson_high(numerator) / nullif(denominator, 0) as ci_high,
            list_concat(small_flags(numerator), case when coalesce(denominator, 0) = 0 then ['no_denominator'] else [] end) as flags,
-           events
+           event_count
     from measures
     union all
     -- U5MR = 1 - (1 - q0)(1 - 4q1): q0 = infant deaths / births, 4q1 from the 1-4 death rate
@@ -248,5 +248,5 @@ final as (
 )
 
 select year, area_code, sex, 'registered' as basis, measure, unit, numerator, denominator, value,
-       case when ci_low < 0 then 0 else ci_low end as ci_low, ci_high, flags, events::bigint as events
+       case when ci_low < 0 then 0 else ci_low end as ci_low, ci_high, flags, event_count::bigint as event_count
 from final
