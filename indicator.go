@@ -15,17 +15,21 @@ import (
 // and exports read titles, units and chart hints from it; the build reads
 // the checks.
 type Indicator struct {
-	ID         string            `toml:"-"`
-	Title      Text              `toml:"title"`
-	Definition string            `toml:"definition"`
-	Unit       string            `toml:"unit"`   // e.g. "per 1,000", "ratio", "share", "years", "count"
-	Source     string            `toml:"source"` // the published method it follows
-	Grain      []string          `toml:"grain"`  // the columns that identify a row
-	DependsOn  []string          `toml:"depends_on"`
-	Checks     IndicatorChecks   `toml:"checks"`
-	Chart      Chart             `toml:"chart"`
-	Labels     map[string]Text   `toml:"labels"` // column -> label
-	Notes      map[string]string `toml:"notes"`
+	ID         string   `toml:"-"`
+	Title      Text     `toml:"title"`
+	Definition string   `toml:"definition"`
+	Unit       string   `toml:"unit"`   // e.g. "per 1,000", "ratio", "share", "years", "count"
+	Source     string   `toml:"source"` // the published method it follows
+	Grain      []string `toml:"grain"`  // the columns that identify a row
+	DependsOn  []string `toml:"depends_on"`
+	// Events lists the event types a table without an event_type column
+	// counts (birth, death, fetal_death, marriage): its rows of a year still
+	// filling in with registrations of any of them are flagged provisional.
+	Events []string          `toml:"events"`
+	Checks IndicatorChecks   `toml:"checks"`
+	Chart  Chart             `toml:"chart"`
+	Labels map[string]Text   `toml:"labels"` // column -> label
+	Notes  map[string]string `toml:"notes"`
 }
 
 // Text is a label in English and Khmer.

@@ -36,6 +36,9 @@ type BuildInput struct {
 	// other counts, not projections): the death-distribution methods compare
 	// registered deaths between each two consecutive ones.
 	CensusYears []int
+	// ProvisionalShare is the share of a year's eventual registrations that
+	// must have arrived by as_of for the year to be final; 0 means 0.95.
+	ProvisionalShare float64
 	// LifeTableMinDeaths is the number of registered deaths of a year, area
 	// and sex below which no life table is computed; 0 means 200. The same
 	// threshold applies to the death-distribution methods' deaths at 5+.
@@ -206,6 +209,9 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, log *slog.Logger) (
 			sum.Rows[m.name] = n
 		}
 	}
+	if err := step("provisional", func() error { return markProvisional(ctx, conn, ms) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	err = step("checks", func() error {
 		n, err := runChecks(ctx, conn, ms, skip)
 		sum.Checks = n
@@ -259,6 +265,16 @@ func prepare(ctx context.Context, db *sql.DB, conn *sql.Conn, in BuildInput, ste
 		minDeaths = defaultLifeTableMinDeaths
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable life_table_min_deaths = %d", minDeaths)); err != nil {
+		return time.Time{}, err
+	}
+	share := in.ProvisionalShare
+	if share == 0 {
+		share = defaultProvisionalShare
+	}
+	if share <= 0 || share > 1 {
+		return time.Time{}, fmt.Errorf("provisional share %g: must lie in (0, 1]", share)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("set variable provisional_share = %g", share)); err != nil {
 		return time.Time{}, err
 	}
 	if err := step("census years", func() error { return createCensusYears(ctx, conn, in.CensusYears) }); err != nil {

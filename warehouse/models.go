@@ -119,6 +119,10 @@ func selectModels(ms []model, only []string) ([]model, error) {
 		}
 		visit(i)
 	}
+	// every build marks its provisional years, however few tables it makes
+	if i, ok := byName[arrivalTable]; ok {
+		visit(i)
+	}
 	var out []model
 	for i, m := range ms {
 		if keep[i] {

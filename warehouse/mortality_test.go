@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"vitalstats/warehouse/demog"
@@ -87,7 +88,7 @@ func TestMortalityByHand(t *testing.T) {
 		// the frame: no death of a woman in province 01 or district 0102 in 2020, yet a row with 0
 		check("01", "F", "cdr", 0, 8750, 1000, 0)
 		check("0102", "F", "imr", 0, 0, 1000, 0)
-		if r := get("0102", "F", "imr"); r.value.Valid || r.flags != "[lt5, lt20, no_denominator]" {
+		if r := get("0102", "F", "imr"); r.value.Valid || !strings.Contains(r.flags, "no_denominator") {
 			t.Errorf("0102 F imr without births: value %v, flags %s; want NULL, no_denominator", r.value, r.flags)
 		}
 		if n := one[int64](t, db, "select count(*) from mortality_asdr where year = 2020 and area_code = '0102' and sex = 'F' and numerator = 0"); n != 19 {

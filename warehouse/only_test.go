@@ -35,8 +35,9 @@ func TestBuildOnly(t *testing.T) {
 		got = append(got, name)
 	}
 	slices.Sort(got)
-	if !slices.Equal(got, four) {
-		t.Errorf("indicators built: %v, want %v", got, four)
+	// every build marks its provisional years, so it makes their table too
+	if want := append(slices.Clone(four), "registration_arrival"); !slices.Equal(got, want) {
+		t.Errorf("indicators built: %v, want %v", got, want)
 	}
 	w, err := warehouse.Open(path, warehouse.Options{Threads: 1, MemoryLimit: "256MB", ReadOnly: true})
 	if err != nil {

@@ -107,6 +107,7 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		AsOf:             time.Now(),
 		Version:          codeVersion(),
 		CensusYears:      c.Warehouse.CensusYears,
+		ProvisionalShare: c.Warehouse.ProvisionalShare,
 		KeepIntermediate: c.Warehouse.KeepIntermediate,
 		Only:             c.buildOnly,
 	}

@@ -76,6 +76,9 @@ type WarehouseConfig struct {
 	// CensusYears are the years of the population file that are counts
 	// (censuses), for the death-distribution methods.
 	CensusYears []int `toml:"census_years"`
+	// ProvisionalShare is the share of a year's eventual registrations that
+	// must have arrived for the year to be final (docs/methods.md section 3).
+	ProvisionalShare float64 `toml:"provisional_share"`
 	// KeepIntermediate keeps the staging and intermediate models in the
 	// warehouse file, to query them while checking a model.
 	KeepIntermediate bool `toml:"keep_intermediate"`
@@ -149,7 +152,8 @@ func defaultConfig() Config {
 			Inbox:  "data/inbox",
 			Truth:  "data/truth.json",
 		},
-		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "1200MB", CensusYears: []int{}},
+		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "1200MB", CensusYears: []int{},
+			ProvisionalShare: 0.95},
 		ETL: ETLConfig{
 			Lake:         "data/lake",
 			Inbox:        "data/inbox",
@@ -238,6 +242,9 @@ func (c *Config) validate() error {
 	}
 	if c.Warehouse.Threads < 1 {
 		errs = append(errs, fmt.Errorf("warehouse.threads: %d must be at least 1", c.Warehouse.Threads))
+	}
+	if s := c.Warehouse.ProvisionalShare; s <= 0 || s > 1 {
+		errs = append(errs, fmt.Errorf("warehouse.provisional_share: %g must lie in (0, 1]", s))
 	}
 	if c.Warehouse.MemoryLimit == "" {
 		errs = append(errs, errors.New("warehouse.memory_limit: must be set (DuckDB's default takes 80% of RAM)"))
