@@ -532,6 +532,8 @@ func Labels(provinces, list1 *vitalstats.Table) func(string) string {
 		"bride_age_group": "Age of bride / អាយុកូនក្រមុំ", "public_hospital": "Public hospital / មន្ទីរពេទ្យរដ្ឋ",
 		"health_centre": "Health centre / មណ្ឌលសុខភាព", "private": "Private facility / មូលដ្ឋានឯកជន", "home": "Home / ផ្ទះ", "other": "Other / ផ្សេងៗ",
 		"all": "All ages / គ្រប់អាយុ",
+		// infant deaths reported at 0 months: neonatal, the day not stated
+		"neonatal_day_unknown": "Under 28 days, day not stated / ក្រោម ២៨ ថ្ងៃ (មិនបានបញ្ជាក់ថ្ងៃ)",
 	}
 	if provinces != nil {
 		c, en, km := provinces.Col("province_code"), provinces.Col("name_en"), provinces.Col("name_km")
