@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -333,27 +334,50 @@ func (p *Published) Sheet(labels func(string) string) Sheet {
 }
 
 // summaryRow is an indicator of the summary sheet: a mart row at the
-// nation for the report's year.
+// nation for the report's year, shown at its published precision.
 type summaryRow struct {
 	en, km, mart string
 	match        map[string]string
+	shown        precision
+}
+
+// precision is how the summary sheet publishes a value: multiplied by scale
+// (100 for a share shown as a percent, 1,000 for a probability shown per
+// 1,000) and rounded to decimals. docs/methods.md section 11 has the table.
+type precision struct {
+	scale    float64
+	decimals int
+}
+
+var (
+	rate1    = precision{1, 1}    // rates per 1,000 or 100,000, ratios
+	tfr2     = precision{1, 2}    // total fertility rate, per woman
+	years1   = precision{1, 1}    // life expectancy
+	per1000  = precision{1000, 1} // a probability, per 1,000
+	percent1 = precision{100, 1}  // a share, in percent
+)
+
+// round publishes v at the precision p (half away from zero).
+func (p precision) round(v float64) float64 {
+	f := math.Pow(10, float64(p.decimals))
+	return math.Round(v*p.scale*f) / f
 }
 
 var summaryRows = []summaryRow{
-	{"Total fertility rate", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr"}},
-	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19"}},
-	{"Sex ratio at birth (males per 100 females)", "សមាមាត្រភេទពេលកើត", "births_characteristics", map[string]string{"measure": "sex_ratio_at_birth"}},
-	{"Infant mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារក", "mortality_rates", map[string]string{"measure": "imr", "sex": "T"}},
-	{"Neonatal mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារកទើបកើត", "mortality_rates", map[string]string{"measure": "nmr", "sex": "T"}},
-	{"Under-five mortality rate (per 1,000 live births)", "អត្រាមរណភាពកុមារអាយុក្រោម ៥ ឆ្នាំ", "mortality_rates", map[string]string{"measure": "u5mr", "sex": "T"}},
-	{"Maternal mortality ratio (per 100,000 live births)", "អនុបាតមរណភាពមាតា", "mortality_rates", map[string]string{"measure": "mmr", "sex": "T"}},
-	{"Life expectancy at birth, males (registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ប្រុស", "life_expectancy", map[string]string{"measure": "e0", "sex": "M", "variant": "registered"}},
-	{"Life expectancy at birth, females (registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ស្រី", "life_expectancy", map[string]string{"measure": "e0", "sex": "F", "variant": "registered"}},
-	{"Probability of dying 15-60 (45q15), males", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ប្រុស", "life_expectancy", map[string]string{"measure": "45q15", "sex": "M", "variant": "registered"}},
-	{"Probability of dying 15-60 (45q15), females", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ស្រី", "life_expectancy", map[string]string{"measure": "45q15", "sex": "F", "variant": "registered"}},
-	{"Birth registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើត", "completeness", map[string]string{"event_type": "birth", "within": "all"}},
-	{"Death registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីមរណភាព", "completeness", map[string]string{"event_type": "death", "within": "all"}},
-	{"Deaths with ill-defined causes (R00-R99), share", "មរណភាពដែលមូលហេតុមិនច្បាស់លាស់", "cod_quality", map[string]string{"measure": "ill_defined_r00_r99"}},
+	{"Total fertility rate (per woman)", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr"}, tfr2},
+	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19"}, rate1},
+	{"Sex ratio at birth (males per 100 females)", "សមាមាត្រភេទពេលកើត", "births_characteristics", map[string]string{"measure": "sex_ratio_at_birth"}, rate1},
+	{"Infant mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារក", "mortality_rates", map[string]string{"measure": "imr", "sex": "T"}, rate1},
+	{"Neonatal mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារកទើបកើត", "mortality_rates", map[string]string{"measure": "nmr", "sex": "T"}, rate1},
+	{"Under-five mortality rate (per 1,000 live births)", "អត្រាមរណភាពកុមារអាយុក្រោម ៥ ឆ្នាំ", "mortality_rates", map[string]string{"measure": "u5mr", "sex": "T"}, rate1},
+	{"Maternal mortality ratio (per 100,000 live births)", "អនុបាតមរណភាពមាតា", "mortality_rates", map[string]string{"measure": "mmr", "sex": "T"}, rate1},
+	{"Life expectancy at birth, males (years, registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ប្រុស", "life_expectancy", map[string]string{"measure": "e0", "sex": "M", "variant": "registered"}, years1},
+	{"Life expectancy at birth, females (years, registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ស្រី", "life_expectancy", map[string]string{"measure": "e0", "sex": "F", "variant": "registered"}, years1},
+	{"Probability of dying 15-60 (45q15, per 1,000), males", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ប្រុស", "life_expectancy", map[string]string{"measure": "45q15", "sex": "M", "variant": "registered"}, per1000},
+	{"Probability of dying 15-60 (45q15, per 1,000), females", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ស្រី", "life_expectancy", map[string]string{"measure": "45q15", "sex": "F", "variant": "registered"}, per1000},
+	{"Birth registration completeness (%)", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើត", "completeness", map[string]string{"event_type": "birth", "within": "all"}, percent1},
+	{"Death registration completeness (%)", "ភាពពេញលេញនៃការចុះបញ្ជីមរណភាព", "completeness", map[string]string{"event_type": "death", "within": "all"}, percent1},
+	{"Deaths with ill-defined causes (R00-R99, % of deaths with a reported cause)", "មរណភាពដែលមូលហេតុមិនច្បាស់លាស់", "cod_quality", map[string]string{"measure": "ill_defined_r00_r99"}, percent1},
 }
 
 // SummaryMarts are the marts the summary sheet reads (at the nation).
@@ -367,11 +391,38 @@ func SummaryMarts() []string {
 	return out
 }
 
-// AnnualReport lays out the annual report for a year: the summary of
-// indicators, every core tabulation after disclosure control, and the
-// metadata. marts holds the tabulations' marts and SummaryMarts (nation
-// rows at least); labels names categories in both languages.
-func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(string) string, rel Release, opt Disclosure) ([]Sheet, []*Published, error) {
+// events is the whole number of events a summary value rests on: the mart's
+// event_count column where it has one (a numerator holding a pro rata share of
+// events of unknown age is not a count), else its numerator when that is
+// whole, else the numerator rounded, with estimated true.
+func events(m *vitalstats.Table, r []any) (n any, estimated bool) {
+	col := func(c string) any {
+		if j := m.Col(c); j >= 0 {
+			return r[j]
+		}
+		return nil
+	}
+	v := col("event_count")
+	if v == nil {
+		v = col("numerator")
+	}
+	switch x := v.(type) {
+	case int64:
+		return x, false
+	case int32:
+		return int64(x), false
+	case float64:
+		if x == math.Trunc(x) {
+			return int64(x), false
+		}
+		return int64(math.Round(x)), true
+	}
+	return nil, false
+}
+
+// summarySheet lays out the summary indicators of a year at the nation, at
+// their published precision, with whole event counts.
+func summarySheet(year int, marts map[string]*vitalstats.Table) (Sheet, error) {
 	summary := Sheet{Name: "summary", HeaderRows: 3, Rows: [][]any{
 		{fmt.Sprintf("Summary indicators, Cambodia, %d", year)},
 		{fmt.Sprintf("សូចនាករសង្ខេប កម្ពុជា %d", year)},
@@ -380,25 +431,48 @@ func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(stri
 	for _, s := range summaryRows {
 		m := marts[s.mart]
 		if m == nil {
-			return nil, nil, fmt.Errorf("summary: mart %s not given", s.mart)
+			return Sheet{}, fmt.Errorf("summary: mart %s not given", s.mart)
 		}
 		row := []any{s.en, s.km, nil, nil, nil, nil, nil, s.mart}
 		for _, r := range m.Rows {
 			if !matches(m, r, map[string]string{"year": strconv.Itoa(year), "area_code": "KH"}) || !matches(m, r, s.match) {
 				continue
 			}
-			for i, c := range []string{"value", "ci_low", "ci_high", "numerator"} {
-				if j := m.Col(c); j >= 0 && r[j] != nil {
-					row[2+i] = r[j]
+			for i, c := range []string{"value", "ci_low", "ci_high"} {
+				if j := m.Col(c); j >= 0 {
+					if v, ok := r[j].(float64); ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+						row[2+i] = s.shown.round(v)
+					}
 				}
 			}
+			var flags []string
 			if j := m.Col("flags"); j >= 0 {
-				if f, ok := r[j].([]string); ok {
-					row[6] = strings.Join(f, " ")
-				}
+				flags, _ = r[j].([]string)
 			}
+			n, estimated := events(m, r)
+			row[5] = n
+			if estimated {
+				flags = append(slices.Clone(flags), "events_rounded")
+			}
+			row[6] = strings.Join(flags, " ")
 		}
 		summary.Rows = append(summary.Rows, row)
+	}
+	summary.Rows = append(summary.Rows, nil,
+		[]any{"Values at published precision: rates, ratios and life expectancy to 1 decimal, the TFR to 2, probabilities per 1,000 " +
+			"and shares in percent to 1 decimal. Events: the whole number of registered events the value rests on " +
+			"(events_rounded: a count with a pro rata share of events of unknown age, rounded)."})
+	return summary, nil
+}
+
+// AnnualReport lays out the annual report for a year: the summary of
+// indicators, every core tabulation after disclosure control, and the
+// metadata. marts holds the tabulations' marts and SummaryMarts (nation
+// rows at least); labels names categories in both languages.
+func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(string) string, rel Release, opt Disclosure) ([]Sheet, []*Published, error) {
+	summary, err := summarySheet(year, marts)
+	if err != nil {
+		return nil, nil, err
 	}
 	sheets := []Sheet{summary}
 	var tables []*Published
@@ -470,6 +544,8 @@ func Labels(provinces, list1 *vitalstats.Table) func(string) string {
 		"bride_age_group": "Age of bride / អាយុកូនក្រមុំ", "public_hospital": "Public hospital / មន្ទីរពេទ្យរដ្ឋ",
 		"health_centre": "Health centre / មណ្ឌលសុខភាព", "private": "Private facility / មូលដ្ឋានឯកជន", "home": "Home / ផ្ទះ", "other": "Other / ផ្សេងៗ",
 		"all": "All ages / គ្រប់អាយុ",
+		// infant deaths reported at 0 months: neonatal, the day not stated
+		"neonatal_day_unknown": "Under 28 days, day not stated / ក្រោម ២៨ ថ្ងៃ (មិនបានបញ្ជាក់ថ្ងៃ)",
 	}
 	if provinces != nil {
 		c, en, km := provinces.Col("province_code"), provinces.Col("name_en"), provinces.Col("name_km")

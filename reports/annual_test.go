@@ -99,3 +99,69 @@ func TestOneColumnTable(t *testing.T) {
 		t.Errorf("%v, want %v", recs, want)
 	}
 }
+
+// TestSummarySheet: the summary publishes each value at its precision (TFR 2
+// decimals, rates and e0 1, probabilities per 1,000 and shares in percent 1)
+// and whole event counts: a mart's event_count column over a pro rata numerator,
+// else the numerator, rounded and flagged when it is not whole.
+func TestSummarySheet(t *testing.T) {
+	mart := func(name string, cols []string, rows ...[]any) *vitalstats.Table {
+		return &vitalstats.Table{Name: name, Columns: cols, Rows: rows}
+	}
+	rate := []string{"year", "area_code", "measure", "numerator", "value", "ci_low", "ci_high", "flags"}
+	marts := map[string]*vitalstats.Table{
+		"fertility_rates": mart("fertility_rates", rate,
+			[]any{int64(2024), "KH", "tfr", 5432.0, 1.1230152312900572, 1.0951, 1.15149, []string{}},
+			[]any{int64(2024), "KH", "abr_15_19", 812.4, 33.449999, 31.2, 35.8, []string{}}),
+		"births_characteristics": mart("births_characteristics", rate,
+			[]any{int64(2024), "KH", "sex_ratio_at_birth", 2799.0, 105.04999, 101.0, 109.2, []string{}}),
+		"mortality_rates": mart("mortality_rates", append(slices.Clone(rate[:2]), "sex", "measure", "numerator", "value", "ci_low", "ci_high", "flags", "event_count"),
+			[]any{int64(2024), "KH", "T", "imr", 120.0, 22.4444, 18.6, 26.8, []string{}, int64(120)},
+			[]any{int64(2024), "KH", "T", "nmr", 23.467, 4.38873, 2.8, 6.5, []string{"lt20"}, int64(22)},
+			[]any{int64(2024), "KH", "M", "nmr", 12.0, 9.0, 1.0, 2.0, []string{}, int64(12)}, // another sex: not shown
+			[]any{int64(2023), "KH", "T", "u5mr", 150.0, 28.0, 20.0, 30.0, []string{}, int64(150)}),
+		"life_expectancy": mart("life_expectancy", []string{"year", "area_code", "sex", "variant", "measure", "numerator", "value", "ci_low", "ci_high", "flags"},
+			[]any{int64(2024), "KH", "M", "registered", "e0", int64(4000), 68.449, 67.95, 68.95, []string{}},
+			[]any{int64(2024), "KH", "M", "registered", "45q15", int64(4000), 0.2134567, 0.2, 0.22, []string{}}),
+		"completeness": mart("completeness", []string{"year", "area_code", "event_type", "within", "numerator", "value", "ci_low", "ci_high", "flags"},
+			[]any{int64(2024), "KH", "birth", "all", int64(5432), 0.78951, 0.7801, 0.7989, []string{}}),
+		"cod_quality": mart("cod_quality", rate,
+			[]any{int64(2024), "KH", "ill_defined_r00_r99", int64(300), 0.372149, 0.36, 0.38, []string{}}),
+	}
+	sheet, err := summarySheet(2024, marts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]any{}
+	for _, r := range sheet.Rows[3:] {
+		if len(r) > 0 {
+			rows[r[0].(string)] = r
+		}
+	}
+	for _, c := range []struct {
+		indicator     string
+		value, lo, hi any
+		events        any
+		flags         any
+	}{
+		{"Total fertility rate (per woman)", 1.12, 1.10, 1.15, int64(5432), ""},
+		{"Adolescent birth rate 15-19 (per 1,000 women)", 33.4, 31.2, 35.8, int64(812), "events_rounded"},
+		{"Sex ratio at birth (males per 100 females)", 105.0, 101.0, 109.2, int64(2799), ""},
+		{"Infant mortality rate (per 1,000 live births)", 22.4, 18.6, 26.8, int64(120), ""},
+		{"Neonatal mortality rate (per 1,000 live births)", 4.4, 2.8, 6.5, int64(22), "lt20"},
+		{"Under-five mortality rate (per 1,000 live births)", nil, nil, nil, nil, nil}, // only 2023 given
+		{"Life expectancy at birth, males (years, registered deaths)", 68.4, 68.0, 69.0, int64(4000), ""},
+		{"Probability of dying 15-60 (45q15, per 1,000), males", 213.5, 200.0, 220.0, int64(4000), ""},
+		{"Birth registration completeness (%)", 79.0, 78.0, 79.9, int64(5432), ""},
+		{"Deaths with ill-defined causes (R00-R99, % of deaths with a reported cause)", 37.2, 36.0, 38.0, int64(300), ""},
+	} {
+		r, ok := rows[c.indicator]
+		if !ok {
+			t.Errorf("no row %q", c.indicator)
+			continue
+		}
+		if got, want := fmt.Sprint(r[2:7]), fmt.Sprint([]any{c.value, c.lo, c.hi, c.events, c.flags}); got != want {
+			t.Errorf("%s: %s, want %s", c.indicator, got, want)
+		}
+	}
+}

@@ -18,6 +18,13 @@ import (
 // 'unknown' rows and area '99' of the tab_* tables are exercised.
 func tabWarehouse(t *testing.T) *sql.DB {
 	t.Helper()
+	return extendedWarehouse(t, "tab_extra")
+}
+
+// extendedWarehouse builds the warehouse of the fixtures plus the rows of
+// testdata/<extra>/<table>.csv, and opens it read-only.
+func extendedWarehouse(t *testing.T, extra string) *sql.DB {
+	t.Helper()
 	dir := t.TempDir()
 	lake := fixtureLake(t, dir)
 	w, err := warehouse.Open("", warehouse.Options{Threads: 1, MemoryLimit: "256MB"})
@@ -26,14 +33,14 @@ func tabWarehouse(t *testing.T) *sql.DB {
 	}
 	defer w.Close()
 	for table, files := range lake {
-		extra, _ := filepath.Abs(filepath.Join("testdata", "tab_extra", table+".csv"))
-		if _, err := os.Stat(extra); err != nil {
+		rows, _ := filepath.Abs(filepath.Join("testdata", extra, table+".csv"))
+		if _, err := os.Stat(rows); err != nil {
 			continue
 		}
-		out := filepath.Join(dir, table+"_tab.parquet")
+		out := filepath.Join(dir, table+"_"+extra+".parquet")
 		for _, q := range []string{
 			fmt.Sprintf("create or replace table t as select * from read_parquet('%s')", files[0]),
-			fmt.Sprintf("insert into t by name select * from read_csv('%s', header = true, all_varchar = true)", extra),
+			fmt.Sprintf("insert into t by name select * from read_csv('%s', header = true, all_varchar = true)", rows),
 			fmt.Sprintf("copy t to '%s' (format parquet)", out),
 		} {
 			if _, err := w.DB.Exec(q); err != nil {
@@ -42,10 +49,10 @@ func tabWarehouse(t *testing.T) *sql.DB {
 		}
 		lake[table] = []string{out}
 	}
-	path := filepath.Join(dir, "tab.duckdb")
+	path := filepath.Join(dir, extra+".duckdb")
 	if _, err := warehouse.Build(context.Background(), path, warehouse.Options{Threads: 1, MemoryLimit: "512MB"},
 		warehouse.BuildInput{Lake: lake, Population: filepath.Join("testdata", "fixtures", "population.csv"),
-			AsOf: fixtureAsOf, Snapshot: "fixtures+tab_extra", Version: "test", KeepIntermediate: true}, nil); err != nil {
+			AsOf: fixtureAsOf, Snapshot: "fixtures+" + extra, Version: "test", KeepIntermediate: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	db, err := warehouse.Open(path, warehouse.Options{Threads: 1, MemoryLimit: "256MB", ReadOnly: true})
@@ -162,8 +169,9 @@ func TestTabTables(t *testing.T) {
 				check{"marriages " + y, "tab_marriages", y + "|KH|total|total",
 					"select coalesce(sum(numerator), 0)::bigint from events_by_month where event_type = 'marriage' and measure = 'occurred' and area_code = 'KH' and year(month) = " + y},
 			)
-			// mortality_rates counts deaths of sex M and F only
-			for _, sex := range []string{"M", "F"} {
+			// mortality_rates counts deaths of sex not stated in T, and of
+			// residence not known in KH, as these tables do
+			for _, sex := range []string{"M", "F", "T"} {
 				checks = append(checks,
 					check{"deaths " + y + " " + sex, "tab_deaths_age_sex", y + "|KH|" + sex + "|total",
 						fmt.Sprintf("select coalesce(sum(numerator), 0)::bigint from mortality_rates where measure = 'cdr' and area_code = 'KH' and sex = '%s' and year = %s", sex, y)},

@@ -158,11 +158,16 @@ func (c *Config) readOptions() warehouse.Options {
 	return o
 }
 
-// codeVersion is the module version and VCS revision the binary was built from.
+// codeVersion is the code the binary was built from, as build_info and
+// releases record it: the version make build stamps (main.version, git
+// describe), else the module version and VCS revision Go recorded.
 func codeVersion() string {
+	if version != "" {
+		return version
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return "unknown (no build information)"
 	}
 	v := bi.Main.Version
 	for _, s := range bi.Settings {

@@ -71,6 +71,9 @@ type WarehouseConfig struct {
 	// Population is a CSV of denominators (NIS projections); "" derives them
 	// from the reference data.
 	Population string `toml:"population"`
+	// PopulationSource says what the population file is (publisher, edition),
+	// for releases and the annual report, which name the file without its path.
+	PopulationSource string `toml:"population_source"`
 	// CensusYears are the years of the population file that are counts
 	// (censuses), for the death-distribution methods.
 	CensusYears []int `toml:"census_years"`

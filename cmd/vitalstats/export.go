@@ -314,9 +314,15 @@ func createFile(p string, write func(*os.File) error) error {
 }
 
 // denominators names the population the rates use.
+// denominators names the population source for a release: the site's
+// description and the file's name, not its path on the server.
 func (c *Config) denominators() string {
 	if c.Warehouse.Population == "" {
 		return "derived from the 2008 census and UN WPP 2024 (no population file)"
 	}
-	return c.Warehouse.Population
+	file := "file " + filepath.Base(c.Warehouse.Population)
+	if c.Warehouse.PopulationSource == "" {
+		return "population " + file + " (no description given: [warehouse] population_source)"
+	}
+	return c.Warehouse.PopulationSource + " (" + file + ")"
 }

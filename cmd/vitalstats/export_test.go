@@ -29,6 +29,9 @@ func TestExportPublishesReleases(t *testing.T) {
 	}
 	db.Close() // DuckDB opens a file in one configuration per process
 
+	// The binary knows its version (make build stamps main.version).
+	defer func(v string) { version = v }(version)
+	version = "v1.2.3-test"
 	code, out, stderr := runCLI(t, "export", "-config", cfg, "-final", "-note", "first")
 	if code != 0 {
 		t.Fatalf("export: %s", stderr)
@@ -59,8 +62,8 @@ func TestExportPublishesReleases(t *testing.T) {
 			who += n
 		}
 	}
-	// mortality_rates counts deaths of known sex; the WHO file has unknown sex (9) too.
-	if who < deaths || who == 0 {
+	// mortality_rates' T counts deaths of sex not stated too, as the WHO file (sex 9) does.
+	if who != deaths || who == 0 {
 		t.Errorf("WHO file: %d deaths, warehouse %d", who, deaths)
 	}
 
@@ -102,6 +105,41 @@ func TestExportPublishesReleases(t *testing.T) {
 	}
 	if sheets := wb.GetSheetList(); len(sheets) != len(reports.Tabulations)+2 || sheets[0] != "summary" {
 		t.Errorf("sheets %v", sheets)
+	}
+	// The summary: values at their published precision (2 decimals at most),
+	// whole event counts; the metadata: the code version and the population
+	// source by its name, not its path.
+	summary, err := wb.GetRows("summary")
+	if err != nil || len(summary) < 10 {
+		t.Fatalf("summary sheet: %v %v", summary, err)
+	}
+	shown := 0
+	for _, r := range summary[3:] {
+		for i := 2; i < 6 && i < len(r); i++ {
+			if r[i] == "" {
+				continue
+			}
+			shown++
+			if dot := strings.IndexByte(r[i], '.'); dot >= 0 && (i == 5 || len(r[i])-dot-1 > 2) {
+				t.Errorf("summary %q: %q is not at published precision (or a whole count)", r[0], r[i])
+			}
+		}
+	}
+	if shown < 20 {
+		t.Errorf("summary: %d values shown", shown)
+	}
+	meta, _ := wb.GetRows("metadata")
+	got := map[string]string{}
+	for _, r := range meta {
+		if len(r) > 1 {
+			got[r[0]] = r[1]
+		}
+	}
+	if got["Code version"] != "v1.2.3-test" {
+		t.Errorf("metadata: code version %q", got["Code version"])
+	}
+	if p := got["Population denominators"]; !strings.Contains(p, "(file truth_population.csv)") || strings.Contains(p, "/") {
+		t.Errorf("metadata: population %q, want its description and file name without a path", p)
 	}
 	wb.Close()
 	tables, _ := filepath.Glob(filepath.Join(dir, "tables", "csv", "*.csv"))

@@ -119,26 +119,32 @@ fwrite(asfr[, .(year, area_code, age_group, births, women, value)], file.path(ou
 tfr <- asfr[!is.na(women), .(value = 5 * sum(births / women)), by = .(year, area_code)]
 fwrite(tfr, file.path(out_dir, "tfr.csv"))
 
-# --- deaths: age-specific death rates (unknown ages pro rata by sex), CDR
+# --- deaths: age-specific death rates (unknown ages pro rata by sex), CDR.
+# A death of sex not stated counts in T only, one of unknown residence in KH
+# only. Every population cell of the years from the first to the last with a
+# death has its row (0 deaths where none), as in the warehouse's frame.
 say("read ", deaths_csv)
 deaths <- fread(deaths_csv, na.strings = "", colClasses = c(event_classes, age_years = "integer"))
 say(nrow(deaths), " death records")
-deaths <- current(deaths)[sex %in% c("M", "F")]
+deaths <- current(deaths)
 say(nrow(deaths), " deaths counted")
 cells <- deaths[, .(n = .N), by = .(year, province_code, district_code, sex, age_years)]
 cells[, age_group := abridged_group(age_years)]
 d_sex <- by_area(cells, c("sex", "age_group"))
-d_area <- rbind(d_sex, d_sex[, .(n = sum(n)), by = .(year, area_code, age_group)][, sex := "T"], use.names = TRUE)
+d_area <- rbind(d_sex[sex %in% c("M", "F")], d_sex[, .(n = sum(n)), by = .(year, area_code, age_group)][, sex := "T"],
+                use.names = TRUE)
 d_area <- d_area[!is.na(area_code)]
 d_tot <- d_area[, .(all = sum(n), known = sum(n[age_group != "unknown"])), by = .(year, area_code, sex)]
+frame <- pop_areas[year >= min(deaths$year) & year <= max(deaths$year)]
 
-asdr <- pop_areas[d_tot, on = .(year, area_code, sex), nomatch = NULL]
+asdr <- d_tot[frame, on = .(year, area_code, sex)]
 asdr <- d_area[asdr, on = .(year, area_code, sex, age_group)]
-asdr[, deaths := fifelse(is.na(n), 0, as.numeric(n) * all / known)]
+asdr[, deaths := fifelse(is.na(n) | is.na(known) | known == 0, 0, as.numeric(n) * all / known)]
 asdr[, value := 1000 * deaths / population] # 0 / 0 is NaN, as in DuckDB
 fwrite(asdr[, .(year, area_code, sex, age_group, deaths, population, value)], file.path(out_dir, "asdr.csv"))
 
-cdr <- pop_areas[, .(population = sum(population)), by = .(year, area_code, sex)][d_tot, on = .(year, area_code, sex)]
+cdr <- d_tot[frame[, .(population = sum(population)), by = .(year, area_code, sex)], on = .(year, area_code, sex)]
+cdr[, all := fcoalesce(all, 0L)]
 cdr[, value := 1000 * all / population]
 fwrite(cdr[, .(year, area_code, sex, deaths = all, population, value)], file.path(out_dir, "cdr.csv"))
 say("written to ", out_dir)

@@ -59,9 +59,10 @@ cells as (
 ),
 
 kept as (
-    -- mothers have no sex column of their own: keep their all-sexes rows only
+    -- mothers have no sex column of their own: keep their all-sexes rows only;
+    -- deaths of sex not stated count in T, with no row of their own
     select * from cells
-    where area_code is not null and (subject = 'deceased_age' or all_sexes = 1)
+    where area_code is not null and (subject = 'deceased_age' and sex in ('M', 'F') or all_sexes = 1)
 ),
 
 indices as (

@@ -1,11 +1,13 @@
 -- Annual report tabulation: infant deaths (under one year, the same test as mortality_rates' imr)
 -- by year of occurrence, the deceased's usual residence (KH, the provinces, '99' = province not
--- known), sex (M, F, U = not stated, T) and age at death in days: 0d (under one day), 1-6d, 7-27d,
--- 28-364d (28 days to 11 months), unknown (an infant whose age in days is not known: age reported
--- as 0 years or in months), total. Counts only, each death once; only cells with at least one
+-- known), sex (M, F, U = not stated, T) and age at death, classified as mortality_rates' nmr and
+-- pnmr are (int_deaths_current.infant_age): by days where the age in days is known, 0d (under one
+-- day), 1-6d, 7-27d, 28-364d (28 days to 11 months); neonatal_day_unknown (reported as 0 months:
+-- under 28 days, the day not stated); an age reported as 1-11 months is 28-364d; unknown (age 0
+-- in years and nothing finer); total. Counts only, each death once; only cells with at least one
 -- death appear (a missing row is a zero); the margins are rows ('KH', 'T', 'total').
 with infants as (
-    select year, province_code, sex, age_days from int_deaths_current
+    select year, province_code, sex, age_days, infant_age from int_deaths_current
     where infant
 ),
 
@@ -16,11 +18,12 @@ cells as (
         coalesce(province_code, '99') as province_code,
         case when sex in ('M', 'F') then sex else 'U' end as sex,
         case
-            when age_days is null then 'unknown'
+            when infant_age = 'post_neonatal' then '28-364d'
+            when infant_age = 'unknown' then 'unknown'
+            when age_days is null then 'neonatal_day_unknown'
             when age_days < 1 then '0d'
             when age_days < 7 then '1-6d'
-            when age_days < 28 then '7-27d'
-            else '28-364d'
+            else '7-27d'
         end as age_at_death,
         count(*) as deaths
     from infants

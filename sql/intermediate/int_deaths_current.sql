@@ -26,7 +26,9 @@ final as (
         abridged_start(d.age_years) as age_start,
         -- under one year: by completed years, or by days when only days are known
         coalesce(d.age_years = 0, d.age_days < 365) as infant,
-        case when d.age_days is not null then d.age_days < 28 end as neonatal
+        -- neonatal, post_neonatal or unknown, by the finest age reported (the
+        -- reported unit itself is not carried: nothing else reads it)
+        infant_age(coalesce(d.age_years = 0, d.age_days < 365), d.age_days, d.age_unit, d.age_value) as infant_age
     from deaths as d
     left join marks as g on g.event_id = d.event_id and g.version = d.version
     where g.reason is null or g.reason = 'kept'
