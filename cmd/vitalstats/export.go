@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +124,11 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 				return err
 			}
 		}
+		// Which years are still filling in: the WHO files and the research
+		// extracts have no flag column to say it.
+		if err := writeProvisionalYears(ctx, w, filepath.Join(dir, "provisional_years.csv")); err != nil {
+			return err
+		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "# Research extracts of release %s\n\nDe-identified microdata, one Parquet file per event type and year, "+
 			"each folder with its codebook (codebook.md, codebook.json: variables, codes, how dates, places and ages were coarsened, "+
@@ -142,9 +148,40 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 		fmt.Fprintf(&b, "\n`aggregates/`: %d tables of each event type by province of usual residence and month of occurrence, one a year, "+
 			"as CSV and SDMX-CSV after disclosure control (cells under %d suppressed, with complements): the month the microdata "+
 			"lose first for rare records is here for everyone. The annual report's tables are in `../tables/` (XLSX, CSV and SDMX-CSV).\n", n, c.Export.MinCell)
+		b.WriteString("Years whose registrations are still arriving are listed as provisional in `../provisional_years.csv`: " +
+			"their counts will still grow, so do not read their fall as a fall in events.\n")
 		b.WriteString("Open a file in DuckDB with `select * from read_parquet('births/*.parquet')`, in R with arrow::open_dataset, in pandas with pd.read_parquet.\n")
 		return os.WriteFile(filepath.Join(dir, "research", "README.md"), []byte(b.String()), 0o644)
 	})
+}
+
+// writeProvisionalYears writes the nation's years by event type with the
+// estimated share of their registrations arrived and their status
+// (registration_arrival): the release's figures for a provisional year will
+// still grow. Shares only: no count leaves by this file.
+func writeProvisionalYears(ctx context.Context, w *warehouse.Warehouse, path string) error {
+	t, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: "registration_arrival",
+		Columns: []string{"event_type", "year", "area_code", "value", "flags"}, Only: map[string][]string{"area_code": {"KH"}}})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(t.Rows, func(a, b []any) int {
+		return strings.Compare(fmt.Sprint(a[t.Col("event_type")], a[t.Col("year")]), fmt.Sprint(b[t.Col("event_type")], b[t.Col("year")]))
+	})
+	var b strings.Builder
+	b.WriteString("event_type,year,arrived_share,status\n")
+	for _, r := range t.Rows {
+		status := "final"
+		if f, _ := r[t.Col("flags")].([]string); slices.Contains(f, "provisional") {
+			status = "provisional"
+		}
+		share := ""
+		if v, ok := r[t.Col("value")].(float64); ok {
+			share = strconv.FormatFloat(v, 'f', 3, 64)
+		}
+		fmt.Fprintf(&b, "%s,%d,%s,%s\n", r[t.Col("event_type")], r[t.Col("year")], share, status)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // writeWHO writes the WHO Mortality Database files of the marts who_mdb_deaths and who_mdb_population.

@@ -27,6 +27,10 @@ func TestExportPublishesReleases(t *testing.T) {
 	if err := db.QueryRow(`select sum(numerator)::bigint from mortality_rates where measure = 'cdr' and area_code = 'KH' and sex = 'T'`).Scan(&deaths); err != nil {
 		t.Fatal(err)
 	}
+	var nProv int
+	if err := db.QueryRow(`select count(*) filter (where list_contains(flags, 'provisional')) from registration_arrival where area_code = 'KH'`).Scan(&nProv); err != nil {
+		t.Fatal(err)
+	}
 	db.Close() // DuckDB opens a file in one configuration per process
 
 	// The binary knows its version (make build stamps main.version).
@@ -48,8 +52,18 @@ func TestExportPublishesReleases(t *testing.T) {
 		t.Errorf("the final release's WHO file: %v %v", st, err)
 	}
 
+	// provisional_years.csv says which national years are still filling in, as the warehouse does.
+	b, err := os.ReadFile(filepath.Join(dir, "provisional_years.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if got := strings.Count(string(b), ",provisional"); lines[0] != "event_type,year,arrived_share,status" || got != nProv || nProv == 0 {
+		t.Errorf("provisional_years.csv: %d provisional rows, the warehouse %d:\n%s", got, nProv, b)
+	}
+
 	// The WHO file's all-cause rows (list 104) hold every death the warehouse counts.
-	b, err := os.ReadFile(filepath.Join(dir, "who", "Morticd10.csv"))
+	b, err = os.ReadFile(filepath.Join(dir, "who", "Morticd10.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
