@@ -95,7 +95,15 @@ func LoadReference(ctx context.Context, db *sql.DB, src refdata.Source) error {
 	}
 	defer conn.Close()
 
+	// ref_files says which tables come from a site's file (the path itself stays out of the
+	// warehouse: it is a server's detail), so a table built on one can say so.
+	if _, err := conn.ExecContext(ctx, `create or replace table ref_files (table_name varchar primary key, file varchar, site boolean)`); err != nil {
+		return fmt.Errorf("load reference: %w", err)
+	}
 	for _, t := range refTables {
+		if _, err := conn.ExecContext(ctx, `insert into ref_files values (?, ?, ?)`, t.name, t.file, src.Path(t.file) != ""); err != nil {
+			return fmt.Errorf("load reference: ref_files: %w", err)
+		}
 		path := src.Path(t.file)
 		if path == "" {
 			if path, err = materialize(tmp, t.file); err != nil {
