@@ -22,8 +22,10 @@ func Needs() []vitalstats.MartSlice {
 		{Table: "build_info", Columns: []string{"built_at", "lake_snapshot", "as_of", "code_version", "population_source"}},
 		{Table: "events_by_month", Columns: with("event_type", "measure", "month", "area_code"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"occurred"}}},
+		// The reference-based completeness of all ages (the dual-system
+		// estimate and the age bands are in the table, not yet on a page).
 		{Table: "completeness", Columns: with("event_type", "year", "area_code", "within"), AreaDepth: 4,
-			Only: map[string][]string{"within": {"all", "legal"}}},
+			Only: map[string][]string{"within": {"all", "legal"}, "age_band": {"all"}, "method": {"reference_asfr", "reference_rates"}}},
 		{Table: "timeliness", Columns: with("event_type", "year", "area_code", "regime"), AreaDepth: 4,
 			Only: map[string][]string{"scope": {"all"}, "timeliness": {"on_time"}}},
 		{Table: "fertility_asfr", Columns: with("year", "area_code", "age_group"), AreaDepth: 4},

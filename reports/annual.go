@@ -351,8 +351,8 @@ var summaryRows = []summaryRow{
 	{"Life expectancy at birth, females (registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ស្រី", "life_expectancy", map[string]string{"measure": "e0", "sex": "F", "variant": "registered"}},
 	{"Probability of dying 15-60 (45q15), males", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ប្រុស", "life_expectancy", map[string]string{"measure": "45q15", "sex": "M", "variant": "registered"}},
 	{"Probability of dying 15-60 (45q15), females", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ស្រី", "life_expectancy", map[string]string{"measure": "45q15", "sex": "F", "variant": "registered"}},
-	{"Birth registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើត", "completeness", map[string]string{"event_type": "birth", "within": "all"}},
-	{"Death registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីមរណភាព", "completeness", map[string]string{"event_type": "death", "within": "all"}},
+	{"Birth registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើត", "completeness", map[string]string{"event_type": "birth", "within": "all", "age_band": "all", "method": "reference_asfr"}},
+	{"Death registration completeness", "ភាពពេញលេញនៃការចុះបញ្ជីមរណភាព", "completeness", map[string]string{"event_type": "death", "within": "all", "age_band": "all", "method": "reference_rates"}},
 	{"Deaths with ill-defined causes (R00-R99), share", "មរណភាពដែលមូលហេតុមិនច្បាស់លាស់", "cod_quality", map[string]string{"measure": "ill_defined_r00_r99"}},
 }
 

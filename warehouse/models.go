@@ -113,7 +113,10 @@ func selectModels(ms []model, only []string) ([]model, error) {
 		}
 		keep[i] = true
 		for _, w := range ms[i].reads() {
-			if j, ok := byName[w]; ok && j != i {
+			// A word of an intermediate model that names an indicator (a
+			// column called timeliness) is not a dependency: only
+			// indicators read indicators.
+			if j, ok := byName[w]; ok && j != i && (ms[j].layer != layerIndicators || ms[i].layer == layerIndicators) {
 				visit(j)
 			}
 		}
