@@ -123,3 +123,21 @@ func TestCompletenessBest(t *testing.T) {
 		t.Errorf("%d of 75 best estimates are the reference-based completeness", n)
 	}
 }
+
+// TestAdairLopezReference5q0: Adair-Lopez takes 5q0 from the reference life
+// table of the year and sex (UN IGME's U5MR split by WPP's sex ratio), never
+// from the registry. KH females 2021 by hand: 4 deaths of 28,875 women (CDR
+// 0.138528), 5.06% of them 65+, 5q0 0.0225838: logit = 37.7887 + 0.8841 CDR -
+// 0.0255 CDR^2 - 22.1099 x 0.050637 - 1.5262 ln 5q0 - 0.0217 x 2021, C = 0.0028850.
+func TestAdairLopezReference5q0(t *testing.T) {
+	db := fixtureWarehouse(t)
+	if n := one[int64](t, db, `select count(*) from completeness_death_methods as a
+		join (select year, sex, 1 - max(lx) filter (where age_start = 5) as q5 from int_reference_rates group by all) as r
+		  on r.year = a.year_start and r.sex = a.sex
+		where a.method = 'adair_lopez_model2' and abs(a.q5 - r.q5) < 1e-12 and a.q5_basis = 'reference_igme2024'
+		  and not list_contains(a.flags, 'q5_from_registration')`); n != 9 {
+		t.Errorf("%d of 9 Adair-Lopez rows on the reference 5q0", n)
+	}
+	near(t, "Adair-Lopez KH F 2021", one[float64](t, db, `select value from completeness_death_methods
+		where method = 'adair_lopez_model2' and year_start = 2021 and area_code = 'KH' and sex = 'F'`), 0.0028850, 1e-6)
+}
