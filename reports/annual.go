@@ -340,8 +340,8 @@ type summaryRow struct {
 }
 
 var summaryRows = []summaryRow{
-	{"Total fertility rate", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr"}},
-	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19"}},
+	{"Total fertility rate", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr", "basis": "registered"}},
+	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19", "basis": "registered"}},
 	{"Sex ratio at birth (males per 100 females)", "សមាមាត្រភេទពេលកើត", "births_characteristics", map[string]string{"measure": "sex_ratio_at_birth"}},
 	{"Infant mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារក", "mortality_rates", map[string]string{"measure": "imr", "sex": "T"}},
 	{"Neonatal mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារកទើបកើត", "mortality_rates", map[string]string{"measure": "nmr", "sex": "T"}},

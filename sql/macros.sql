@@ -114,3 +114,9 @@ create or replace macro ratio_high(n, f, e, se) as
     case when n is null or e is null or e <= 0 then null
          when n = 0 then coalesce(f, 1.0) * poisson_high(0) / e * exp(1.959964 * coalesce(se, 0))
          else f * n / e * exp(sqrt(pow(ln(poisson_high(n) / n), 2) + pow(1.959964 * coalesce(se, 0), 2))) end;
+
+-- Standard error of log(a completeness-adjusted rate) = log(registered rate) − log(c): the
+-- registered rate's variance of log, plus c's, less twice their covariance (shared: 1/B when
+-- c counts the same B registered births, as the reference-based completeness does; else 0).
+create or replace macro adjusted_log_se(var_log_registered, completeness_log_se, shared) as
+    sqrt(greatest(coalesce(var_log_registered, 0) + pow(completeness_log_se, 2) - 2 * coalesce(shared, 0), 0));

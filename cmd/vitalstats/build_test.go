@@ -134,7 +134,7 @@ func TestWarehouseRecoversTruth(t *testing.T) {
 		y := strconv.Itoa(year)
 		var tfr, lo, hi float64
 		if err := db.QueryRow(`select value, ci_low, ci_high from fertility_rates
-			where year = ? and area_code = 'KH' and measure = 'tfr'`, year).Scan(&tfr, &lo, &hi); err != nil {
+			where year = ? and area_code = 'KH' and measure = 'tfr' and basis = 'registered'`, year).Scan(&tfr, &lo, &hi); err != nil {
 			t.Fatalf("TFR %d: %v", year, err)
 		}
 		se := (hi - lo) / (2 * 1.959964)
