@@ -71,8 +71,8 @@ func (m model) run(ctx context.Context, conn *sql.Conn, keep bool) error {
 // the order they run: staging, then the intermediate models and the Go
 // methods together, then the indicators; inside each, after the models they
 // name. Intermediate SQL and methods share one ordering so that a SQL model
-// may read a method's table (int_completeness_best reads the death-distribution
-// estimates) and a method a SQL model's.
+// may read a method's table (int_expected_events reads the reference life
+// tables) and a method a SQL model's.
 func loadModels() ([]model, error) {
 	var out []model
 	for _, ls := range [][]layer{{layerStaging}, {layerIntermediate, layerMethods}, {layerIndicators}} {
