@@ -1,6 +1,6 @@
 // Package refdata owns the reference data the warehouse needs and ships it inside the binary:
-// the Cambodian gazetteer and province map, 2008 census figures, UN WPP 2024 rates, CDHS 2010
-// child mortality, the ICD-10 code lists of the cause-of-death checks and the WHO world standard
+// the Cambodian gazetteer and province map, 2008 census figures, UN WPP 2024 rates, UN IGME and
+// CDHS 2010 child mortality, the ICD-10 code lists of the cause-of-death checks and the WHO world standard
 // population. Every file is embedded (see README.md for sources and licences) and parsed strictly
 // by typed loaders; a site can replace any file with its own copy of the same shape through Source.
 //
@@ -33,6 +33,8 @@ const (
 	FileWPPAnnual      = "cambodia/vital_rates/wpp2024_annual_2000_2030.csv"
 	FileWPPASFR        = "cambodia/vital_rates/wpp2024_asfr_5yr_2000_2030.csv"
 	FileCDHS2010       = "cambodia/vital_rates/cdhs2010_province_nmr_u5mr.csv"
+	FileWPPMx          = "cambodia/vital_rates/wpp2024_mx_5yr_1995_2035.csv"
+	FileIGME           = "cambodia/vital_rates/igme_child_mortality_cambodia.csv"
 	FileICD10Codes     = "icd10/cod_icd10_code_to_tabulation_lists.csv"
 	FileWHOList1       = "icd10/cod_who_mortality_tabulation_list1.csv"
 	FileIllDefined     = "icd10/cod_ill_defined_codes.json"

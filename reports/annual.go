@@ -364,8 +364,8 @@ func (p precision) round(v float64) float64 {
 }
 
 var summaryRows = []summaryRow{
-	{"Total fertility rate (per woman)", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr"}, tfr2},
-	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19"}, rate1},
+	{"Total fertility rate (per woman)", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr", "basis": "registered"}, tfr2},
+	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19", "basis": "registered"}, rate1},
 	{"Sex ratio at birth (males per 100 females)", "សមាមាត្រភេទពេលកើត", "births_characteristics", map[string]string{"measure": "sex_ratio_at_birth"}, rate1},
 	{"Infant mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារក", "mortality_rates", map[string]string{"measure": "imr", "sex": "T"}, rate1},
 	{"Neonatal mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារកទើបកើត", "mortality_rates", map[string]string{"measure": "nmr", "sex": "T"}, rate1},
@@ -375,8 +375,8 @@ var summaryRows = []summaryRow{
 	{"Life expectancy at birth, females (years, registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ស្រី", "life_expectancy", map[string]string{"measure": "e0", "sex": "F", "variant": "registered"}, years1},
 	{"Probability of dying 15-60 (45q15, per 1,000), males", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ប្រុស", "life_expectancy", map[string]string{"measure": "45q15", "sex": "M", "variant": "registered"}, per1000},
 	{"Probability of dying 15-60 (45q15, per 1,000), females", "ប្រូបាប៊ីលីតេស្លាប់ ១៥-៦០ ស្រី", "life_expectancy", map[string]string{"measure": "45q15", "sex": "F", "variant": "registered"}, per1000},
-	{"Birth registration completeness (%)", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើត", "completeness", map[string]string{"event_type": "birth", "within": "all"}, percent1},
-	{"Death registration completeness (%)", "ភាពពេញលេញនៃការចុះបញ្ជីមរណភាព", "completeness", map[string]string{"event_type": "death", "within": "all"}, percent1},
+	{"Birth registration completeness (%)", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើត", "completeness", map[string]string{"event_type": "birth", "within": "all", "age_band": "all", "method": "reference_asfr"}, percent1},
+	{"Death registration completeness (%)", "ភាពពេញលេញនៃការចុះបញ្ជីមរណភាព", "completeness", map[string]string{"event_type": "death", "within": "all", "age_band": "all", "method": "reference_rates"}, percent1},
 	{"Deaths with ill-defined causes (R00-R99, % of deaths with a reported cause)", "មរណភាពដែលមូលហេតុមិនច្បាស់លាស់", "cod_quality", map[string]string{"measure": "ill_defined_r00_r99"}, percent1},
 }
 

@@ -110,9 +110,10 @@ func TestSummarySheet(t *testing.T) {
 	}
 	rate := []string{"year", "area_code", "measure", "numerator", "value", "ci_low", "ci_high", "flags"}
 	marts := map[string]*vitalstats.Table{
-		"fertility_rates": mart("fertility_rates", rate,
-			[]any{int64(2024), "KH", "tfr", 5432.0, 1.1230152312900572, 1.0951, 1.15149, []string{}},
-			[]any{int64(2024), "KH", "abr_15_19", 812.4, 33.449999, 31.2, 35.8, []string{}}),
+		"fertility_rates": mart("fertility_rates", append(slices.Clone(rate), "basis"),
+			[]any{int64(2024), "KH", "tfr", 5432.0, 1.1230152312900572, 1.0951, 1.15149, []string{}, "registered"},
+			[]any{int64(2024), "KH", "tfr", 5432.0, 2.71, 2.5, 2.9, []string{}, "adjusted_completeness"}, // another basis: not shown
+			[]any{int64(2024), "KH", "abr_15_19", 812.4, 33.449999, 31.2, 35.8, []string{}, "registered"}),
 		"births_characteristics": mart("births_characteristics", rate,
 			[]any{int64(2024), "KH", "sex_ratio_at_birth", 2799.0, 105.04999, 101.0, 109.2, []string{}}),
 		"mortality_rates": mart("mortality_rates", append(slices.Clone(rate[:2]), "sex", "measure", "numerator", "value", "ci_low", "ci_high", "flags", "event_count"),
@@ -123,8 +124,9 @@ func TestSummarySheet(t *testing.T) {
 		"life_expectancy": mart("life_expectancy", []string{"year", "area_code", "sex", "variant", "measure", "numerator", "value", "ci_low", "ci_high", "flags"},
 			[]any{int64(2024), "KH", "M", "registered", "e0", int64(4000), 68.449, 67.95, 68.95, []string{}},
 			[]any{int64(2024), "KH", "M", "registered", "45q15", int64(4000), 0.2134567, 0.2, 0.22, []string{}}),
-		"completeness": mart("completeness", []string{"year", "area_code", "event_type", "within", "numerator", "value", "ci_low", "ci_high", "flags"},
-			[]any{int64(2024), "KH", "birth", "all", int64(5432), 0.78951, 0.7801, 0.7989, []string{}}),
+		"completeness": mart("completeness", []string{"year", "area_code", "event_type", "age_band", "within", "method", "numerator", "value", "ci_low", "ci_high", "flags"},
+			[]any{int64(2024), "KH", "birth", "all", "all", "reference_asfr", int64(5432), 0.78951, 0.7801, 0.7989, []string{}},
+			[]any{int64(2024), "KH", "birth", "all", "all", "dual_system", int64(5000), 0.7, 0.69, 0.71, []string{}}), // another method: not shown
 		"cod_quality": mart("cod_quality", rate,
 			[]any{int64(2024), "KH", "ill_defined_r00_r99", int64(300), 0.372149, 0.36, 0.38, []string{}}),
 	}

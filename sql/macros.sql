@@ -129,3 +129,22 @@ create or replace macro myers_index(age, n, lo, hi) as
         coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 8), 0),
         coalesce(sum(n * myers_weight(age, lo, hi)) filter (where age % 10 = 9), 0)
     ]);
+
+-- 95% interval of a ratio f·n / e: a Poisson count n (reported; f scales it where unknown
+-- ages are distributed pro rata) over an expected number e whose log has the standard error
+-- se (the reference's own uncertainty). The two half-widths on the log scale add in
+-- quadrature; with n = 0 the upper end is the Poisson one widened by the reference's.
+create or replace macro ratio_low(n, f, e, se) as
+    case when n is null or e is null or e <= 0 then null
+         when n = 0 then 0.0
+         else f * n / e * exp(-sqrt(pow(ln(n / poisson_low(n)), 2) + pow(1.959964 * coalesce(se, 0), 2))) end;
+create or replace macro ratio_high(n, f, e, se) as
+    case when n is null or e is null or e <= 0 then null
+         when n = 0 then coalesce(f, 1.0) * poisson_high(0) / e * exp(1.959964 * coalesce(se, 0))
+         else f * n / e * exp(sqrt(pow(ln(poisson_high(n) / n), 2) + pow(1.959964 * coalesce(se, 0), 2))) end;
+
+-- Standard error of log(a completeness-adjusted rate) = log(registered rate) − log(c): the
+-- registered rate's variance of log, plus c's, less twice their covariance (shared: 1/B when
+-- c counts the same B registered births, as the reference-based completeness does; else 0).
+create or replace macro adjusted_log_se(var_log_registered, completeness_log_se, shared) as
+    sqrt(greatest(coalesce(var_log_registered, 0) + pow(completeness_log_se, 2) - 2 * coalesce(shared, 0), 0));

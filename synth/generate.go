@@ -120,6 +120,11 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 		if err := s.acc.writePopulation(filepath.Join(dir, "truth_population.csv")); err != nil {
 			return nil, err
 		}
+		truth.Files["reference_mx"] = "truth_reference_mx.csv"
+		truth.Files["reference_igme"] = "truth_reference_igme.csv"
+		if err := s.acc.writeReference(filepath.Join(dir, "truth_reference_mx.csv"), filepath.Join(dir, "truth_reference_igme.csv"), truth); err != nil {
+			return nil, err
+		}
 		if err := truth.writeJSON(opt.Truth); err != nil {
 			return nil, err
 		}
@@ -184,4 +189,55 @@ func (a *accum) writePopulation(path string) error {
 		}
 	}
 	return f.close()
+}
+
+// writeReference writes the simulated world's own mortality as site files of
+// the warehouse's reference data: death rates by year, sex and abridged age
+// group in the columns of WPP's file (one calendar year a row: period_end =
+// period_start), and IMR and U5MR in the columns of UN IGME's. A site
+// override with them tests the warehouse's methods on a reference that is
+// right, which WPP and IGME are not for the synthetic country.
+func (a *accum) writeReference(mxPath, igmePath string, t *Truth) error {
+	f, err := createCSV(mxPath, "period_start,period_end,sex,age_start,age_end,mx")
+	if err != nil {
+		return err
+	}
+	for y := range a.n {
+		ys := strconv.Itoa(a.first + y)
+		for sx, sex := range []string{"M", "F"} {
+			// Age 0: the infant probability of the year's births as a rate, with
+			// the simulation's own mean age at death of infants.
+			q0 := a.q0Risk[y][sx] / float64(max(a.births[y][sx], 1))
+			f.line(ys, ys, sex, "0", "0", strconv.FormatFloat(q0/(1-(1-a.w.a0)*q0), 'g', 10, 64))
+			for g := 1; g < 19; g++ {
+				lo, hi := 1, 4
+				if g > 1 {
+					lo, hi = 5*(g-1), 5*(g-1)+4
+				}
+				end := strconv.Itoa(hi)
+				if g == 18 {
+					hi, end = maxAge, ""
+				}
+				var d, e float64
+				for age := lo; age <= hi; age++ {
+					d += a.expDeaths[y][sx][age]
+					e += a.exposure[y][sx][age]
+				}
+				f.line(ys, ys, sex, strconv.Itoa(lo), end, strconv.FormatFloat(d/e, 'g', 10, 64))
+			}
+		}
+	}
+	if err := f.close(); err != nil {
+		return err
+	}
+	g, err := createCSV(igmePath, "year,indicator,sex,value,lower,upper,source_note")
+	if err != nil {
+		return err
+	}
+	for y := range a.n {
+		ys := strconv.Itoa(a.first + y)
+		g.line(ys, "imr", "T", strconv.FormatFloat(t.IMR[ys], 'g', 10, 64), "", "", "synthetic truth (vitalstats gen)")
+		g.line(ys, "u5mr", "T", strconv.FormatFloat(t.U5MR[ys], 'g', 10, 64), "", "", "synthetic truth (vitalstats gen)")
+	}
+	return g.close()
 }

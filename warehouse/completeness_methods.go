@@ -22,7 +22,7 @@ func init() {
 		model{name: "int_ddm_completeness", layer: layerMethods, method: buildDDM,
 			needs: []string{"int_deaths_by_age", "int_population_areas"}},
 		model{name: "int_adair_lopez", layer: layerMethods, method: buildAdairLopez,
-			needs: []string{"int_life_tables", "int_deaths_by_age", "int_population_areas"}},
+			needs: []string{"int_reference_rates", "int_deaths_by_age", "int_population_areas"}},
 	)
 }
 
@@ -221,8 +221,9 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 }
 
 // adairLopezInput: by year, area (nation and provinces) and sex, the
-// registered CDR per 1,000, the share aged 65 and over, and 5q0 from the
-// registered life table (int_life_summary).
+// registered deaths, CDR per 1,000 and the share aged 65 and over, with 5q0
+// of the reference life table of the year and sex (UN IGME's, or WPP's where
+// IGME has no estimate) and its basis.
 const adairLopezInput = `
 with deaths as (
     select year, area_code, sex, sum(deaths) as deaths, sum(population) as population,
@@ -230,23 +231,30 @@ with deaths as (
     from int_deaths_by_age
     where sex in ('M', 'F') and (area_code = 'KH' or length(area_code) = 2)
     group by all
+),
+reference as (
+    select year, sex, 1 - max(lx) filter (where age_start = 5) / max(lx) filter (where age_start = 0) as q5,
+           max(basis) filter (where age_start = 0) as basis
+    from int_reference_rates
+    group by all
 )
-select d.year, d.area_code, d.sex, d.deaths, 1000 * d.deaths / d.population, d.pop65 / d.population, s.value
+select d.year, d.area_code, d.sex, d.deaths, 1000 * d.deaths / d.population, d.pop65 / d.population, r.q5, r.basis
 from deaths as d
-join int_life_summary as s on s.year = d.year and s.area_code = d.area_code and s.sex = d.sex and s.measure = '5q0'
-    and s.variant = 'registered'
-where d.population > 0 and s.value > 0
+join reference as r using (year, sex)
+where d.population > 0 and d.deaths >= getvariable('life_table_min_deaths')
 order by all`
 
 // buildAdairLopez writes int_adair_lopez: the completeness of death
 // registration (all ages) predicted by Adair & Lopez (2018) model 2, without a
-// country random intercept (Cambodia has none). 5q0 comes from the registered
-// life table, which understates child mortality where infant deaths go
-// unregistered, so the prediction is flagged 'q5_from_registration'.
+// country random intercept (Cambodia has none). 5q0 comes from the reference
+// (never from the registry, whose missing child deaths would make
+// registration look complete); q5_basis names it. Years the reference does
+// not cover, and areas and sexes with fewer deaths than a life table needs,
+// get no estimate.
 func buildAdairLopez(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, `create or replace table int_adair_lopez (
 		year integer, area_code varchar, sex varchar, deaths double, reg_cdr double, pct65 double, q5 double,
-		completeness double, flags varchar[])`); err != nil {
+		q5_basis varchar, completeness double, flags varchar[])`); err != nil {
 		return err
 	}
 	rows, err := conn.QueryContext(ctx, adairLopezInput)
@@ -255,13 +263,13 @@ func buildAdairLopez(ctx context.Context, conn *sql.Conn) error {
 	}
 	type rec struct {
 		year                   int
-		area, sex              string
+		area, sex, basis       string
 		deaths, cdr, pct65, q5 float64
 	}
 	var recs []rec
 	for rows.Next() {
 		var r rec
-		if err := rows.Scan(&r.year, &r.area, &r.sex, &r.deaths, &r.cdr, &r.pct65, &r.q5); err != nil {
+		if err := rows.Scan(&r.year, &r.area, &r.sex, &r.deaths, &r.cdr, &r.pct65, &r.q5, &r.basis); err != nil {
 			rows.Close()
 			return err
 		}
@@ -285,8 +293,11 @@ func buildAdairLopez(ctx context.Context, conn *sql.Conn) error {
 				app.Close()
 				return fmt.Errorf("adair-lopez %d %s %s: %w", r.year, r.area, r.sex, err)
 			}
-			flags := []any{"q5_from_registration"}
-			if err := app.AppendRow(int32(r.year), r.area, r.sex, r.deaths, r.cdr, r.pct65, r.q5, res.Completeness, flags); err != nil {
+			flags := []any{}
+			if r.deaths < lifeTableSmallDeaths {
+				flags = append(flags, "lt1000_deaths")
+			}
+			if err := app.AppendRow(int32(r.year), r.area, r.sex, r.deaths, r.cdr, r.pct65, r.q5, r.basis, res.Completeness, flags); err != nil {
 				app.Close()
 				return err
 			}

@@ -14,7 +14,7 @@ func TestEventsByMonthAddsUp(t *testing.T) {
 	// Births occurred in a year's months = the births of fertility_rates (cbr
 	// numerator), deaths = the deaths of mortality_rates (cdr, both sexes).
 	yearly := []struct{ event, q string }{
-		{"birth", "select year, numerator::double from fertility_rates where area_code = 'KH' and measure = 'cbr'"},
+		{"birth", "select year, numerator::double from fertility_rates where area_code = 'KH' and measure = 'cbr' and basis = 'registered'"},
 		{"death", "select year, numerator::double from mortality_rates where area_code = 'KH' and sex = 'T' and measure = 'cdr'"},
 	}
 	for _, y := range yearly {

@@ -18,7 +18,7 @@ type layer int
 const (
 	layerStaging layer = iota
 	layerIntermediate
-	layerMethods // demographic methods in Go, between intermediate and indicators
+	layerMethods // demographic methods in Go, ordered with the intermediate models
 	layerIndicators
 )
 
@@ -68,19 +68,25 @@ func (m model) run(ctx context.Context, conn *sql.Conn, keep bool) error {
 }
 
 // loadModels reads the SQL models of the root package and the Go methods, in
-// the order they run: layer by layer, and inside a layer after the models of
-// the same layer that they name.
+// the order they run: staging, then the intermediate models and the Go
+// methods together, then the indicators; inside each, after the models they
+// name. Intermediate SQL and methods share one ordering so that a SQL model
+// may read a method's table (int_expected_events reads the reference life
+// tables) and a method a SQL model's.
 func loadModels() ([]model, error) {
 	var out []model
-	for _, l := range []layer{layerStaging, layerIntermediate, layerMethods, layerIndicators} {
+	for _, ls := range [][]layer{{layerStaging}, {layerIntermediate, layerMethods}, {layerIndicators}} {
 		var ms []model
-		if l == layerMethods {
-			ms = slices.Clone(methods)
-		} else {
-			var err error
-			if ms, err = readLayer(l); err != nil {
+		for _, l := range ls {
+			if l == layerMethods {
+				ms = append(ms, methods...)
+				continue
+			}
+			sqlModels, err := readLayer(l)
+			if err != nil {
 				return nil, err
 			}
+			ms = append(ms, sqlModels...)
 		}
 		sorted, err := dependencyOrder(ms)
 		if err != nil {
@@ -107,7 +113,10 @@ func selectModels(ms []model, only []string) ([]model, error) {
 		}
 		keep[i] = true
 		for _, w := range ms[i].reads() {
-			if j, ok := byName[w]; ok && j != i {
+			// A word of an intermediate model that names an indicator (a
+			// column called timeliness) is not a dependency: only
+			// indicators read indicators.
+			if j, ok := byName[w]; ok && j != i && (ms[j].layer != layerIndicators || ms[i].layer == layerIndicators) {
 				visit(j)
 			}
 		}

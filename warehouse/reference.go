@@ -29,6 +29,8 @@ var refTables = []refTable{
 	{"ref_wpp_annual", refdata.FileWPPAnnual},
 	{"ref_wpp_asfr", refdata.FileWPPASFR},
 	{"ref_cdhs2010_provinces", refdata.FileCDHS2010},
+	{"ref_wpp_mx", refdata.FileWPPMx},
+	{"ref_igme", refdata.FileIGME},
 	{"ref_icd10_codes", refdata.FileICD10Codes},
 	{"ref_who_list1", refdata.FileWHOList1},
 	{"ref_icd10_sex_limited", refdata.FileSexLimited},
@@ -47,6 +49,8 @@ var refChecks = []func(refdata.Source) error{
 	func(s refdata.Source) error { _, err := s.LoadWPPAnnual(); return err },
 	func(s refdata.Source) error { _, err := s.LoadWPPASFR(); return err },
 	func(s refdata.Source) error { _, err := s.LoadCDHS2010(); return err },
+	func(s refdata.Source) error { _, err := s.LoadWPPMx(); return err },
+	func(s refdata.Source) error { _, err := s.LoadIGME(); return err },
 	func(s refdata.Source) error { _, err := s.LoadICD10(); return err },
 	func(s refdata.Source) error { _, err := s.LoadWHOList1(); return err },
 	func(s refdata.Source) error { _, err := s.LoadSexLimited(); return err },
@@ -91,7 +95,15 @@ func LoadReference(ctx context.Context, db *sql.DB, src refdata.Source) error {
 	}
 	defer conn.Close()
 
+	// ref_files says which tables come from a site's file (the path itself stays out of the
+	// warehouse: it is a server's detail), so a table built on one can say so.
+	if _, err := conn.ExecContext(ctx, `create or replace table ref_files (table_name varchar primary key, file varchar, site boolean)`); err != nil {
+		return fmt.Errorf("load reference: %w", err)
+	}
 	for _, t := range refTables {
+		if _, err := conn.ExecContext(ctx, `insert into ref_files values (?, ?, ?)`, t.name, t.file, src.Path(t.file) != ""); err != nil {
+			return fmt.Errorf("load reference: ref_files: %w", err)
+		}
 		path := src.Path(t.file)
 		if path == "" {
 			if path, err = materialize(tmp, t.file); err != nil {

@@ -51,6 +51,8 @@ func TestLoadReference(t *testing.T) {
 		"ref_wpp_annual":              31,
 		"ref_wpp_asfr":                42,
 		"ref_cdhs2010_provinces":      24,
+		"ref_wpp_mx":                  352,
+		"ref_igme":                    75,
 		"ref_icd10_codes":             12130,
 		"ref_who_list1":               104,
 		"ref_icd10_sex_limited":       880,
@@ -84,6 +86,9 @@ func TestLoadReference(t *testing.T) {
 		"ref_who_list1.is_leaf":                         "BOOLEAN",
 		"ref_who_standard_population.weight_per_100000": "INTEGER",
 		"ref_who_standard_population.weight":            "DOUBLE",
+		"ref_wpp_mx.age_end":                            "INTEGER",
+		"ref_wpp_mx.mx":                                 "DOUBLE",
+		"ref_igme.upper":                                "DOUBLE",
 	}
 	for col, typ := range types {
 		tbl, c, _ := strings.Cut(col, ".")
@@ -114,6 +119,9 @@ func TestLoadReference(t *testing.T) {
 		{`select count(*) from ref_icd10_unlikely_ucod where code_or_range = 'F50.1,F50.3-F50.9'`, 2},
 		{`select count(*) from ref_icd10_unlikely_ucod where code_from > code_to`, 0},
 		{`select count(*) from ref_wpp_asfr where period = '2000-2005' and first_year = 2000 and last_year = 2004`, 7},
+		{`select count(*) from ref_wpp_mx where age_start = 100 and age_end is null`, 16},
+		{`select count(*) from ref_wpp_mx where period_start = 1995 and sex = 'M' and age_start = 0 and mx = 0.09849345`, 1},
+		{`select count(*) from ref_igme where year = 2024 and indicator = 'u5mr' and sex = 'T' and value = 22.897 and lower = 10.895`, 1},
 		{`select count(*) from ref_ill_defined where definition = 'who_list1_item_1_094' and code_from = 'R00' and code_to = 'R99'`, 1},
 		{`select count(*) from ref_ill_defined where entry = 'I50 (all 4-char subcodes)' and code_from = 'I50' and code_to = 'I50'`, 1},
 	}

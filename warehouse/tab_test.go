@@ -159,7 +159,7 @@ func TestTabTables(t *testing.T) {
 		for _, y := range []string{"2020", "2021", "2022"} {
 			checks = append(checks,
 				check{"births " + y, "tab_births_mother_age", y + "|KH|total",
-					"select coalesce(sum(numerator), 0)::bigint from fertility_rates where measure = 'cbr' and area_code = 'KH' and year = " + y},
+					"select coalesce(sum(numerator), 0)::bigint from fertility_rates where measure = 'cbr' and basis = 'registered' and area_code = 'KH' and year = " + y},
 				check{"births " + y, "tab_births_sex_place", y + "|KH|T|total",
 					"select count(*) from int_births_current where year = " + y},
 				check{"deaths " + y, "tab_deaths_age_sex", y + "|KH|T|total",

@@ -138,7 +138,7 @@ func TestWarehouseRecoversTruth(t *testing.T) {
 		y := strconv.Itoa(year)
 		var tfr, lo, hi float64
 		if err := db.QueryRow(`select value, ci_low, ci_high from fertility_rates
-			where year = ? and area_code = 'KH' and measure = 'tfr'`, year).Scan(&tfr, &lo, &hi); err != nil {
+			where year = ? and area_code = 'KH' and measure = 'tfr' and basis = 'registered'`, year).Scan(&tfr, &lo, &hi); err != nil {
 			t.Fatalf("TFR %d: %v", year, err)
 		}
 		se := (hi - lo) / (2 * 1.959964)
@@ -294,7 +294,7 @@ func TestCompletenessByProvince(t *testing.T) {
 		}
 	}
 	rows, err := db.Query(`select area_code, year, numerator, denominator from completeness
-		where event_type = 'birth' and within = 'all' and length(area_code) = 2 and area_code <> 'KH'
+		where event_type = 'birth' and within = 'all' and method = 'reference_asfr' and length(area_code) = 2 and area_code <> 'KH'
 		  and year between 2010 and 2019`)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
 -- Completeness of death registration estimated from the data themselves: the
 -- death-distribution methods (GGB, SEG, GGB-SEG) between two population counts,
 -- for deaths at ages 5 and over, and the Adair-Lopez empirical model for all
--- ages, by year. value is the estimated share of deaths registered.
+-- ages, by year, on 5q0 from the reference (q5, q5_basis). value is the
+-- estimated share of deaths registered.
 with ddm as (
     select * from int_ddm_completeness
 ),
@@ -15,12 +16,12 @@ final as (
            '5+' as ages,
            round(deaths, 1) as numerator, null::double as denominator, completeness as value,
            null::double as ci_low, null::double as ci_high, flags,
-           k1_over_k2, age_min, age_max
+           k1_over_k2, age_min, age_max, null::double as q5, null::varchar as q5_basis
     from ddm
     union all
     select 'adair_lopez_model2', year, year, area_code, sex, 'all',
            deaths, null, completeness, null, null, flags,
-           null, null, null
+           null, null, null, q5, q5_basis
     from adair_lopez
 )
 

@@ -1,9 +1,15 @@
--- Summary fertility measures by year and area (usual residence of the mother):
--- TFR, GFR, CBR, GRR, mean age at childbearing, adolescent birth rates 10-14
--- and 15-19 (SDG 3.7.2). The NRR needs the female life table and is in
--- fertility_nrr.
+-- Summary fertility measures by year, area (usual residence of the mother)
+-- and basis: TFR, GRR, NRR, mean age at childbearing, GFR, CBR and the
+-- adolescent birth rates 10-14 and 15-19 (SDG 3.7.2), from registered births
+-- ('registered') and divided by the completeness of birth registration of the
+-- year and area ('adjusted_completeness', every measure but the mean age,
+-- which a completeness common to all ages leaves unchanged). The adjusted
+-- intervals carry the completeness's uncertainty (see fertility_asfr). NRR:
+-- registered ASFRs with the registered female life table; adjusted ASFRs with
+-- the reference female life table (WPP 2024, UN IGME). Every year and area with
+-- a population has its rows: no births gives 0.
 with asfr as (
-    select b.year, b.area_code, b.age_group, b.births, b.births_reported, w.population as women,
+    select b.year, b.area_code, b.age_group, b.births, w.population as women,
            b.births / w.population as rate,
            split_part(b.age_group, '-', 1)::integer as age_start
     from int_births_by_mother_age as b
@@ -17,6 +23,7 @@ births as (
                 when grouping(district_code) = 1 then province_code
                 else district_code end as area_code,
            sum(births) as births,
+           coalesce(sum(births) filter (where mother_age_group is not null), 0) as known,
            coalesce(sum(births) filter (where sex = 'M'), 0) as male,
            coalesce(sum(births) filter (where sex = 'F'), 0) as female,
            sum(births_10_14) as births_10_14,
@@ -35,77 +42,154 @@ population as (
     group by all
 ),
 
+-- the frame: every year and area with a population, with its births (0 if none)
+cells as (
+    select p.*,
+           coalesce(b.births, 0) as births,
+           coalesce(b.known, 0) as known,
+           coalesce(b.male, 0) as male,
+           coalesce(b.female, 0) as female,
+           coalesce(b.births_10_14, 0) as births_10_14,
+           coalesce(b.births_15_19, 0) as births_15_19,
+           -- births of unknown maternal age spread pro rata over the known ages, as ASFR does
+           case when coalesce(b.births, 0) = 0 then 1.0 when b.known > 0 then b.births / b.known end as age_factor
+    from population as p
+    left join births as b using (year, area_code)
+),
+
+-- no births: TFR 0; births but no known maternal age: no TFR
 tfr as (
-    select year, area_code,
-           5 * sum(rate) as tfr,
-           25 * sum(births / (women * women)) as tfr_var,
-           sum((age_start + 2.5) * rate) / sum(rate) as mac,
-           round(sum(births))::bigint as births_reported
-    from asfr
-    group by all
+    select c.year, c.area_code,
+           case when c.births = 0 then 0.0 when c.known > 0 then 5 * sum(a.rate) end as tfr,
+           case when c.births = 0 then 0.0 when c.known > 0 then 25 * sum(a.births / (a.women * a.women)) end as tfr_var,
+           sum((a.age_start + 2.5) * a.rate) / nullif(sum(a.rate), 0) as mac
+    from cells as c
+    left join asfr as a using (year, area_code)
+    group by c.year, c.area_code, c.births, c.known
 ),
 
 female_life_table as (
-    select year, area_code, age_group, nlx / 100000.0 as nlx, variant
+    select year, area_code, age_group, nlx / 100000.0 as nlx
     from int_life_tables
+    where sex = 'F' and age_start between 15 and 45 and variant = 'registered'
+),
+
+reference_survival as (
+    select year, age_group, nlx
+    from int_reference_rates
     where sex = 'F' and age_start between 15 and 45
-    qualify row_number() over (partition by year, area_code, age_group order by variant = 'adjusted_ggb_seg' desc) = 1
 ),
 
 nrr as (
-    select l.year, l.area_code, sum(coalesce(a.rate, 0) * l.nlx) as nrr_both_sexes, any_value(l.variant) as variant
+    select l.year, l.area_code, sum(coalesce(a.rate, 0) * l.nlx) as nrr_both_sexes
     from female_life_table as l
     left join asfr as a using (year, area_code, age_group)
     group by all
     having count(*) = 7
 ),
 
-measures as (
-    select t.year, t.area_code, 'tfr' as measure, 'children per woman' as unit,
-           t.births_reported as numerator, null::double as denominator, t.tfr as value,
-           t.tfr - 1.959964 * sqrt(t.tfr_var) as ci_low, t.tfr + 1.959964 * sqrt(t.tfr_var) as ci_high
-    from tfr as t
+nrr_reference as (
+    select c.year, c.area_code, sum(coalesce(a.rate, 0) * s.nlx) as nrr_both_sexes
+    from cells as c
+    join reference_survival as s on s.year = c.year
+    left join asfr as a on a.year = c.year and a.area_code = c.area_code and a.age_group = s.age_group
+    group by all
+    having count(*) = 7
+),
+
+-- registered measures, with the variance of log(value) for the adjusted intervals
+registered as (
+    select c.year, c.area_code, 'tfr' as measure, 'children per woman' as unit,
+           round(c.births)::double as numerator, null::double as denominator, t.tfr as value,
+           t.tfr - 1.959964 * sqrt(t.tfr_var) as ci_low, t.tfr + 1.959964 * sqrt(t.tfr_var) as ci_high,
+           t.tfr_var / nullif(t.tfr * t.tfr, 0) as var_log, c.births as reported
+    from cells as c join tfr as t using (year, area_code)
     union all
-    select t.year, t.area_code, 'grr', 'daughters per woman', t.births_reported, null,
-           t.tfr * b.female / b.births,
-           (t.tfr - 1.959964 * sqrt(t.tfr_var)) * b.female / b.births,
-           (t.tfr + 1.959964 * sqrt(t.tfr_var)) * b.female / b.births
-    from tfr as t join births as b using (year, area_code)
+    select c.year, c.area_code, 'grr', 'daughters per woman', round(c.births), null,
+           t.tfr * c.female / nullif(c.births, 0),
+           (t.tfr - 1.959964 * sqrt(t.tfr_var)) * c.female / nullif(c.births, 0),
+           (t.tfr + 1.959964 * sqrt(t.tfr_var)) * c.female / nullif(c.births, 0),
+           t.tfr_var / nullif(t.tfr * t.tfr, 0), c.births
+    from cells as c join tfr as t using (year, area_code)
     union all
-    select t.year, t.area_code, 'mac', 'years', t.births_reported, null, t.mac, null, null
-    from tfr as t
+    select c.year, c.area_code, 'mac', 'years', round(c.births), null, t.mac, null, null, null, c.births
+    from cells as c join tfr as t using (year, area_code)
     union all
-    select t.year, t.area_code, 'nrr_' || n.variant, 'daughters per woman', t.births_reported, null,
-           n.nrr_both_sexes * b.female / b.births, null, null
-    from tfr as t join nrr as n using (year, area_code) join births as b using (year, area_code)
+    select c.year, c.area_code, 'nrr', 'daughters per woman', round(c.births), null,
+           n.nrr_both_sexes * c.female / nullif(c.births, 0), null, null, null, c.births
+    from cells as c join nrr as n using (year, area_code)
     union all
-    select b.year, b.area_code, 'gfr', 'per 1,000 women 15-49', b.births, p.women_15_49,
-           1000 * b.births / p.women_15_49,
-           1000 * poisson_low(b.births) / p.women_15_49, 1000 * poisson_high(b.births) / p.women_15_49
-    from births as b join population as p using (year, area_code)
+    select year, area_code, 'gfr', 'per 1,000 women 15-49', births, women_15_49,
+           1000 * births / women_15_49,
+           1000 * poisson_low(births) / women_15_49, 1000 * poisson_high(births) / women_15_49,
+           1.0 / nullif(births, 0), births
+    from cells
     union all
-    select b.year, b.area_code, 'cbr', 'per 1,000 population', b.births, p.total,
-           1000 * b.births / p.total,
-           1000 * poisson_low(b.births) / p.total, 1000 * poisson_high(b.births) / p.total
-    from births as b join population as p using (year, area_code)
+    select year, area_code, 'cbr', 'per 1,000 population', births, total,
+           1000 * births / total,
+           1000 * poisson_low(births) / total, 1000 * poisson_high(births) / total,
+           1.0 / nullif(births, 0), births
+    from cells
     union all
-    select b.year, b.area_code, 'abr_10_14', 'per 1,000 women 10-14', b.births_10_14, p.women_10_14,
-           1000 * b.births_10_14 / p.women_10_14,
-           1000 * poisson_low(b.births_10_14) / p.women_10_14, 1000 * poisson_high(b.births_10_14) / p.women_10_14
-    from births as b join population as p using (year, area_code)
+    select year, area_code, 'abr_10_14', 'per 1,000 women 10-14', round(births_10_14 * age_factor, 3), women_10_14,
+           1000 * births_10_14 * age_factor / women_10_14,
+           1000 * poisson_low(births_10_14) * age_factor / women_10_14,
+           1000 * poisson_high(births_10_14) * age_factor / women_10_14,
+           1.0 / nullif(births_10_14, 0), births_10_14
+    from cells
     union all
-    select b.year, b.area_code, 'abr_15_19', 'per 1,000 women 15-19', b.births_15_19, p.women_15_19,
-           1000 * b.births_15_19 / p.women_15_19,
-           1000 * poisson_low(b.births_15_19) / p.women_15_19, 1000 * poisson_high(b.births_15_19) / p.women_15_19
-    from births as b join population as p using (year, area_code)
+    select year, area_code, 'abr_15_19', 'per 1,000 women 15-19', round(births_15_19 * age_factor, 3), women_15_19,
+           1000 * births_15_19 * age_factor / women_15_19,
+           1000 * poisson_low(births_15_19) * age_factor / women_15_19,
+           1000 * poisson_high(births_15_19) * age_factor / women_15_19,
+           1.0 / nullif(births_15_19, 0), births_15_19
+    from cells
+),
+
+birth_completeness as (
+    select year, area_code, nullif(value, 0) as c, log_se, method,
+           case when method = 'reference_asfr' then 1.0 / nullif(numerator, 0) end as shared
+    from int_completeness_best
+    where event_type = 'birth' and age_band = 'all'
+),
+
+adjusted as (
+    select r.year, r.area_code, r.measure, r.unit,
+           case when r.denominator is null then r.numerator else round(r.numerator / nullif(k.c, 0), 3) end as numerator,
+           r.denominator,
+           r.value / nullif(k.c, 0) as value,
+           case when r.reported > 0 and r.var_log is not null
+                then r.value / k.c * exp(-1.959964 * adjusted_log_se(r.var_log, k.log_se, k.shared))
+                when r.reported = 0 and k.c > 0 then 0.0 end as ci_low,
+           -- no events: the registered upper bound over c, widened by c's own uncertainty
+           case when r.reported > 0 and r.var_log is not null
+                then r.value / k.c * exp(1.959964 * adjusted_log_se(r.var_log, k.log_se, k.shared))
+                when r.reported = 0 then r.ci_high / k.c * exp(1.959964 * adjusted_log_se(null, k.log_se, k.shared)) end as ci_high,
+           r.reported,
+           k.c, k.method
+    from registered as r
+    left join birth_completeness as k using (year, area_code)
+    where r.measure in ('tfr', 'grr', 'gfr', 'cbr', 'abr_10_14', 'abr_15_19')
+    union all
+    -- NRR on the adjusted ASFRs (= registered / c) and the reference's survival
+    select c.year, c.area_code, 'nrr', 'daughters per woman', round(c.births), null,
+           n.nrr_both_sexes / nullif(k.c, 0) * c.female / nullif(c.births, 0), null, null, c.births, k.c, k.method
+    from cells as c
+    join nrr_reference as n using (year, area_code)
+    left join birth_completeness as k using (year, area_code)
 ),
 
 final as (
-    select year, area_code, measure, unit, numerator, denominator, value,
+    select year, area_code, 'registered' as basis, measure, unit, numerator, denominator, value,
            case when ci_low < 0 then 0 else ci_low end as ci_low, ci_high,
-           small_flags(numerator) as flags
-    from measures
-    where area_code is not null
+           small_flags(reported) as flags
+    from registered
+    union all
+    select year, area_code, 'adjusted_completeness', measure, unit, numerator, denominator, value, ci_low, ci_high,
+           list_concat(small_flags(reported),
+                       case when not (c > 0) or c is null then ['no_completeness'] else [] end,
+                       case when method = 'reference_asfr' then ['level_from_reference'] else [] end)
+    from adjusted
 )
 
 select * from final

@@ -1,9 +1,33 @@
 -- materialize: table
--- Expected live births and deaths by year and the finest area of the
--- denominators: births = sum over age groups of reference ASFR x women x the
--- province's fertility index; deaths = reference CDR x population.
+-- Expected live births and deaths by year, the finest area of the denominators
+-- and, for deaths, the age band of the deceased ('0', '1-4', '5+'):
+--   births 'all' = sum over the groups 15-19 … 45-49 of reference ASFR x women
+--                  x the province's fertility index;
+--   deaths '0'   = reference 1q0 x expected births, by sex (births split by
+--                  WPP's sex ratio at birth): infant deaths follow the births
+--                  of the year, as the IMR does, not the population at age 0;
+--   deaths '1-4', '5+' = sum over the abridged groups of reference nMx x
+--                  population, by sex.
+-- The reference is int_reference_rates (WPP 2024, under five scaled to UN
+-- IGME); log_se is the standard error of log(expected) from the reference's
+-- own uncertainty (IGME's bounds under five; 0 where WPP gives none). A year
+-- the reference does not cover has a row with expected NULL (no_reference),
+-- never an extrapolated one. Every area and year of the denominators has its
+-- rows, so areas add up to the nation.
 with population as (
     select * from int_population_years
+),
+
+reference as (
+    select * from int_reference_rates
+),
+
+sex_ratio as (
+    select year, srb_males_per_female as srb from ref_wpp_annual
+),
+
+areas as (
+    select distinct year, province_code, district_code from population
 ),
 
 births as (
@@ -16,21 +40,63 @@ births as (
     group by all
 ),
 
-deaths as (
-    select p.year, p.province_code, p.district_code,
-           sum(p.population) * w.cdr_per_1000 / 1000.0 as expected_deaths,
-           sum(p.population) as population
+-- 1.05 where WPP's annual series has no sex ratio for the year (its value for Cambodia throughout)
+births_by_sex as (
+    select b.year, b.province_code, b.district_code, s.sex,
+           b.expected_births * case s.sex when 'M' then coalesce(r.srb, 1.05) else 1.0 end / (1 + coalesce(r.srb, 1.05)) as births
+    from births as b
+    cross join (values ('M'), ('F')) as s(sex)
+    left join sex_ratio as r on r.year = b.year
+),
+
+infant as (
+    select b.year, b.province_code, b.district_code, 'death' as event_type, '0' as age_band,
+           sum(b.births * q.qx) as expected,
+           max(q.log_se) as log_se,
+           max(q.basis) as basis
+    from births_by_sex as b
+    join reference as q on q.year = b.year and q.sex = b.sex and q.age_start = 0
+    group by all
+),
+
+older as (
+    select p.year, p.province_code, p.district_code, 'death' as event_type,
+           case when p.age_start = 1 then '1-4' else '5+' end as age_band,
+           sum(r.mx * p.population) as expected,
+           max(r.log_se) as log_se,
+           max(r.basis) as basis
     from population as p
-    join ref_wpp_annual as w on w.year = p.year
-    group by p.year, p.province_code, p.district_code, w.cdr_per_1000
+    join reference as r on r.year = p.year and r.sex = p.sex and r.age_start = p.age_start
+    where p.sex in ('M', 'F') and p.age_start >= 1
+    group by all
+),
+
+computed as (
+    select year, province_code, district_code, 'birth' as event_type, 'all' as age_band,
+           expected_births as expected, 0.0 as log_se,
+           case when (select site from ref_files where table_name = 'ref_wpp_asfr') then 'reference_site'
+                else 'reference_wpp2024' end as basis
+    from births
+    union all
+    select * from infant
+    union all
+    select * from older
+),
+
+frame as (
+    select a.year, a.province_code, a.district_code, k.event_type, k.age_band
+    from areas as a
+    cross join (values ('birth', 'all'), ('death', '0'), ('death', '1-4'), ('death', '5+')) as k(event_type, age_band)
 ),
 
 final as (
-    select d.year, d.province_code, d.district_code, d.population, b.expected_births, d.expected_deaths
-    from deaths as d
-    left join births as b
-        on b.year = d.year and b.province_code = d.province_code
-       and b.district_code is not distinct from d.district_code
+    select f.year, f.province_code, f.district_code, f.event_type, f.age_band,
+           c.expected, c.log_se, c.basis
+    from frame as f
+    left join computed as c
+        on c.year = f.year and c.province_code = f.province_code
+       and c.district_code is not distinct from f.district_code
+       and c.event_type = f.event_type and c.age_band = f.age_band
 )
 
 select * from final

@@ -110,6 +110,13 @@ func CoaleDemenyAx(region Region, sex Sex, q0 float64) (a0, a1 float64, err erro
 	return coaleDemeny(region, sex, q0, false)
 }
 
+// UNChildAx returns 1a0 and 4a1 as the UN rule (AxUN) sets them from 1q0: the Coale-Demeny
+// West equations, with the constant branch from q0 = 0.1 on. A 4q1 given with q0 turns back
+// into the table's 4M1 = 4q1 / (4 − (4 − 4a1)·4q1).
+func UNChildAx(sex Sex, q0 float64) (a0, a1 float64, err error) {
+	return coaleDemeny(West, sex, q0, true)
+}
+
 // CoaleDemenyQ0 solves 1q0 from M0 when no IMR is known, so that q0 = M0/(1+(1−a0)·M0) with
 // a0 on the linear branch of region's equation (the quadratic used by PAS).
 func CoaleDemenyQ0(region Region, sex Sex, m0 float64) (float64, error) {
