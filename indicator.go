@@ -25,11 +25,23 @@ type Indicator struct {
 	// Events lists the event types a table without an event_type column
 	// counts (birth, death, fetal_death, marriage): its rows of a year still
 	// filling in with registrations of any of them are flagged provisional.
-	Events []string          `toml:"events"`
-	Checks IndicatorChecks   `toml:"checks"`
-	Chart  Chart             `toml:"chart"`
-	Labels map[string]Text   `toml:"labels"` // column -> label
-	Notes  map[string]string `toml:"notes"`
+	Events []string `toml:"events"`
+	// Completeness says on which registration completeness the table's
+	// registered rates rest, for the flags completeness_lt90/lt70.
+	Completeness *CompletenessRule `toml:"completeness"`
+	Checks       IndicatorChecks   `toml:"checks"`
+	Chart        Chart             `toml:"chart"`
+	Labels       map[string]Text   `toml:"labels"` // column -> label
+	Notes        map[string]string `toml:"notes"`
+}
+
+// CompletenessRule ties the rows of a rate table to the completeness
+// estimate (int_completeness_best) of the events they count: Event is the
+// event type, Band a SQL expression over the row's columns giving the age
+// band ('0', '1-4', '5+' or 'all'; NULL where no estimate applies).
+type CompletenessRule struct {
+	Event string `toml:"event"`
+	Band  string `toml:"band"`
 }
 
 // Text is a label in English and Khmer.

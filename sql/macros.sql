@@ -80,6 +80,16 @@ create or replace macro wilson_high(k, n) as
     case when n is null or n = 0 then null
          else least(1.0, ((k / n) + 1.920729 / n + 1.959964 * sqrt((k / n) * (1 - k / n) / n + 0.960365 / (n * n))) / (1 + 3.841459 / n)) end;
 
+-- Completeness flags of a registered rate resting on registration of
+-- completeness c (docs/methods.md section 3): complete at 90% or more (UN
+-- Principles and Recommendations), of low usability under 70% (WHO); no
+-- estimate is said too.
+create or replace macro completeness_flags(c) as
+    case when c is null then ['completeness_unknown']
+         when c < 0.7 then ['completeness_lt70']
+         when c < 0.9 then ['completeness_lt90']
+         else []::varchar[] end;
+
 -- Small-number flags (DESIGN.md section 4): rates from fewer than 20 events are
 -- flagged; cells below 5 are suppressed when published.
 create or replace macro small_flags(n) as

@@ -250,6 +250,9 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild
 	if err := step("provisional", func() error { return markProvisional(ctx, conn, ms) }); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	if err := step("completeness flags", func() error { return markCompleteness(ctx, conn, ms) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	err = step("checks", func() error {
 		n, err := runChecks(ctx, conn, ms, skip)
 		sum.Checks = n
