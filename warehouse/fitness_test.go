@@ -2,7 +2,13 @@ package warehouse_test
 
 import (
 	"database/sql"
+	"encoding/csv"
 	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +104,55 @@ func TestCompletenessFlagEdges(t *testing.T) {
 		if got != c.want {
 			t.Errorf("completeness %s: flags %s, want %s", c.v, got, c.want)
 		}
+	}
+}
+
+// TestReferenceChildMortality: the nation's reference IMR, U5MR and NMR in
+// mortality_rates are UN IGME's own (refdata), with IGME's 90% bounds
+// carried to a 95% interval on the log scale, and carry no completeness
+// flag.
+func TestReferenceChildMortality(t *testing.T) {
+	db := fixtureWarehouse(t)
+	igme := map[string][3]float64{}
+	f, err := os.Open(filepath.Join("..", "refdata", "cambodia", "vital_rates", "igme_child_mortality_cambodia.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs[1:] {
+		var v [3]float64
+		for i := range v {
+			v[i], _ = strconv.ParseFloat(r[3+i], 64)
+		}
+		igme[r[0]+r[1]] = v
+	}
+	n := 0
+	forRows(t, db, `select year, measure, value, ci_low, ci_high, flags::varchar from mortality_rates
+		where basis = 'reference_igme2024' and area_code = 'KH' and sex = 'T'`, func(rows *sql.Rows) {
+		var year, measure, flags string
+		var v, lo, hi float64
+		if err := rows.Scan(&year, &measure, &v, &lo, &hi, &flags); err != nil {
+			t.Fatal(err)
+		}
+		want, ok := igme[year+measure]
+		if !ok {
+			t.Errorf("%s %s: a reference value where IGME has none", year, measure)
+			return
+		}
+		se := math.Log(want[2]/want[1]) / (2 * 1.644854)
+		if math.Abs(v-want[0]) > 1e-9 || math.Abs(lo-want[0]*math.Exp(-1.959964*se)) > 1e-9 || math.Abs(hi-want[0]*math.Exp(1.959964*se)) > 1e-9 {
+			t.Errorf("%s %s: %g (%g-%g), IGME %v", year, measure, v, lo, hi, want)
+		}
+		if strings.Contains(flags, "completeness") {
+			t.Errorf("%s %s: a reference value flagged %s", year, measure, flags)
+		}
+		n++
+	})
+	if n < 3 {
+		t.Errorf("%d reference rows of both sexes, want IMR, U5MR and NMR of each fixture year", n)
 	}
 }

@@ -245,8 +245,46 @@ final as (
     union all
     select year, area_code, sex, 'sdg_3_4_1', 'probability', deaths, null, value, null, null, small_flags(deaths), deaths
     from sdg341
+),
+
+-- The reference's child mortality, for the nation (docs/methods.md section 4): IMR, U5MR and NMR of
+-- both sexes as UN IGME publishes them (its 90% bounds carried to a 95% interval on the log scale),
+-- and IMR and U5MR by sex from the reference life tables (IGME split by WPP's sex ratio); where IGME
+-- has no year, the reference life tables' both-sexes values (births weighted 1.05 : 1).
+reference_sex as (
+    select r.year, r.sex, min(r.basis) filter (where r.age_start = 0) as basis,
+           1000 * max(r.qx) filter (where r.age_start = 0) as imr,
+           1000 * (1 - max(r.lx) filter (where r.age_start = 5)) as u5mr,
+           max(r.log_se) filter (where r.age_start = 0) as log_se
+    from int_reference_rates as r
+    where r.year between (select first_year from death_years) and (select last_year from death_years)
+    group by r.year, r.sex
+),
+
+reference as (
+    select year, 'KH' as area_code, 'T' as sex, 'reference_igme2024' as basis, indicator as measure, value,
+           ln(upper / lower) / (2 * 1.644854) as log_se
+    from ref_igme
+    where sex = 'T' and indicator in ('imr', 'u5mr', 'nmr')
+      and year between (select first_year from death_years) and (select last_year from death_years)
+    union all
+    select year, 'KH', sex, basis, unnest(['imr', 'u5mr']), unnest([imr, u5mr]), log_se
+    from reference_sex
+    union all
+    select year, 'KH', 'T', min(basis), unnest(['imr', 'u5mr']),
+           unnest([sum(imr * case sex when 'M' then 1.05 else 1 end) / 2.05, sum(u5mr * case sex when 'M' then 1.05 else 1 end) / 2.05]),
+           max(log_se)
+    from reference_sex
+    where year not in (select year from ref_igme where sex = 'T')
+    group by year
 )
 
 select year, area_code, sex, 'registered' as basis, measure, unit, numerator, denominator, value,
        case when ci_low < 0 then 0 else ci_low end as ci_low, ci_high, flags, event_count::bigint as event_count
 from final
+union all
+-- WPP publishes no uncertainty: no interval rather than one of no width
+select year, area_code, sex, basis, measure, 'per 1,000 live births', null, null, value,
+       case when log_se > 0 then value * exp(-1.959964 * log_se) end,
+       case when log_se > 0 then value * exp(1.959964 * log_se) end, []::varchar[], null
+from reference
