@@ -36,7 +36,7 @@ func Needs() []vitalstats.MartSlice {
 		{Table: "life_expectancy", Columns: with("year", "area_code", "sex", "variant", "measure"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"e0"}}},
 		{Table: "mortality_rates", Columns: with("year", "area_code", "sex", "measure"), AreaDepth: 4,
-			Only: map[string][]string{"measure": {"imr", "u5mr", "nmr", "cdr"}}},
+			Only: map[string][]string{"measure": {"imr", "u5mr", "nmr", "cdr"}, "basis": {"registered"}}},
 		{Table: "mortality_asdr", Columns: with("year", "area_code", "sex", "age_group", "age_start"), AreaDepth: 4,
 			Only: map[string][]string{"sex": {"M", "F"}}},
 		{Table: "cod_leading", Columns: with("year", "area_code", "sex", "list1_item", "rank", "title"), AreaDepth: 4},

@@ -116,11 +116,12 @@ func TestSummarySheet(t *testing.T) {
 			[]any{int64(2024), "KH", "abr_15_19", 812.4, 33.449999, 31.2, 35.8, []string{}, "registered"}),
 		"births_characteristics": mart("births_characteristics", rate,
 			[]any{int64(2024), "KH", "sex_ratio_at_birth", 2799.0, 105.04999, 101.0, 109.2, []string{}}),
-		"mortality_rates": mart("mortality_rates", append(slices.Clone(rate[:2]), "sex", "measure", "numerator", "value", "ci_low", "ci_high", "flags", "event_count"),
-			[]any{int64(2024), "KH", "T", "imr", 120.0, 22.4444, 18.6, 26.8, []string{}, int64(120)},
-			[]any{int64(2024), "KH", "T", "nmr", 23.467, 4.38873, 2.8, 6.5, []string{"lt20"}, int64(22)},
-			[]any{int64(2024), "KH", "M", "nmr", 12.0, 9.0, 1.0, 2.0, []string{}, int64(12)}, // another sex: not shown
-			[]any{int64(2023), "KH", "T", "u5mr", 150.0, 28.0, 20.0, 30.0, []string{}, int64(150)}),
+		"mortality_rates": mart("mortality_rates", append(slices.Clone(rate[:2]), "sex", "basis", "measure", "numerator", "value", "ci_low", "ci_high", "flags", "event_count"),
+			[]any{int64(2024), "KH", "T", "registered", "imr", 120.0, 22.4444, 18.6, 26.8, []string{}, int64(120)},
+			[]any{int64(2024), "KH", "T", "reference_igme2024", "imr", nil, 30.1, 20.0, 45.0, []string{}, nil}, // another basis: not shown
+			[]any{int64(2024), "KH", "T", "registered", "nmr", 23.467, 4.38873, 2.8, 6.5, []string{"lt20"}, int64(22)},
+			[]any{int64(2024), "KH", "M", "registered", "nmr", 12.0, 9.0, 1.0, 2.0, []string{}, int64(12)}, // another sex: not shown
+			[]any{int64(2023), "KH", "T", "registered", "u5mr", 150.0, 28.0, 20.0, 30.0, []string{}, int64(150)}),
 		"life_expectancy": mart("life_expectancy", []string{"year", "area_code", "sex", "variant", "measure", "numerator", "value", "ci_low", "ci_high", "flags"},
 			[]any{int64(2024), "KH", "M", "registered", "e0", int64(4000), 68.449, 67.95, 68.95, []string{}},
 			[]any{int64(2024), "KH", "M", "registered", "45q15", int64(4000), 0.2134567, 0.2, 0.22, []string{}}),

@@ -128,9 +128,17 @@ func selectModels(ms []model, only []string) ([]model, error) {
 		}
 		visit(i)
 	}
-	// every build marks its provisional years, however few tables it makes
+	// every build marks its provisional years, however few tables it makes,
+	// and flags registered rates by their completeness
 	if i, ok := byName[arrivalTable]; ok {
 		visit(i)
+	}
+	for _, name := range only {
+		if m := ms[byName[name]]; m.meta != nil && m.meta.Completeness != nil {
+			if i, ok := byName[completenessModel]; ok {
+				visit(i)
+			}
+		}
 	}
 	var out []model
 	for i, m := range ms {

@@ -189,7 +189,7 @@ func TestWHOMDBPopulationReconcile(t *testing.T) {
 		       w.pop2 + w.pop3 + w.pop7 + w.pop8 + w.pop9 + w.pop10 + w.pop11 + w.pop12 + w.pop13 + w.pop14 + w.pop15
 		       + w.pop16 + w.pop17 + w.pop18 + w.pop19 + w.pop20 + w.pop21 + w.pop22 + w.pop23 + w.pop26
 		from mortality_rates as m
-		join mortality_rates as b on b.year = m.year and b.area_code = m.area_code and b.sex = m.sex and b.measure = 'imr'
+		join mortality_rates as b on b.year = m.year and b.area_code = m.area_code and b.sex = m.sex and b.basis = 'registered' and b.measure = 'imr'
 		left join who_mdb_population as w on w.year = m.year and w.sex = case m.sex when 'M' then '1' else '2' end
 		where m.area_code = 'KH' and m.sex in ('M', 'F') and m.measure = 'cdr'`)
 	if err != nil {

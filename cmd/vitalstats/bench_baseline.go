@@ -202,7 +202,7 @@ var baselineChecks = []baselineCheck{
 		warehouse: "select year, area_code, sex, age_group, value from mortality_asdr"},
 	{file: "cdr.csv", columns: "{'year': 'integer', 'area_code': 'varchar', 'sex': 'varchar', 'deaths': 'double', 'population': 'double', 'value': 'double'}",
 		keys:      []string{"year", "area_code", "sex"},
-		warehouse: "select year, area_code, sex, value from mortality_rates where measure = 'cdr'"},
+		warehouse: "select year, area_code, sex, value from mortality_rates where measure = 'cdr' and basis = 'registered'"},
 }
 
 // checkBaseline compares every value R wrote in dir with the warehouse's,

@@ -162,7 +162,7 @@ func TestWarehouseRecoversTruth(t *testing.T) {
 		}
 		var imr, infants, births float64
 		if err := db.QueryRow(`select value, numerator, denominator from mortality_rates
-			where year = ? and area_code = 'KH' and sex = 'T' and measure = 'imr'`, year).Scan(&imr, &infants, &births); err != nil {
+			where year = ? and area_code = 'KH' and sex = 'T' and basis = 'registered' and measure = 'imr'`, year).Scan(&imr, &infants, &births); err != nil {
 			t.Fatalf("IMR %d: %v", year, err)
 		}
 		// All but one in 100,000 births and infant deaths are registered.
@@ -207,7 +207,7 @@ func TestInfantAgesReported(t *testing.T) {
 				max(numerator) filter (where measure = 'imr'), max(value) filter (where measure = 'u5mr'),
 				(select coalesce(sum(numerator), 0) from tab_infant_deaths
 				 where year = ? and area_code = 'KH' and sex = 'T' and age_at_death = 'neonatal_day_unknown')
-			from mortality_rates where year = ? and area_code = 'KH' and sex = 'T'`, year, year).Scan(
+			from mortality_rates where year = ? and area_code = 'KH' and sex = 'T' and basis = 'registered'`, year, year).Scan(
 			&nmr, &neo, &births, &imr, &infants, &u5mr, &zeroMonths); err != nil {
 			t.Fatalf("%d: %v", year, err)
 		}
