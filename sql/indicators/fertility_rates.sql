@@ -46,14 +46,14 @@ tfr as (
 ),
 
 female_life_table as (
-    select year, area_code, age_group, nlx / 100000.0 as nlx, variant
+    select year, area_code, age_group, nlx / 100000.0 as nlx, basis
     from int_life_tables
-    where sex = 'F' and age_start between 15 and 45
-    qualify row_number() over (partition by year, area_code, age_group order by variant = 'adjusted_ggb_seg' desc) = 1
+    where sex = 'F' and age_start between 15 and 45 and nlx is not null -- not withheld
+    qualify row_number() over (partition by year, area_code, age_group order by basis = 'adjusted_ggb_seg' desc) = 1
 ),
 
 nrr as (
-    select l.year, l.area_code, sum(coalesce(a.rate, 0) * l.nlx) as nrr_both_sexes, any_value(l.variant) as variant
+    select l.year, l.area_code, sum(coalesce(a.rate, 0) * l.nlx) as nrr_both_sexes, any_value(l.basis) as basis
     from female_life_table as l
     left join asfr as a using (year, area_code, age_group)
     group by all
@@ -75,7 +75,7 @@ measures as (
     select t.year, t.area_code, 'mac', 'years', t.births_reported, null, t.mac, null, null
     from tfr as t
     union all
-    select t.year, t.area_code, 'nrr_' || n.variant, 'daughters per woman', t.births_reported, null,
+    select t.year, t.area_code, 'nrr_' || n.basis, 'daughters per woman', t.births_reported, null,
            n.nrr_both_sexes * b.female / b.births, null, null
     from tfr as t join nrr as n using (year, area_code) join births as b using (year, area_code)
     union all
