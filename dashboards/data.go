@@ -33,7 +33,7 @@ func Needs() []vitalstats.MartSlice {
 			Only: map[string][]string{"basis": {"registered"}}},
 		{Table: "fertility_rates", Columns: with("year", "area_code", "measure"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"tfr", "abr_15_19"}, "basis": {"registered"}}},
-		{Table: "life_expectancy", Columns: with("year", "area_code", "sex", "variant", "measure"), AreaDepth: 4,
+		{Table: "life_expectancy", Columns: with("year", "area_code", "sex", "basis", "measure"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"e0"}}},
 		{Table: "mortality_rates", Columns: with("year", "area_code", "sex", "measure"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"imr", "u5mr", "nmr", "cdr"}, "basis": {"registered"}}},

@@ -24,6 +24,10 @@ const (
 // as suppressed everywhere.
 const fixSmall = "0102"
 
+// fixWithheld are the withheld life tables of every area: year and basis ->
+// sex.
+var fixWithheld = map[[2]any]string{{int64(2016), "adjusted_ggb_seg"}: "M", {int64(2017), "registered"}: "F"}
+
 // fixValue is the value of every indicator row of an area and year (plus k
 // to tell measures apart).
 func fixValue(area string, year int, k float64) float64 {
@@ -125,12 +129,20 @@ func fixTables(t testing.TB) []*vitalstats.Table {
 		add(2, int64(y), a, "tfr")
 		add(40, int64(y), a, "abr_15_19")
 	})
-	each("life_expectancy", []string{"year", "area_code", "sex", "variant", "measure"}, func(a string, y int, add func(float64, ...any)) {
+	each("life_expectancy", []string{"year", "area_code", "sex", "basis", "measure"}, func(a string, y int, add func(float64, ...any)) {
 		for i, s := range []string{"M", "F"} {
 			add(65+float64(i)*5, int64(y), a, s, "registered", "e0")
 			add(60+float64(i)*5, int64(y), a, s, "adjusted_ggb_seg", "e0")
 		}
 	})
+	// Life tables that failed their gates (fixWithheld): rows with NULL values.
+	le := tables[len(tables)-1]
+	for _, r := range le.Rows {
+		if w, ok := fixWithheld[[2]any{r[0], r[3]}]; ok && r[2] == w {
+			copy(r[5:10], []any{nil, nil, nil, nil, nil})
+			r[10] = []string{"withheld", "withheld_rates_not_rising"}
+		}
+	}
 	each("mortality_rates", []string{"year", "area_code", "sex", "measure"}, func(a string, y int, add func(float64, ...any)) {
 		for _, s := range []string{"T", "M", "F"} {
 			add(20, int64(y), a, s, "imr")

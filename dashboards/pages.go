@@ -147,7 +147,7 @@ func overview(v view) []*frame {
 	add("u5mr", "mortality_rates", "measure", "u5mr", "sex", v.f.Sex)
 	for _, s := range v.sexes() {
 		for _, y := range []int{v.f.Year, v.f.Year - 1} {
-			if c := v.one("life_expectancy", v.f.Area, y, "measure", "e0", "variant", "registered", "sex", s); c != nil {
+			if c := v.one("life_expectancy", v.f.Area, y, "measure", "e0", "basis", "registered", "sex", s); c != nil && !withheld(c) {
 				kpi.put(strconv.Itoa(y), v.t("e0")+" ("+v.t("sex_"+s)+")", "e0_"+s, c)
 			}
 		}
@@ -227,17 +227,21 @@ func ageStart(g string) int {
 	return n
 }
 
+// withheld tells a life table's row that failed its plausibility gates: it
+// has no value and is shown nowhere, not even as a gap with a note.
+func withheld(c *cell) bool { return slices.Contains(c.Flags, "withheld") }
+
 func mortalityPage(v view) []*frame {
 	e0 := v.trend("e0_trend", "life_expectancy", func(m *mart, r []any) string {
 		s := m.str(r, "sex")
-		if !slices.Contains(v.sexes(), s) {
+		if !slices.Contains(v.sexes(), s) || withheld(cellFrom(m, r)) {
 			return ""
 		}
-		variant := v.t("registered")
-		if m.str(r, "variant") != "registered" {
-			variant = v.t("adjusted")
+		basis := v.t("registered")
+		if m.str(r, "basis") != "registered" {
+			basis = v.t("adjusted")
 		}
-		return v.t("sex_"+s) + ", " + variant
+		return v.t("sex_"+s) + ", " + basis
 	}, "measure", "e0")
 	e0.Unit = "years"
 	child := v.trend("child_trend", "mortality_rates", func(m *mart, r []any) string {

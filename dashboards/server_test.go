@@ -384,3 +384,46 @@ func TestEveryLabelTranslated(t *testing.T) {
 		t.Errorf("found only %d label keys: the pattern is out of date", n)
 	}
 }
+
+// TestWithheldLifeTables: a withheld life table (NULL values, flag withheld)
+// is shown by no chart or card: the e0 trend has no point for it, and the
+// overview has no e0 card for it, while the tables beside it show.
+func TestWithheldLifeTables(t *testing.T) {
+	s := fixServer(t, "")
+	v := view{d: s.data.Load(), f: Filter{Year: 2017, Area: "KH", Sex: "T"}, lang: "en", scope: "KH"}
+	has := func(f *frame, series, x string) bool {
+		for si, name := range f.Series {
+			for xi, key := range f.XKey {
+				if name == series && key == x && f.Cells[si][xi] != nil {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	e0 := mortalityPage(v)[0]
+	for _, c := range []struct {
+		series, year string
+		want         bool
+	}{
+		{"Male, adjusted for completeness", "2016", false}, {"Male, adjusted for completeness", "2015", true}, {"Female, adjusted for completeness", "2016", true},
+		{"Female, registered", "2017", false}, {"Female, registered", "2016", true}, {"Male, registered", "2017", true},
+	} {
+		if got := has(e0, c.series, c.year); got != c.want {
+			t.Errorf("e0 trend %s %s shown: %v, want %v", c.series, c.year, got, c.want)
+		}
+	}
+	kpi := overview(v)[0]
+	for _, c := range []struct {
+		year, key string
+		want      bool
+	}{{"2017", "e0_F", false}, {"2016", "e0_F", true}, {"2017", "e0_M", true}} {
+		if got := has(kpi, c.year, c.key); got != c.want {
+			t.Errorf("overview card %s %s shown: %v, want %v", c.key, c.year, got, c.want)
+		}
+	}
+	api := get(t, s, "admin", "/api/mortality?year=2017").Body.String()
+	if strings.Contains(api, "withheld") {
+		t.Error("the mortality API shows a withheld row")
+	}
+}

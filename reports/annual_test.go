@@ -122,7 +122,7 @@ func TestSummarySheet(t *testing.T) {
 			[]any{int64(2024), "KH", "T", "registered", "nmr", 23.467, 4.38873, 2.8, 6.5, []string{"lt20"}, int64(22)},
 			[]any{int64(2024), "KH", "M", "registered", "nmr", 12.0, 9.0, 1.0, 2.0, []string{}, int64(12)}, // another sex: not shown
 			[]any{int64(2023), "KH", "T", "registered", "u5mr", 150.0, 28.0, 20.0, 30.0, []string{}, int64(150)}),
-		"life_expectancy": mart("life_expectancy", []string{"year", "area_code", "sex", "variant", "measure", "numerator", "value", "ci_low", "ci_high", "flags"},
+		"life_expectancy": mart("life_expectancy", []string{"year", "area_code", "sex", "basis", "measure", "numerator", "value", "ci_low", "ci_high", "flags"},
 			[]any{int64(2024), "KH", "M", "registered", "e0", int64(4000), 68.449, 67.95, 68.95, []string{}},
 			[]any{int64(2024), "KH", "M", "registered", "45q15", int64(4000), 0.2134567, 0.2, 0.22, []string{}}),
 		"completeness": mart("completeness", []string{"year", "area_code", "event_type", "age_band", "within", "method", "numerator", "value", "ci_low", "ci_high", "flags"},

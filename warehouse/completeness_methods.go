@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"hash/fnv"
 	"math"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -100,7 +101,7 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, `create or replace table int_ddm_completeness (
 		period_start integer, period_end integer, area_code varchar, sex varchar, method varchar,
 		deaths double, completeness double, k1_over_k2 double, slope double, intercept double,
-		age_min integer, age_max integer, rmse double, flags varchar[])`); err != nil {
+		age_min integer, age_max integer, rmse double, se double, flags varchar[])`); err != nil {
 		return err
 	}
 	rows, err := conn.QueryContext(ctx, ddmInput)
@@ -168,27 +169,35 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 			if k.sex == "F" {
 				sex = demog.Female
 			}
-			row := func(method string, completeness, k12, slope, intercept float64, lo, hi int, rmse float64) error {
+			row := func(method string, completeness, k12, slope, intercept float64, lo, hi int, rmse, se float64) error {
 				return app.AppendRow(int32(k.y1), int32(k.y2), k.area, k.sex, method, total,
-					nullNaN(completeness), nullNaN(k12), nullNaN(slope), nullNaN(intercept), int32(lo), int32(hi), nullNaN(rmse), flags)
+					nullNaN(completeness), nullNaN(k12), nullNaN(slope), nullNaN(intercept), int32(lo), int32(hi), nullNaN(rmse), nullNaN(se), flags)
 			}
 			g, gerr := demog.GeneralGrowthBalance(*ic, demog.GGBOptions{})
 			if gerr == nil {
-				if err := row("ggb", g.Completeness, g.K1OverK2, g.Slope, g.Intercept, g.MinAge, g.MaxAge, g.RMSE); err != nil {
+				if err := row("ggb", g.Completeness, g.K1OverK2, g.Slope, g.Intercept, g.MinAge, g.MaxAge, g.RMSE, math.NaN()); err != nil {
 					app.Close()
 					return err
 				}
 			}
 			s, serr := demog.SyntheticExtinctGenerations(*ic, demog.SEGOptions{Sex: sex})
 			if serr == nil {
-				if err := row("seg", s.Completeness, math.NaN(), math.NaN(), math.NaN(), s.MinAge, s.MaxAge, math.NaN()); err != nil {
+				if err := row("seg", s.Completeness, math.NaN(), math.NaN(), math.NaN(), s.MinAge, s.MaxAge, math.NaN(), math.NaN()); err != nil {
 					app.Close()
 					return err
 				}
 			}
-			gs, gserr := demog.GGBSEG(*ic, demog.GGBSEGOptions{SEG: demog.SEGOptions{Sex: sex}})
+			gsOpt := demog.GGBSEGOptions{SEG: demog.SEGOptions{Sex: sex}}
+			gs, gserr := demog.GGBSEG(*ic, gsOpt)
 			if gserr == nil {
-				if err := row("ggb_seg", gs.CompletenessVsBetterCount, gs.GGB.K1OverK2, math.NaN(), math.NaN(), gs.SEG.MinAge, gs.SEG.MaxAge, math.NaN()); err != nil {
+				// The adjusted life tables carry this uncertainty; a bootstrap
+				// the method cannot run leaves it unknown (NULL), and no
+				// adjusted table is made.
+				se, err := demog.GGBSEGStdErr(*ic, gsOpt, ddmBootstrapReps, ddmSeed(k))
+				if err != nil {
+					se = math.NaN()
+				}
+				if err := row("ggb_seg", gs.CompletenessVsBetterCount, gs.GGB.K1OverK2, math.NaN(), math.NaN(), gs.SEG.MinAge, gs.SEG.MaxAge, math.NaN(), se); err != nil {
 					app.Close()
 					return err
 				}
@@ -211,13 +220,21 @@ func buildDDM(ctx context.Context, conn *sql.Conn) error {
 			}
 			flags := []any{"one_year_of_deaths"}
 			if err := app.AppendRow(int32(k.y1), int32(k.y1), k.area, k.sex, "bgb", total, nullNaN(res.Completeness), nil,
-				nullNaN(res.Slope), nullNaN(res.GrowthRate), int32(res.MinAge), int32(res.MaxAge), nullNaN(res.RMSE), flags); err != nil {
+				nullNaN(res.Slope), nullNaN(res.GrowthRate), int32(res.MinAge), int32(res.MaxAge), nullNaN(res.RMSE), nil, flags); err != nil {
 				app.Close()
 				return err
 			}
 		}
 		return app.Close()
 	})
+}
+
+// ddmSeed is the bootstrap's seed for a period, area and sex: the same
+// inputs give the same standard error in every build.
+func ddmSeed(k ddmKey) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d-%d-%s-%s", k.y1, k.y2, k.area, k.sex)
+	return h.Sum64()
 }
 
 // adairLopezInput: by year, area (nation and provinces) and sex, the

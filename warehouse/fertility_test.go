@@ -42,20 +42,32 @@ func TestFertilityByHand(t *testing.T) {
 }
 
 // TestNRRByHand: NRR = Σ ASFR × nLx (female life table, radix 1) × the share
-// of girls, with the 2021 fixture ASFRs (6/5 births of 1,650 women in each of
-// 15-19, 20-24, 25-29, 30-34 and 45-49) and girls 3 of 6.
+// of girls. In the life-table fixture, district 2301 (province 23) has 43
+// births a year to mothers of each of 20, 25, 30, 35 and 40 (105 girls of
+// 215), complete registration and, in 2021, a female table of 2020-2022
+// (the adjusted table is withheld: its deaths under 5 are unadjusted). In
+// the main fixture every female table is withheld, and so is NRR.
 func TestNRRByHand(t *testing.T) {
-	db := fixtureWarehouse(t)
+	db := ltFixtureWarehouse(t)
 	var want float64
-	for _, g := range []string{"15-19", "20-24", "25-29", "30-34", "45-49"} {
+	for _, g := range []string{"20-24", "25-29", "30-34", "35-39", "40-44"} {
 		nlx := one[float64](t, db, `select nlx from int_life_tables
-			where year = 2021 and area_code = 'KH' and sex = 'F' and variant = 'registered' and age_group = ?`, g)
-		want += 1.2 / 1650 * nlx / 100000
+			where year = 2021 and area_code = '23' and sex = 'F' and basis = 'registered' and age_group = ?`, g)
+		women := one[float64](t, db, `select population from int_population_areas
+			where year = 2021 and area_code = '23' and sex = 'F' and age_group = ?`, g)
+		want += 43 / women * nlx / 100000
 	}
-	want *= 3.0 / 6
-	near(t, "NRR", one[float64](t, db, "select value from fertility_rates where year = 2021 and area_code = 'KH' and basis = 'registered' and measure = 'nrr'"), want, 1e-12)
-	if want < 0.009 || want > 0.0091 { // five groups of 1.2/1650 × ~5 person-years × 1/2
-		t.Errorf("NRR %g: the fixture life table should give each group about 5 person-years", want)
+	want *= 105.0 / 215
+	near(t, "NRR", one[float64](t, db, "select value from fertility_rates where year = 2021 and area_code = '23' and basis = 'registered' and measure = 'nrr'"), want, 1e-12)
+	// The fixture's population is stationary: women of a group = 105 girls
+	// born a year × the true nLx, so NRR = 5 × 43/105 × 105/215 = 1 whenever
+	// the table's nLx equal the true ones (here within sampling error).
+	if math.Abs(want-1) > 0.02 {
+		t.Errorf("NRR %g: a stationary population replaces itself (NRR 1)", want)
+	}
+	main := fixtureWarehouse(t)
+	if n := one[int64](t, main, "select count(*) from fertility_rates where measure = 'nrr' and basis = 'registered'"); n != 0 {
+		t.Errorf("%d registered NRR rows in the main fixture, whose female life tables are all withheld", n)
 	}
 }
 

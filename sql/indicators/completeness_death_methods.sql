@@ -15,7 +15,10 @@ final as (
     select method, period_start as year_start, period_end as year_end, area_code, sex,
            '5+' as ages,
            round(deaths, 1) as numerator, null::double as denominator, completeness as value,
-           null::double as ci_low, null::double as ci_high, flags,
+           -- GGB-SEG carries a bootstrap standard error (Poisson deaths)
+           -- (greatest skips NULLs: the case keeps a missing SE missing)
+           case when se is not null then greatest(completeness - 1.959964 * se, 0) end as ci_low,
+           completeness + 1.959964 * se as ci_high, flags,
            k1_over_k2, age_min, age_max, null::double as q5, null::varchar as q5_basis
     from ddm
     union all

@@ -71,7 +71,7 @@ tfr as (
 female_life_table as (
     select year, area_code, age_group, nlx / 100000.0 as nlx
     from int_life_tables
-    where sex = 'F' and age_start between 15 and 45 and variant = 'registered'
+    where sex = 'F' and age_start between 15 and 45 and basis = 'registered' and nlx is not null -- not withheld
 ),
 
 reference_survival as (

@@ -142,10 +142,14 @@ type Options struct {
 	// Bureau's PAS spreadsheets do; the q0-based a0/4a1 rules then use it too. It needs a
 	// first group [0,1).
 	IMR float64
+	// OpenEx, when positive, is the life expectancy at the start of the open group from a
+	// model (Gompertz.LifeExpectancy) instead of 1/M: the open group then gets Mx = 1/OpenEx,
+	// so that nLx = lx/Mx still holds.
+	OpenEx float64
 }
 
 // LifeTable is a period life table by age group. Columns run parallel to Groups. The open
-// interval closes with qx = 1 and nLx = lx/Mx, so its ex is 1/Mx.
+// interval closes with qx = 1 and nLx = lx/Mx, so its ex is 1/Mx (Options.OpenEx when given).
 type LifeTable struct {
 	Groups []Group
 	Radix  float64
@@ -182,6 +186,9 @@ func NewLifeTable(groups []Group, mx []float64, opt Options) (*LifeTable, error)
 	if !(radix > 0) || math.IsInf(radix, 0) {
 		return nil, fmt.Errorf("life table: radix %v is not a positive number", radix)
 	}
+	if opt.OpenEx != 0 && !(opt.OpenEx > 0 && !math.IsInf(opt.OpenEx, 0)) {
+		return nil, fmt.Errorf("life table: open-group life expectancy %v is not a positive number", opt.OpenEx)
+	}
 	if opt.IMR != 0 {
 		if !(opt.IMR > 0 && opt.IMR < 1) {
 			return nil, fmt.Errorf("life table: IMR %v is not a probability in (0,1)", opt.IMR)
@@ -189,6 +196,11 @@ func NewLifeTable(groups []Group, mx []float64, opt Options) (*LifeTable, error)
 		if groups[0] != (Group{0, 1}) {
 			return nil, fmt.Errorf("life table: IMR given but the first group is %v, not 0-0", groups[0])
 		}
+	}
+	if opt.OpenEx > 0 {
+		// The model's rate also serves as the upper neighbour of the last closed group's nax.
+		mx = slices.Clone(mx)
+		mx[len(mx)-1] = 1 / opt.OpenEx
 	}
 	ax, err := separationFactors(groups, mx, opt)
 	if err != nil {

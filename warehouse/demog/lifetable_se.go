@@ -44,15 +44,30 @@ func (lt *LifeTable) ChiangSE(deaths []float64, v ChiangVariant) ([]float64, err
 		return nil, fmt.Errorf("chiang standard errors: unknown variant %d", v)
 	}
 	open := n - 1
-	// acc is Σ_{i≥x} l_i²·[…]²·var(q_i), accumulated from the top down.
-	acc := 0.0
+	openVar := 0.0
 	if v == ChiangII {
 		if !(deaths[open] > 0) {
 			return nil, fmt.Errorf("chiang standard errors: Chiang II needs deaths in the open group %v", lt.Groups[open])
 		}
 		m := lt.Mx[open]
-		acc = lt.Lx[open] * lt.Lx[open] / (m * m * deaths[open])
+		openVar = 1 / (m * m * deaths[open])
 	}
+	return lt.ChiangSEOpen(deaths, openVar)
+}
+
+// ChiangSEOpen is ChiangSE with the variance of the open group's life expectancy given:
+// 1/(M²·D) is Chiang II; a model closeout passes its own (Gompertz.LifeExpectancyVar).
+func (lt *LifeTable) ChiangSEOpen(deaths []float64, openVar float64) ([]float64, error) {
+	n := len(lt.Groups)
+	if err := checkNonNegative("deaths", deaths, n); err != nil {
+		return nil, fmt.Errorf("chiang standard errors: %w", err)
+	}
+	if math.IsNaN(openVar) || math.IsInf(openVar, 0) || openVar < 0 {
+		return nil, fmt.Errorf("chiang standard errors: open-group variance %v is not a non-negative number", openVar)
+	}
+	open := n - 1
+	// acc is Σ_{i≥x} l_i²·[…]²·var(q_i), accumulated from the top down.
+	acc := lt.Lx[open] * lt.Lx[open] * openVar
 	se := make([]float64, n)
 	se[open] = math.NaN()
 	if lt.Lx[open] > 0 {
