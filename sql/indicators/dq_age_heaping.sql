@@ -59,9 +59,10 @@ cells as (
 ),
 
 kept as (
-    -- mothers have no sex column of their own: keep their all-sexes rows only
+    -- mothers have no sex column of their own: keep their all-sexes rows only;
+    -- deaths of sex not stated ('U') count in 'T' only
     select * from cells
-    where area_code is not null and (subject = 'deceased_age' or all_sexes = 1)
+    where area_code is not null and (subject = 'deceased_age' or all_sexes = 1) and sex <> 'U'
 ),
 
 indices as (
