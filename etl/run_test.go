@@ -111,11 +111,26 @@ func count(t *testing.T, db *sql.DB, q string, args ...any) int64 {
 
 // quarantineKinds are the planted defects that must end in quarantine; the
 // others (duplicates, blank optional fields, heaped ages, bad cause codes,
-// bad bytes in a name) are loaded, flagged where the ETL can tell.
+// bad bytes in a name, and the not-stated ones below) are loaded, flagged
+// where the ETL can tell.
 var quarantineKinds = map[string]bool{
-	"missing_required": true, "impossible_date": true, "unknown_commune": true,
+	"missing_required": true, "impossible_date": true,
 	"wrong_field_count": true, "unterminated_quote": true, "garbled_line": true,
 	"invalid_date": true, "number_as_text": true,
+}
+
+// notStated maps the planted defects that leave an item not stated to the
+// flag their record loads with: a blank sex (kind missing_required, field
+// sex) and a residence commune not in the gazetteer. UN P&R count such
+// events as "not stated"; the quarantine keeps what cannot be used at all.
+func notStated(kind, detail string) string {
+	switch {
+	case kind == "missing_required" && detail == "sex":
+		return "sex_not_stated"
+	case kind == "unknown_commune":
+		return "residence_not_stated"
+	}
+	return ""
 }
 
 // unsplittable are the file defects that leave no record to read.
@@ -123,8 +138,9 @@ var unsplittable = map[string]bool{"wrong_field_count": true, "unterminated_quot
 
 // expectedQuarantine lists, from truth_defects.csv, the records that must be
 // quarantined: "id:<id>" for a record read, "ref:<file:line>" for a row that
-// cannot be split.
-func expectedQuarantine(t *testing.T, w *world) map[string]bool {
+// cannot be split; and the records that must load with a not-stated flag
+// ("id:<id>|flag"), unless another defect quarantines them.
+func expectedQuarantine(t *testing.T, w *world) (quarantined, flagged map[string]bool) {
 	f, err := os.Open(filepath.Join(w.dir, "truth_defects.csv"))
 	if err != nil {
 		t.Fatal(err)
@@ -136,20 +152,29 @@ func expectedQuarantine(t *testing.T, w *world) map[string]bool {
 	}
 	want := map[string]bool{}
 	split := map[string]bool{} // ids whose row cannot be split
+	flags := map[string]string{}
 	for _, r := range rows[1:] {
 		id, kind, detail := r[1], r[2], r[3]
 		switch {
 		case unsplittable[kind]:
 			want["ref:"+detail] = true
 			split[id] = true
-		case quarantineKinds[kind]:
+		case quarantineKinds[kind] && notStated(kind, detail) == "":
 			want["id:"+id] = true
+		case notStated(kind, detail) != "":
+			flags["id:"+id+"|"+notStated(kind, detail)] = id
 		}
 	}
 	for id := range split {
 		delete(want, "id:"+id)
 	}
-	return want
+	flagged = map[string]bool{}
+	for k, id := range flags {
+		if !want["id:"+id] && !split[id] {
+			flagged[k] = true
+		}
+	}
+	return want, flagged
 }
 
 func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
@@ -199,7 +224,7 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 	if int64(len(got)) != total.Quarantined {
 		t.Errorf("%d records in quarantine, the summary says %d", len(got), total.Quarantined)
 	}
-	want := expectedQuarantine(t, w)
+	want, wantFlagged := expectedQuarantine(t, w)
 	var missing, extra []string
 	for k := range want {
 		if !got[k] {
@@ -221,6 +246,55 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 			db.QueryRow("select reason, field, coalesce(raw_value, '') from quarantine where coalesce('id:' || split_part(record_id, ':', 2), 'ref:' || source_ref) = ?", k).Scan(&reason, &field, &raw)
 			t.Logf("not planted %s: %s %s %q", k, reason, field, raw)
 		}
+	}
+	// Records with a sex or residence not stated are loaded, flagged, with
+	// no sex and no province: exactly the planted ones.
+	flagged := map[string]bool{}
+	for _, table := range []string{"birth", "death", "marriage"} {
+		sex := "sex"
+		if table == "marriage" {
+			sex = "null" // a marriage has no sex of its own
+		}
+		prov := "residence_province is null"
+		if table == "marriage" {
+			prov = "(groom_residence_province is null or bride_residence_province is null)"
+		}
+		rows, err := db.Query(fmt.Sprintf(`select 'id:' || split_part(event_id, ':', 2) || '|' || f,
+				f = 'sex_not_stated' and %[2]s is null or f = 'residence_not_stated' and %[3]s
+			from (select *, unnest(flags) as f from %[1]s)
+			where f in ('sex_not_stated', 'residence_not_stated')`, table, sex, prov))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var k string
+			var blank bool
+			if err := rows.Scan(&k, &blank); err != nil {
+				t.Fatal(err)
+			}
+			flagged[k] = true
+			if !blank {
+				t.Errorf("%s %s: the item not stated has a value", table, k)
+			}
+		}
+		rows.Close()
+	}
+	missing, extra = nil, nil
+	for k := range wantFlagged {
+		if !flagged[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range flagged {
+		if !wantFlagged[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(wantFlagged) == 0 || len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("not-stated flags differ from the planted defects (%d planted): %d missing (%v), %d not planted (%v)",
+			len(wantFlagged), len(missing), head(missing), len(extra), head(extra))
 	}
 	// Planted duplicates share their original's group, and births are not
 	// grouped otherwise: every birth group of two is a planted pair.

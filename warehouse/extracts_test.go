@@ -158,7 +158,8 @@ func TestExtracts(t *testing.T) {
 	})
 
 	t.Run("fetal deaths reconcile with the warehouse", func(t *testing.T) {
-		want := rows2strings(t, db, "select format('{}:{}', year, numerator) from tab_fetal_deaths where area_code = 'KH' and sex = 'T' and gestation = 'total' order by year")
+		// the frame's years without an event have nothing to extract
+		want := rows2strings(t, db, "select format('{}:{}', year, numerator) from tab_fetal_deaths where area_code = 'KH' and sex = 'T' and gestation = 'total' and numerator > 0 order by year")
 		got := rows2strings(t, pq, fmt.Sprintf("select format('{}:{}', year, count(*)) from read_parquet(%s) group by year order by year",
 			sqlQuote(filepath.Join(dir1, "fetal_deaths", "*.parquet"))))
 		if len(want) == 0 || !slices.Equal(got, want) {
@@ -170,8 +171,8 @@ func TestExtracts(t *testing.T) {
 		got := rows2strings(t, pq, fmt.Sprintf("select format('{}:{}', year, count(*)) from read_parquet(%s) group by year order by year",
 			sqlQuote(filepath.Join(dir1, "marriages", "*.parquet"))))
 		for _, q := range []string{
-			"select format('{}:{}', year, numerator) from tab_marriages where area_code = 'KH' and bride_age_group = 'total' and groom_age_group = 'total' order by year",
-			"select format('{}:{}', year(month), sum(numerator)) from events_by_month where event_type = 'marriage' and measure = 'occurred' and area_code = 'KH' group by year(month) order by year(month)",
+			"select format('{}:{}', year, numerator) from tab_marriages where area_code = 'KH' and bride_age_group = 'total' and groom_age_group = 'total' and numerator > 0 order by year",
+			"select format('{}:{}', year(month), sum(numerator)) from events_by_month where event_type = 'marriage' and measure = 'occurred' and area_code = 'KH' group by year(month) having sum(numerator) > 0 order by year(month)",
 		} {
 			if want := rows2strings(t, db, q); len(want) == 0 || !slices.Equal(got, want) {
 				t.Errorf("marriages per year: extract %v, warehouse %v (%s)", got, want, q)

@@ -49,7 +49,7 @@ import (
 // 17,500 and district 0102 8,750; by group per sex at KH: 0 300, 1-4 1,200,
 // 5-9 ... 80-84 1,500 each, 85+ 750.
 func TestMortalityByHand(t *testing.T) {
-	db := extendedWarehouse(t, "mortality_extra")
+	db := extraWarehouse(t, "mortality_extra")
 	type row struct {
 		num, den, value sql.NullFloat64
 		flags           string

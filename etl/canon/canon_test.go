@@ -63,7 +63,7 @@ func TestBirthRow(t *testing.T) {
 	if b.RegistrationCommune != "120101" || *b.PlaceCommune != "120101" || *b.FacilityType != "public_hospital" {
 		t.Errorf("places: %s %s %s", b.RegistrationCommune, *b.PlaceCommune, *b.FacilityType)
 	}
-	if b.Sex != "F" || *b.BirthWeightG != 3150 || *b.GestationWeeks != 39 || *b.Plurality != 1 || *b.BirthOrder != 2 ||
+	if b.Sex == nil || *b.Sex != "F" || *b.BirthWeightG != 3150 || *b.GestationWeeks != 39 || *b.Plurality != 1 || *b.BirthOrder != 2 ||
 		*b.FatherAge != 30 || *b.Attendant != "midwife" || *b.MotherNationality != "KHM" {
 		t.Errorf("birth columns: %+v", b)
 	}
@@ -172,7 +172,6 @@ func TestQuarantineReasons(t *testing.T) {
 		edits  map[string]string
 		want   []want
 	}{
-		{"sex missing", source.Births, map[string]string{"sex": "<null>"}, []want{{"missing_required", "sex"}}},
 		{"event date missing", source.Births, map[string]string{"date_of_birth": "<null>"}, []want{{"missing_required", "date_of_birth"}}},
 		{"empty is missing", source.Deaths, map[string]string{"date_of_death": ""}, []want{{"missing_required", "date_of_death"}}},
 		{"id missing", source.Births, map[string]string{"id": "<null>"}, []want{{"missing_required", "id"}}},
@@ -214,12 +213,13 @@ func TestQuarantineReasons(t *testing.T) {
 		{"id with spaces", source.Births, map[string]string{"id": "1 2"}, []want{{"bad_code", "id"}}},
 		{"event type", source.Notifications, map[string]string{"event_type": "marriage"}, []want{{"bad_code", "event_type"}}},
 		{"huge facility id", source.Births, map[string]string{"facility_id": strings.Repeat("F", 65)}, []want{{"too_long", "facility_id"}}},
-		{"unknown commune", source.Births, map[string]string{"mother_residence_commune": "990000"}, []want{{"unknown_commune", "mother_residence_commune"}}},
-		{"placeholder commune", source.Deaths, map[string]string{"residence_commune": "000000"}, []want{{"unknown_commune", "residence_commune"}}},
-		{"no province 26", source.Notifications, map[string]string{"residence_commune": "261234"}, []want{{"unknown_commune", "residence_commune"}}},
+		{"unknown office", source.Births, map[string]string{"registration_commune": "990000"}, []want{{"unknown_commune", "registration_commune"}}},
+		{"placeholder office", source.Deaths, map[string]string{"registration_commune": "000000"}, []want{{"unknown_commune", "registration_commune"}}},
+		{"no province 26", source.Marriages, map[string]string{"registration_commune": "261234"}, []want{{"unknown_commune", "registration_commune"}}},
+		{"residence of 5 digits", source.Births, map[string]string{"mother_residence_commune": "10202"}, []want{{"bad_code", "mother_residence_commune"}}},
 		{"invalid UTF-8", source.Births, map[string]string{"reg_no": "B-\xff\xfe"}, []want{{"bad_encoding", "reg_no"}}},
-		{"several problems", source.Births, map[string]string{"sex": "<null>", "birth_weight_g": "250", "mother_residence_commune": "990000"},
-			[]want{{"missing_required", "sex"}, {"unknown_commune", "mother_residence_commune"}, {"out_of_range", "birth_weight_g"}}},
+		{"several problems", source.Births, map[string]string{"sex": "X", "birth_weight_g": "250", "registration_commune": "990000"},
+			[]want{{"unknown_commune", "registration_commune"}, {"bad_code", "sex"}, {"out_of_range", "birth_weight_g"}}},
 	}
 	v := newValidator(t, secret)
 	seen := map[string]bool{}
@@ -306,6 +306,21 @@ func TestFlags(t *testing.T) {
 		{"delayed death", source.Deaths, map[string]string{"registration_date": "2014-01-01"}, []string{"delayed_registration"}},
 		{"late marriage", source.Marriages, map[string]string{"registration_date": "2019-12-16"}, []string{"late_registration"}},
 		{"two flags", source.Deaths, map[string]string{"underlying_cause": "R99", "age_value": "70"}, []string{"heaped_age", "ill_defined_cause"}},
+		{"birth sex missing", source.Births, map[string]string{"sex": "<null>"}, []string{"sex_not_stated"}},
+		{"death sex empty", source.Deaths, map[string]string{"sex": ""}, []string{"sex_not_stated"}},
+		{"fetal sex missing", source.FetalDeaths, map[string]string{"sex": "<null>"}, nil},
+		{"notified sex missing", source.Notifications, map[string]string{"sex": "<null>"}, nil},
+		{"unknown residence", source.Births, map[string]string{"mother_residence_commune": "990000"}, []string{"residence_not_stated"}},
+		{"placeholder residence", source.Deaths, map[string]string{"residence_commune": "000000"}, []string{"residence_not_stated"}},
+		{"residence missing", source.Births, map[string]string{"mother_residence_commune": "<null>"}, []string{"residence_not_stated"}},
+		{"fetal residence missing", source.FetalDeaths, map[string]string{"mother_residence_commune": ""}, []string{"residence_not_stated"}},
+		{"groom in province 26", source.Marriages, map[string]string{"groom_residence": "261234"}, []string{"residence_not_stated"}},
+		{"bride's residence missing", source.Marriages, map[string]string{"bride_residence": "<null>"}, []string{"residence_not_stated"}},
+		{"notified residence unknown", source.Notifications, map[string]string{"residence_commune": "261234"}, []string{"residence_not_stated"}},
+		{"unknown place", source.Deaths, map[string]string{"place_commune": "990000"}, []string{"place_not_stated"}},
+		{"place missing", source.Births, map[string]string{"place_commune": "<null>"}, []string{"place_not_stated"}},
+		{"nothing stated", source.Deaths, map[string]string{"sex": "<null>", "residence_commune": "<null>", "place_commune": "<null>"},
+			[]string{"sex_not_stated", "place_not_stated", "residence_not_stated"}},
 	}
 	v := newValidator(t, secret)
 	seen := map[string]bool{}
@@ -506,8 +521,9 @@ func TestSiteOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The mother's residence is then not stated; the office 120101 is still known.
 	res := v.Validate(record(source.Births, nil))
-	if len(res.Quarantine) != 1 || res.Quarantine[0].Reason != "unknown_commune" || res.Quarantine[0].Field != "mother_residence_commune" {
+	if b := res.Birth; b == nil || !slices.Equal(b.Flags, []string{"residence_not_stated"}) || b.ResidenceProvince != nil {
 		t.Errorf("site gazetteer not used: %+v", res)
 	}
 }

@@ -15,7 +15,8 @@ import (
 //     the delivery date for a fetal death, the spouses' for a marriage;
 //   - otherwise, for a birth, by attributes: sex, date of birth, the
 //     mother's identity hash and residence commune.
-// Records with neither keep a NULL group and count alone. Near-misses (a
+// Records with neither (or with an attribute missing, such as a sex not
+// stated) keep a NULL group and count alone. Near-misses (a
 // date typed a day off on a record without identity) are not grouped.
 
 func (v *Validator) dupGroup(parts ...*string) *string { return v.key(v.event, parts...) }
@@ -26,8 +27,9 @@ func (v *Validator) dupGroup(parts ...*string) *string { return v.key(v.event, p
 //   - a birth: the mother's identity hash, the date of birth and the sex;
 //   - a death: the deceased's identity hash and the date of death.
 //
-// Both sides need the identity code; a notification or registration
-// without one cannot be linked (its link_key is NULL). Dates must agree to
+// Both sides need every part: a notification or registration without the
+// identity code (or a birth of sex not stated) cannot be linked (its
+// link_key is NULL). Dates must agree to
 // the day.
 func (v *Validator) linkKey(event string, parts ...*string) *string {
 	return v.key("link:"+event, parts...)
@@ -62,13 +64,12 @@ func (v *Validator) setDupGroup(res *Result) {
 		}
 	case res.Birth != nil:
 		b := res.Birth
-		d, s := b.EventDate.String(), b.Sex
-		b.LinkKey = v.linkKey("birth", b.MotherIDHash, &d, &s)
+		d := b.EventDate.String()
+		b.LinkKey = v.linkKey("birth", b.MotherIDHash, &d, b.Sex)
 		if b.ChildIDHash != nil {
 			b.DupGroup = v.dupGroup(b.ChildIDHash)
 		} else {
-			d, s := b.EventDate.String(), b.Sex
-			b.DupGroup = v.dupGroup(&s, &d, b.MotherIDHash, b.MotherResidenceCommune)
+			b.DupGroup = v.dupGroup(b.Sex, &d, b.MotherIDHash, b.MotherResidenceCommune)
 		}
 	case res.Death != nil:
 		d := res.Death.EventDate.String()

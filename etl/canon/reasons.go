@@ -61,6 +61,9 @@ const (
 	FlagInvalidIDCode           Flag = "invalid_id_code"           // an identity code that is a placeholder or not a number; not hashed
 	FlagLateRegistration        Flag = "late_registration"         // registered after the legal limit, within a year
 	FlagDelayedRegistration     Flag = "delayed_registration"      // registered more than a year after the event
+	FlagSexNotStated            Flag = "sex_not_stated"            // a birth or death whose sex is missing; counted as sex U
+	FlagResidenceNotStated      Flag = "residence_not_stated"      // usual residence missing or not in the gazetteer; counted in the nation only
+	FlagPlaceNotStated          Flag = "place_not_stated"          // place of occurrence missing or not in the gazetteer
 )
 
 // Flags lists every flag, in the order of docs/quarantine.md.
@@ -69,7 +72,7 @@ var Flags = []Flag{
 	FlagBadICD10Format, FlagUnknownICD10, FlagNotUnderlyingCause,
 	FlagHeapedAge, FlagAgeDOBConflict, FlagMotherAgeImplausible, FlagWeightGestationConflict,
 	FlagPregnancyStatusConflict, FlagMarriedUnder18, FlagInvalidIDCode, FlagLateRegistration,
-	FlagDelayedRegistration,
+	FlagDelayedRegistration, FlagSexNotStated, FlagResidenceNotStated, FlagPlaceNotStated,
 }
 
 // LegalLimitDays is the registration limit in days after the event, per

@@ -54,7 +54,8 @@ func TestParquetRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	var births []canon.Birth
 	for _, e := range []map[string]string{nil, {"id": "7", "registration_date": "2021-04-10", "mother_date_of_birth": "<null>", "mother_age": "11"},
-		{"id": "8", "facility_id": "<null>", "birth_weight_g": "<null>", "sex": "M", "date_of_birth": "1900-01-01", "registration_date": "1900-01-01", "mother_date_of_birth": "<null>"}} {
+		{"id": "8", "facility_id": "<null>", "birth_weight_g": "<null>", "sex": "M", "date_of_birth": "1900-01-01", "registration_date": "1900-01-01", "mother_date_of_birth": "<null>"},
+		{"id": "10", "sex": "<null>", "mother_residence_commune": "990000"}} {
 		res := v.Validate(record(source.Births, e))
 		if res.Birth == nil {
 			t.Fatalf("%v: %+v", e, res.Quarantine)
@@ -68,7 +69,7 @@ func TestParquetRoundTrip(t *testing.T) {
 	fetal := []canon.FetalDeath{*v.Validate(record(source.FetalDeaths, nil)).FetalDeath}
 	marriages := []canon.Marriage{*v.Validate(record(source.Marriages, nil)).Marriage}
 	notes := []canon.Notification{*v.Validate(record(source.Notifications, nil)).Notification}
-	quar := v.Validate(record(source.Births, map[string]string{"sex": "<null>", "birth_weight_g": "9"})).Quarantine
+	quar := v.Validate(record(source.Births, map[string]string{"date_of_birth": "<null>", "birth_weight_g": "9"})).Quarantine
 	quar = append(quar, canon.ParseFailure("birth", "file", "a.csv:3", "malformed_row", "x,\"y", "unterminated quote"))
 
 	bPath, bBack := writeRows(t, dir, "birth", births)
@@ -131,6 +132,13 @@ func TestParquetRoundTrip(t *testing.T) {
 		from read_parquet(?) where event_id = 'reg:8'`, bPath).
 		Scan(&evDate, &weight, &nulls); err != nil || evDate != "1900-01-01" || weight.Valid || !nulls {
 		t.Errorf("DuckDB reads the NULLs of a birth on 1900-01-01: %s %v %v %v", evDate, weight, nulls, err)
+	}
+	// sex and residence not stated: sex NULL, the unknown commune code kept, no province
+	var notStated bool
+	if err := db.QueryRow(`select sex is null and mother_residence_commune = '990000' and residence_province is null
+		and residence_district is null and flags = ['sex_not_stated', 'residence_not_stated']
+		from read_parquet(?) where event_id = 'reg:10'`, bPath).Scan(&notStated); err != nil || !notStated {
+		t.Errorf("DuckDB reads a birth of sex and residence not stated wrongly (%v)", err)
 	}
 	var dob string
 	var ageDays int32

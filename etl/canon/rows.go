@@ -44,6 +44,12 @@ type Common struct {
 	DupGroup *string `parquet:"dup_group"`
 }
 
+// Residence and place communes are kept as given when they are 6 digits,
+// even when the gazetteer does not know them: such a code (or a missing
+// one) leaves the province and district NULL, so the event counts in the
+// nation's totals and in no province, and the record is flagged
+// residence_not_stated (place_not_stated for the place of occurrence).
+
 // Birth is one live birth registration.
 type Birth struct {
 	Common
@@ -51,7 +57,7 @@ type Birth struct {
 	// LinkKey matches the birth to its health-facility notification (keys.go).
 	LinkKey        *string `parquet:"link_key"`
 	MotherIDHash   *string `parquet:"mother_id_hash"`
-	Sex            string  `parquet:"sex"` // M, F
+	Sex            *string `parquet:"sex"` // M, F; NULL = not stated (flag sex_not_stated)
 	PlaceCommune   *string `parquet:"place_commune"`
 	FacilityID     *string `parquet:"facility_id"`
 	FacilityType   *string `parquet:"facility_type"` // public_hospital, health_centre, private, home, other
@@ -78,7 +84,7 @@ type Death struct {
 	DeceasedIDHash *string `parquet:"deceased_id_hash"`
 	// LinkKey matches the death to its health-facility notification (keys.go).
 	LinkKey     *string    `parquet:"link_key"`
-	Sex         string     `parquet:"sex"` // M, F
+	Sex         *string    `parquet:"sex"` // M, F; NULL = not stated (flag sex_not_stated)
 	DateOfBirth *lake.Date `parquet:"date_of_birth,date"`
 	AgeValue    *int32     `parquet:"age_value"` // as reported, in AgeUnit
 	AgeUnit     *string    `parquet:"age_unit"`  // Y, M, D

@@ -532,16 +532,55 @@ func (v *Validator) intPtr(i int, lo, hi int32) *int32 {
 	return v.ints.ptr(n)
 }
 
-// commune checks a commune code: 6 digits, present in the gazetteer. The
-// gazetteer has no validity dates (it is the 2024 one), so a code retired
-// or created since the event is not detected: only existence is checked.
-func (v *Validator) commune(i int, req bool) *communeRef {
-	s, ok := v.get(i)
+// commune checks the registration commune (the office): required, 6
+// digits, present in the gazetteer. The gazetteer has no validity dates (it
+// is the 2024 one), so a code retired or created since the event is not
+// detected: only existence is checked.
+func (v *Validator) commune(i int) *communeRef {
+	s, at, ok := v.communeAt(i)
 	if !ok {
-		if req && v.missing(i) {
+		if v.missing(i) {
 			v.required(i)
 		}
 		return nil
+	}
+	if at == 0 {
+		v.rejectCol(i, UnknownCommune, s, "not in the gazetteer")
+		return nil
+	}
+	return &v.ref.communes[at-1]
+}
+
+// where reads an optional commune of usual residence or of occurrence. A
+// missing commune, or a 6-digit code the gazetteer does not know, does not
+// quarantine the record: the event happened and counts in the nation's
+// totals ("not stated" in the UN Principles and Recommendations). The code
+// is kept as given (a commune code identifies no one), its province and
+// district are NULL, and the record carries the flag f. A value of another
+// shape is still bad_code.
+func (v *Validator) where(i int, f Flag) (code, province, district *string) {
+	s, at, ok := v.communeAt(i)
+	switch {
+	case !ok:
+		if v.missing(i) {
+			v.flag(f)
+		}
+		return nil, nil, nil
+	case at == 0:
+		v.flag(f)
+		return v.strs.ptr(s), nil, nil
+	}
+	c := &v.ref.communes[at-1]
+	return &c.code, &c.province, &c.district
+}
+
+// communeAt reads column i as a commune code: ok is false when it is
+// missing or not 6 digits (quarantined as bad_code here); at is 1 + its
+// index in the gazetteer, 0 when the gazetteer does not know it.
+func (v *Validator) communeAt(i int) (s string, at uint16, ok bool) {
+	s, ok = v.get(i)
+	if !ok {
+		return "", 0, false
 	}
 	n, ok := digits(s)
 	if len(s) != 6 || !ok {
@@ -550,22 +589,21 @@ func (v *Validator) commune(i int, req bool) *communeRef {
 			detail += " (a leading zero lost?)"
 		}
 		v.rejectCol(i, BadCode, s, detail)
-		return nil
+		return "", 0, false
 	}
-	at := v.ref.communeAt[n]
-	if at == 0 {
-		v.rejectCol(i, UnknownCommune, s, "not in the gazetteer")
-		return nil
-	}
-	return &v.ref.communes[at-1]
+	return s, v.ref.communeAt[n], true
 }
 
-// residence returns a commune's code, province and district pointers.
-func residence(c *communeRef) (code, province, district *string) {
-	if c == nil {
-		return nil, nil, nil
+// sex reads the sex of a birth or death: M or F. A missing sex does not
+// quarantine the record (it is counted as sex not stated, flag
+// sex_not_stated); a value outside the list is still bad_code, since it
+// means a source that codes sex otherwise and must map its codes.
+func (v *Validator) sex(i int) *string {
+	s := v.code(i, sexMF, false)
+	if s == nil && v.missing(i) {
+		v.flag(FlagSexNotStated)
 	}
-	return &c.code, &c.province, &c.district
+	return s
 }
 
 // icd checks an ICD-10 column. A code that is malformed, not in the list,
@@ -603,15 +641,16 @@ func icdCode(e *icdEntry) *string {
 	return &e.code
 }
 
-// causeFlags flags a valid underlying cause that is suspicious.
-func (v *Validator) causeFlags(e *icdEntry, sex string) {
+// causeFlags flags a valid underlying cause that is suspicious; sex is nil
+// when not stated.
+func (v *Validator) causeFlags(e *icdEntry, sex *string) {
 	if e == nil {
 		return
 	}
 	if e.flags&icdIllDefined != 0 {
 		v.flag(FlagIllDefinedCause)
 	}
-	if (sex == "M" && e.flags&icdFemaleOnly != 0) || (sex == "F" && e.flags&icdMaleOnly != 0) {
+	if sex != nil && ((*sex == "M" && e.flags&icdFemaleOnly != 0) || (*sex == "F" && e.flags&icdMaleOnly != 0)) {
 		v.flag(FlagSexCauseConflict)
 	}
 	if e.flags&icdUnlikely != 0 {
@@ -740,7 +779,7 @@ func (v *Validator) common(c *Common, kind, eventCol, regDateCol, regCommuneCol 
 			v.flag(FlagLateRegistration)
 		}
 	}
-	if rc := v.commune(regCommuneCol, true); rc != nil {
+	if rc := v.commune(regCommuneCol); rc != nil {
 		c.RegistrationCommune = rc.code
 	}
 	return ev, evOK
@@ -780,10 +819,8 @@ func (v *Validator) birth() *Birth {
 	dob, dobOK := v.common(&b.Common, kBirth, bDateOfBirth, bRegistrationDate, bRegistrationCommune)
 	b.ChildIDHash = v.idHash(bChildKIDC)
 	b.MotherIDHash = v.idHash(bMotherKIDC)
-	if s := v.code(bSex, sexMF, true); s != nil {
-		b.Sex = *s
-	}
-	b.PlaceCommune, _, _ = residence(v.commune(bPlaceCommune, false))
+	b.Sex = v.sex(bSex)
+	b.PlaceCommune, _, _ = v.where(bPlaceCommune, FlagPlaceNotStated)
 	b.FacilityID = v.text(bFacilityID)
 	b.FacilityType = v.code(bFacilityType, facilityTypes, false)
 	// The mother's age: from her date of birth when given, else as reported
@@ -804,7 +841,7 @@ func (v *Validator) birth() *Birth {
 		v.motherAgeFlag(*b.MotherAge)
 	}
 	b.MotherNationality = v.nationality(bMotherNationality)
-	b.MotherResidenceCommune, b.ResidenceProvince, b.ResidenceDistrict = residence(v.commune(bMotherResidence, false))
+	b.MotherResidenceCommune, b.ResidenceProvince, b.ResidenceDistrict = v.where(bMotherResidence, FlagResidenceNotStated)
 	b.MotherEducation = v.code(bMotherEducation, educations, false)
 	b.MaritalStatus = v.code(bMaritalStatus, birthMarital, false)
 	b.FatherAge = v.intPtr(bFatherAge, minFatherAge, maxFatherAge)
@@ -858,9 +895,7 @@ func (v *Validator) death() *Death {
 	d := v.deaths.new()
 	dod, dodOK := v.common(&d.Common, kDeath, dDateOfDeath, dRegistrationDate, dRegistrationCommune)
 	d.DeceasedIDHash = v.idHash(dDeceasedKIDC)
-	if s := v.code(dSex, sexMF, true); s != nil {
-		d.Sex = *s
-	}
+	d.Sex = v.sex(dSex)
 	// Age: the date of birth wins; the reported age is kept as reported.
 	d.AgeUnit = v.code(dAgeUnit, ageUnits, false)
 	var reported int32
@@ -919,10 +954,10 @@ func (v *Validator) death() *Death {
 			d.AgeDays = d.AgeValue
 		}
 	}
-	d.PlaceCommune, _, _ = residence(v.commune(dPlaceCommune, false))
+	d.PlaceCommune, _, _ = v.where(dPlaceCommune, FlagPlaceNotStated)
 	d.FacilityID = v.text(dFacilityID)
 	d.FacilityType = v.code(dFacilityType, facilityTypes, false)
-	d.ResidenceCommune, d.ResidenceProvince, d.ResidenceDistrict = residence(v.commune(dResidence, false))
+	d.ResidenceCommune, d.ResidenceProvince, d.ResidenceDistrict = v.where(dResidence, FlagResidenceNotStated)
 	d.MaritalStatus = v.code(dMaritalStatus, deathMarital, false)
 	d.CauseA = icdCode(v.icd(dCauseA, false))
 	d.CauseB = icdCode(v.icd(dCauseB, false))
@@ -935,7 +970,7 @@ func (v *Validator) death() *Death {
 	d.Certification = v.code(dCertification, certifications, false)
 	d.Manner = v.code(dManner, manners, false)
 	d.PregnancyStatus = v.code(dPregnancy, pregnancies, false)
-	if d.Sex == "M" && d.PregnancyStatus != nil {
+	if d.Sex != nil && *d.Sex == "M" && d.PregnancyStatus != nil {
 		switch *d.PregnancyStatus {
 		case "pregnant", "within_42_days", "43_days_to_1_year":
 			v.flag(FlagPregnancyStatusConflict)
@@ -975,10 +1010,10 @@ func (v *Validator) fetalDeath() *FetalDeath {
 	f.Sex = v.code(fSex, sexMFU, false)
 	f.GestationWeeks = v.intPtr(fGestation, minGestation, maxGestation)
 	f.BirthWeightG = v.intPtr(fBirthWeight, minWeight, maxWeight)
-	f.PlaceCommune, _, _ = residence(v.commune(fPlaceCommune, false))
+	f.PlaceCommune, _, _ = v.where(fPlaceCommune, FlagPlaceNotStated)
 	f.FacilityID = v.text(fFacilityID)
 	f.FacilityType = v.code(fFacilityType, facilityTypes, false)
-	f.MotherResidenceCommune, f.ResidenceProvince, f.ResidenceDistrict = residence(v.commune(fMotherResidence, false))
+	f.MotherResidenceCommune, f.ResidenceProvince, f.ResidenceDistrict = v.where(fMotherResidence, FlagResidenceNotStated)
 	c := v.icd(fCause, true)
 	f.CauseICD10 = icdCode(c)
 	if c != nil && c.flags&icdIllDefined != 0 {
@@ -993,11 +1028,11 @@ func (v *Validator) marriage() *Marriage {
 	v.common(&m.Common, kMarriage, mDateOfMarriage, mRegistrationDate, mRegistrationCommune)
 	m.GroomIDHash = v.idHash(mGroomKIDC)
 	m.GroomAge = v.spouseAge(mGroomAge)
-	m.GroomResidence, m.GroomResidenceProvince, m.GroomResidenceDistrict = residence(v.commune(mGroomResidence, false))
+	m.GroomResidence, m.GroomResidenceProvince, m.GroomResidenceDistrict = v.where(mGroomResidence, FlagResidenceNotStated)
 	m.GroomPrevStatus = v.code(mGroomPrevStatus, prevStatuses, false)
 	m.BrideIDHash = v.idHash(mBrideKIDC)
 	m.BrideAge = v.spouseAge(mBrideAge)
-	m.BrideResidence, m.BrideResidenceProvince, m.BrideResidenceDistrict = residence(v.commune(mBrideResidence, false))
+	m.BrideResidence, m.BrideResidenceProvince, m.BrideResidenceDistrict = v.where(mBrideResidence, FlagResidenceNotStated)
 	m.BridePrevStatus = v.code(mBridePrevStatus, prevStatuses, false)
 	m.Flags = v.takeFlags()
 	return m
@@ -1057,7 +1092,7 @@ func (v *Validator) notification() *Notification {
 	n.SubjectIDHash = v.idHash(nSubjectKIDC)
 	n.MotherAge = v.motherAge(nMotherAge)
 	n.AgeYears = v.intPtr(nAgeYears, 0, maxAgeYears)
-	n.ResidenceCommune, n.ResidenceProvince, n.ResidenceDistrict = residence(v.commune(nResidence, false))
+	n.ResidenceCommune, n.ResidenceProvince, n.ResidenceDistrict = v.where(nResidence, FlagResidenceNotStated)
 	if s, ok := v.get(nNotifiedAt); !ok {
 		if v.missing(nNotifiedAt) {
 			v.required(nNotifiedAt)

@@ -1,6 +1,9 @@
 -- Characteristics of registered live births by year and area: sex ratio at
 -- birth, low birth weight, facility births, skilled attendance, multiple
--- births and birth order. Shares are of births with the item known.
+-- births and birth order. Shares are of births with the item known. Births of
+-- sex not stated are outside the sex ratio; births whose residence is not
+-- stated count in 'KH' only. Every cell of the frame (the years and areas of
+-- int_frame_areas, every measure) has a row, 0 of 0 without births.
 with births as (
     select * from int_births_counts
 ),
@@ -39,7 +42,7 @@ shares as (
     )
 ),
 
-final as (
+measures as (
     select year, area_code, 'sex_ratio_at_birth' as measure, 'males per 100 females' as unit,
            male as numerator, sexed - male as denominator,
            100.0 * male / nullif(sexed - male, 0) as value,
@@ -52,6 +55,24 @@ final as (
     select year, area_code, measure, 'share', k, n, k / nullif(n, 0), wilson_low(k, n), wilson_high(k, n), small_flags(n)
     from shares
     where area_code is not null
+),
+
+frame as (
+    select f.year, f.area_code, m.measure, m.unit
+    from int_frame_areas as f
+    cross join (values ('sex_ratio_at_birth', 'males per 100 females'), ('low_birth_weight', 'share'),
+                       ('facility_births', 'share'), ('skilled_attendance', 'share'), ('multiple_births', 'share'),
+                       ('birth_order_1', 'share'), ('birth_order_2', 'share'), ('birth_order_3', 'share'),
+                       ('birth_order_4_plus', 'share')) as m(measure, unit)
+),
+
+final as (
+    select year, area_code, measure, coalesce(frame.unit, m.unit) as unit,
+           coalesce(m.numerator, 0) as numerator, coalesce(m.denominator, 0) as denominator,
+           m.value, m.ci_low, m.ci_high, coalesce(m.flags, small_flags(0)) as flags
+    -- every cell of the frame, and the cells outside it that have births
+    from frame
+    full join measures as m using (year, area_code, measure)
 )
 
 select * from final

@@ -3,7 +3,10 @@
 -- two-digit chapter number of the reference list ('01' ... '22'), 'none' for deaths without an
 -- ICD-10 code (missing, or dropped by the ETL as not a valid underlying cause) and 'all' for all
 -- deaths (the denominator). Codes are tabulated in their own chapter even when they are not valid
--- underlying causes (an S/T code counts in chapter XIX); cod_quality counts those.
+-- underlying causes (an S/T code counts in chapter XIX); cod_quality counts those. A death of sex
+-- not stated counts in 'T' only, one whose residence is not stated in 'KH' only. Every cell of
+-- the frame (the years and areas of int_frame_areas x M, F, T x every chapter) has a row, 0 deaths
+-- where none happened.
 with deaths as (
     select year, province_code, district_code, sex, coalesce(chapter, 'none') as chapter
     from int_deaths_cod
@@ -78,23 +81,32 @@ counts as (
     select year, 'all', area_code, sex, total from totals
 ),
 
+frame as (
+    select f.year, f.area_code, s.sex, h.chapter
+    from int_frame_areas as f
+    cross join (values ('M'), ('F'), ('T')) as s(sex)
+    cross join chapters as h
+),
+
 final as (
     select
-        c.year,
-        c.area_code,
-        c.sex,
-        c.chapter,
+        year,
+        area_code,
+        sex,
+        chapter,
         h.roman,
         h.icd10_range,
         h.title,
-        c.deaths as numerator,
-        t.total as denominator,
-        c.deaths / t.total as value,
-        wilson_low(c.deaths, t.total) as ci_low,
-        wilson_high(c.deaths, t.total) as ci_high,
-        small_flags(c.deaths) as flags
-    from counts as c
-    join totals as t using (year, area_code, sex)
+        coalesce(c.deaths, 0) as numerator,
+        coalesce(t.total, 0) as denominator,
+        coalesce(c.deaths, 0) / t.total as value,
+        wilson_low(coalesce(c.deaths, 0), t.total) as ci_low,
+        wilson_high(coalesce(c.deaths, 0), t.total) as ci_high,
+        small_flags(coalesce(c.deaths, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have deaths
+    from frame
+    full join counts as c using (year, area_code, sex, chapter)
+    left join totals as t using (year, area_code, sex)
     left join chapters as h using (chapter)
 )
 

@@ -2,7 +2,9 @@
 -- place of usual residence (the nation and provinces), sex and abridged age group ('all' for every
 -- age, 'unknown' for deaths of unknown age). Ill-defined is R00-R99 or the WHO CoDEdit
 -- ill-defined rule (see int_cod_icd10); deaths with no usable code are outside the denominator and
--- are counted by cod_quality (missing_cause).
+-- are counted by cod_quality (missing_cause). A death of sex not stated counts in 'T' only, one whose
+-- residence is not stated in 'KH' only. Every cell of the frame (the years, nation and provinces of
+-- int_frame_areas x M, F, T x every age group) has a row, 0 of 0 where no death had a reported cause.
 with deaths as (
     select year, province_code, sex, coalesce(age_group, 'unknown') as age_group, ill_defined
     from int_deaths_cod
@@ -29,19 +31,31 @@ counts as (
        and (grouping(sex) = 1 or sex in ('M', 'F'))
 ),
 
+frame as (
+    select f.year, f.area_code, s.sex, g.age_group
+    from int_frame_areas as f
+    cross join (values ('M'), ('F'), ('T')) as s(sex)
+    cross join (values ('0'), ('1-4'), ('5-9'), ('10-14'), ('15-19'), ('20-24'), ('25-29'), ('30-34'), ('35-39'),
+                       ('40-44'), ('45-49'), ('50-54'), ('55-59'), ('60-64'), ('65-69'), ('70-74'), ('75-79'),
+                       ('80-84'), ('85+'), ('unknown'), ('all')) as g(age_group)
+    where f.level <> 'district'
+),
+
 final as (
     select
         year,
         area_code,
         sex,
         age_group,
-        ill_defined as numerator,
-        reported as denominator,
-        ill_defined / reported as value,
-        wilson_low(ill_defined, reported) as ci_low,
-        wilson_high(ill_defined, reported) as ci_high,
-        small_flags(ill_defined) as flags
-    from counts
+        coalesce(c.ill_defined, 0) as numerator,
+        coalesce(c.reported, 0) as denominator,
+        c.ill_defined / c.reported as value,
+        wilson_low(c.ill_defined, c.reported) as ci_low,
+        wilson_high(c.ill_defined, c.reported) as ci_high,
+        small_flags(coalesce(c.ill_defined, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have deaths
+    from frame
+    full join counts as c using (year, area_code, sex, age_group)
 )
 
 select * from final

@@ -3,7 +3,9 @@
 -- Index: one row per measure, each a proportion with its numerator, denominator and Wilson 95%
 -- interval. base says what the denominator counts: 'all_deaths' (every current death) or
 -- 'reported_cause' (deaths whose certificate carries an ICD-10 code, valid as underlying cause
--- or not). The measures and what is left out are listed in cod_quality.toml.
+-- or not). The measures and what is left out are listed in cod_quality.toml. A death whose
+-- residence is not stated counts in 'KH' only. Every cell of the frame (the years and areas of
+-- int_frame_areas x every measure) has a row, 0 of 0 without deaths.
 with deaths as (
     select year, province_code, district_code, sex, certification, cause_status, cause_reported, missing_cause,
            not_ucod, ill_defined, ill_defined_r00_r99, unlikely_ucod, unusable, sex_violation, nonterminal
@@ -55,6 +57,13 @@ tallies as (
        and (grouping(district_code) = 1 or district_code is not null)
 ),
 
+-- every cell of the frame, and the cells outside it that have deaths: zero tallies where none
+framed as (
+    select year, area_code, coalesce(columns(* exclude (year, area_code)), 0)::bigint
+    from (select year, area_code from int_frame_areas) as f
+    full join tallies as t using (year, area_code)
+),
+
 measures as (
     select
         year,
@@ -80,7 +89,7 @@ measures as (
             {'measure': 'medically_certified', 'base': 'all_deaths', 'numerator': cert_physician, 'denominator': deaths},
             {'measure': 'usable_medically_certified', 'base': 'all_deaths', 'numerator': usable_medically_certified, 'denominator': deaths}
         ], recursive := true)
-    from tallies
+    from framed
 ),
 
 final as (

@@ -2,6 +2,10 @@
 -- occurrence, area (usual residence) and, for deaths, sex: Whipple's index
 -- (ages 23-62, terminal digits 0 and 5) and Myers' blended index (ages
 -- 10-89). Counts by terminal digit first, so the indices read a small table.
+-- Every cell of the frame (the years and areas of int_frame_areas, every sex
+-- and index) has a row, with no index and a denominator 0 where no age falls
+-- in its range. Deaths of sex not stated count in 'T', of residence not
+-- stated in 'KH'.
 with ages as (
     select 'deceased_age' as subject, year, province_code, district_code, sex, age_years as age
     from int_deaths_current
@@ -60,9 +64,9 @@ cells as (
 
 kept as (
     -- mothers have no sex column of their own: keep their all-sexes rows only;
-    -- deaths of sex not stated count in T, with no row of their own
+    -- deaths of sex not stated ('U') count in 'T' only
     select * from cells
-    where area_code is not null and (subject = 'deceased_age' and sex in ('M', 'F') or all_sexes = 1)
+    where area_code is not null and (subject = 'deceased_age' or all_sexes = 1) and sex <> 'U'
 ),
 
 indices as (
@@ -85,10 +89,23 @@ indices as (
     where myers_records > 0 and myers is not null
 ),
 
+frame as (
+    select s.subject, f.year, f.area_code, s.sex, i.index, i.age_min, i.age_max
+    from int_frame_areas as f
+    cross join (values ('deceased_age', 'M'), ('deceased_age', 'F'), ('deceased_age', 'T'), ('mother_age', 'T'))
+        as s(subject, sex)
+    cross join (values ('whipple', 23, 62), ('myers', 10, 89)) as i(index, age_min, age_max)
+),
+
 final as (
-    select subject, year, area_code, sex, index, age_min, age_max, numerator, denominator, value,
-           ci_low, ci_high, category, small_flags(denominator) as flags
-    from indices
+    select subject, year, area_code, sex, index, coalesce(frame.age_min, i.age_min) as age_min, coalesce(frame.age_max, i.age_max) as age_max,
+           case when index = 'whipple' then coalesce(i.numerator, 0) end as numerator,
+           coalesce(i.denominator, 0) as denominator,
+           i.value, i.ci_low, i.ci_high, i.category,
+           small_flags(coalesce(i.denominator, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have ages
+    from frame
+    full join indices as i using (subject, year, area_code, sex, index)
 )
 
 select * from final

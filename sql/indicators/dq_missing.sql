@@ -2,6 +2,9 @@
 -- deaths, by the province of the registration office (who recorded them)
 -- and the month of registration. Counted in one pass per event type with
 -- one filtered count per field, then unpivoted (the aggregate is small).
+-- Every cell of the frame (the nation and provinces of int_frame_areas, every
+-- month of their years up to the as-of date, every field) has a row, 0 of 0
+-- where nothing was registered.
 with communes as (
     select commune_code from ref_communes
 ),
@@ -55,20 +58,42 @@ long as (
     )
 ),
 
+cells as (
+    -- the national rows are those without a province (grouping set (month))
+    select event_type, coalesce(office_province, 'KH') as area_code, month, field, missing, records
+    from long
+),
+
+fields as (
+    select * from (values ('birth', 'sex'), ('birth', 'mother_age'), ('birth', 'birth_weight_g'),
+                          ('birth', 'gestation_weeks'), ('birth', 'attendant'), ('birth', 'facility_type'),
+                          ('birth', 'residence'), ('death', 'age'), ('death', 'sex'), ('death', 'underlying_cause'),
+                          ('death', 'certification'), ('death', 'manner'), ('death', 'residence')) as f(event_type, field)
+),
+
+frame as (
+    select f.event_type, a.area_code, make_date(a.year, m.range::integer, 1) as month, f.field
+    from int_frame_areas as a
+    cross join range(1, 13) as m
+    cross join fields as f
+    where a.level <> 'district' and make_date(a.year, m.range::integer, 1) <= getvariable('as_of')::date
+),
+
 final as (
     select
         event_type,
-        -- the national rows are those without a province (grouping set (month))
-        coalesce(office_province, 'KH') as area_code,
+        area_code,
         month,
         field,
-        missing as numerator,
-        records as denominator,
-        missing / records as value,
-        wilson_low(missing, records) as ci_low,
-        wilson_high(missing, records) as ci_high,
-        small_flags(records) as flags
-    from long
+        coalesce(c.missing, 0) as numerator,
+        coalesce(c.records, 0) as denominator,
+        c.missing / c.records as value,
+        wilson_low(c.missing, c.records) as ci_low,
+        wilson_high(c.missing, c.records) as ci_high,
+        small_flags(coalesce(c.records, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have records
+    from frame
+    full join cells as c using (event_type, area_code, month, field)
 )
 
 select * from final

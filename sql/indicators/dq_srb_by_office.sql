@@ -1,7 +1,10 @@
 -- Sex ratio at birth by registration office (the commune that registered
 -- the birth) and year of occurrence, with its 95% interval and flags for
 -- offices whose ratio is implausible for a human population: a sign of
--- sex miscoded at entry, or of births of one sex left unregistered.
+-- sex miscoded at entry, or of births of one sex left unregistered. Births of
+-- sex not stated are in neither count. Every office (commune) of the provinces
+-- of int_frame_areas has a row for each year of the frame, 0 births when it
+-- registered none.
 with births as (
     select registration_commune, year, sex
     from int_births_current
@@ -11,12 +14,25 @@ offices as (
     select commune_code, province_code, name_latin from ref_communes
 ),
 
-counts as (
+observed as (
     select registration_commune, year,
            count(*) filter (where sex = 'M') as male,
            count(*) filter (where sex = 'F') as female
     from births
     group by all
+),
+
+frame as (
+    select o.commune_code as registration_commune, f.year
+    from offices as o
+    join int_frame_areas as f on f.area_code = o.province_code
+),
+
+counts as (
+    select registration_commune, year, coalesce(b.male, 0) as male, coalesce(b.female, 0) as female
+    -- every office and year of the frame, and those outside it that registered births
+    from frame
+    full join observed as b using (registration_commune, year)
 ),
 
 ratios as (

@@ -1,18 +1,20 @@
 -- Vital events by calendar month, of occurrence and of registration, for
 -- the nation, the provinces and the districts (usual residence: the mother's for births
--- and fetal deaths, the deceased's for deaths, the bride's for marriages),
--- each event counted once. Months without events have no row.
+-- and fetal deaths, the deceased's for deaths, the bride's for marriages; '99' the
+-- residence not stated), each event counted once. Every month of the frame (the years
+-- and areas of int_frame_areas, up to the as-of date) has a row, 0 without events.
 with events as (
-    select 'birth' as event_type, date_of_birth as event_date, registration_date, province_code, district_code
+    select 'birth' as event_type, date_of_birth as event_date, registration_date,
+           coalesce(province_code, '99') as province_code, district_code
     from int_births_current
     union all
-    select 'death', date_of_death, registration_date, province_code, district_code
+    select 'death', date_of_death, registration_date, coalesce(province_code, '99'), district_code
     from int_deaths_current
     union all
-    select 'fetal_death', date_of_delivery, registration_date, province_code, district_code
+    select 'fetal_death', date_of_delivery, registration_date, coalesce(province_code, '99'), district_code
     from int_fetal_deaths_current
     union all
-    select 'marriage', date_of_marriage, registration_date, bride_residence_province, bride_residence_district
+    select 'marriage', date_of_marriage, registration_date, coalesce(bride_residence_province, '99'), bride_residence_district
     from int_marriages_current
 ),
 
@@ -59,27 +61,45 @@ as_of as (
     select getvariable('as_of')::date as as_of
 ),
 
+-- the frame: every month of the frame's years up to the as-of date, in
+-- every area of the year and '99'
+areas as (
+    select year, area_code from int_frame_areas
+    union all
+    select distinct year, '99' from int_frame_areas
+),
+
+frame as (
+    select t.event_type, s.measure, make_date(a.year, m.range::integer, 1) as month, a.area_code
+    from areas as a
+    cross join range(1, 13) as m
+    cross join (values ('birth'), ('death'), ('fetal_death'), ('marriage')) as t(event_type)
+    cross join (values ('occurred'), ('registered')) as s(measure)
+    where make_date(a.year, m.range::integer, 1) <= getvariable('as_of')::date
+),
+
 final as (
     select
-        c.event_type,
-        c.measure,
-        c.month,
-        c.area_code,
-        c.events as numerator,
+        event_type,
+        measure,
+        month,
+        area_code,
+        coalesce(c.events, 0) as numerator,
         null::bigint as denominator,
-        c.events::double as value,
+        coalesce(c.events, 0)::double as value,
         null::double as ci_low,
         null::double as ci_high,
         list_concat(
-            small_flags(c.events),
+            small_flags(coalesce(c.events, 0)),
             -- a month's registrations are complete once it has ended; its
             -- events keep being registered late for a year after (as in timeliness)
-            case when last_day(c.month) + to_days(case c.measure when 'occurred' then 365 else 0 end) > a.as_of
+            case when last_day(month) + to_days(case measure when 'occurred' then 365 else 0 end) > a.as_of
                  then ['window_open'] else [] end
         ) as flags
-    from counts as c
+    -- every cell of the frame, and the cells outside it that have events
+    from frame
+    full join (select * from counts where area_code is not null) as c using (event_type, measure, month, area_code)
     cross join as_of as a
-    where c.area_code is not null
 )
 
 select * from final

@@ -106,9 +106,9 @@ registered as (
     from cells as c join tfr as t using (year, area_code)
     union all
     select c.year, c.area_code, 'grr', 'daughters per woman', round(c.births), null,
-           t.tfr * c.female / nullif(c.births, 0),
-           (t.tfr - 1.959964 * sqrt(t.tfr_var)) * c.female / nullif(c.births, 0),
-           (t.tfr + 1.959964 * sqrt(t.tfr_var)) * c.female / nullif(c.births, 0),
+           t.tfr * c.female / nullif(c.female + c.male, 0),
+           (t.tfr - 1.959964 * sqrt(t.tfr_var)) * c.female / nullif(c.female + c.male, 0),
+           (t.tfr + 1.959964 * sqrt(t.tfr_var)) * c.female / nullif(c.female + c.male, 0),
            t.tfr_var / nullif(t.tfr * t.tfr, 0), c.births
     from cells as c join tfr as t using (year, area_code)
     union all
@@ -116,7 +116,7 @@ registered as (
     from cells as c join tfr as t using (year, area_code)
     union all
     select c.year, c.area_code, 'nrr', 'daughters per woman', round(c.births), null,
-           n.nrr_both_sexes * c.female / nullif(c.births, 0), null, null, null, c.births
+           n.nrr_both_sexes * c.female / nullif(c.female + c.male, 0), null, null, null, c.births
     from cells as c join nrr as n using (year, area_code)
     union all
     select year, area_code, 'gfr', 'per 1,000 women 15-49', births, women_15_49,
@@ -173,7 +173,7 @@ adjusted as (
     union all
     -- NRR on the adjusted ASFRs (= registered / c) and the reference's survival
     select c.year, c.area_code, 'nrr', 'daughters per woman', round(c.births), null,
-           n.nrr_both_sexes / nullif(k.c, 0) * c.female / nullif(c.births, 0), null, null, c.births, k.c, k.method
+           n.nrr_both_sexes / nullif(k.c, 0) * c.female / nullif(c.female + c.male, 0), null, null, c.births, k.c, k.method
     from cells as c
     join nrr_reference as n using (year, area_code)
     left join birth_completeness as k using (year, area_code)

@@ -5,6 +5,10 @@
 -- notified, and the days from notification to registration (median).
 -- Records without a link_key (no identity code on one side) cannot be
 -- matched: they are left out of both shares and counted apart (unlinkable).
+-- Every cell of the frame (the years of int_frame_areas from the first
+-- notification of the event type, in every area) has its rows, 0 of 0 where
+-- nothing was notified or registered. A record whose residence is not stated
+-- counts in 'KH' only.
 with notifications as (
     select event_type, year, province_code, district_code, link_key, notified_at::date as notified_on
     from stg_lake__notifications
@@ -93,15 +97,27 @@ measures as (
     select event_type, year, area_code, 'notification_to_registration_days', 'days',
            pairs, null, median_lag, null, null, null
     from notified_cells
-    where pairs > 0
+),
+
+frame as (
+    select s.event_type, f.year, f.area_code, m.measure, m.unit
+    from int_frame_areas as f
+    join link_start as s on f.year >= s.first_year
+    cross join (values ('notified_registered', 'share'), ('registered_notified', 'share'),
+                       ('notification_to_registration_days', 'days')) as m(measure, unit)
 ),
 
 final as (
-    select event_type, year, area_code, measure, unit, numerator, denominator, value, ci_low, ci_high,
-           unlinkable,
-           case when unit = 'days' then small_flags(numerator) else small_flags(denominator) end as flags
-    from measures
-    where area_code is not null
+    select event_type, year, area_code, measure, coalesce(frame.unit, m.unit) as unit,
+           coalesce(m.numerator, 0) as numerator,
+           case when coalesce(frame.unit, m.unit) = 'share' then coalesce(m.denominator, 0) end as denominator,
+           m.value, m.ci_low, m.ci_high,
+           case when coalesce(frame.unit, m.unit) = 'share' then coalesce(m.unlinkable, 0) end as unlinkable,
+           case when coalesce(frame.unit, m.unit) = 'days' then small_flags(coalesce(m.numerator, 0))
+                else small_flags(coalesce(m.denominator, 0)) end as flags
+    -- every cell of the frame, and the cells outside it that have records
+    from frame
+    full join (select * from measures where area_code is not null) as m using (event_type, year, area_code, measure)
 )
 
 select * from final

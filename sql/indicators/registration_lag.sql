@@ -2,7 +2,10 @@
 -- registration) of births and deaths by year of occurrence and area (usual
 -- residence): median and 90th percentile, and the shares registered within
 -- 7, 30, 90 and 365 days. scope as in timeliness: 'current' = ICT
--- registrations, 'all' = with the digitized paper backlog.
+-- registrations, 'all' = with the digitized paper backlog. Every cell of the frame
+-- (the years, the nation and the provinces of int_frame_areas) has its rows: no
+-- quantile and shares of 0 where nothing was registered. Events whose residence is
+-- not stated count in 'KH' only.
 with events as (
     select event_type, year, province_code, provenance, lag_days
     from int_registrations_timeliness
@@ -97,11 +100,25 @@ measures as (
                  {'days': 90, 'events': within_90d}, {'days': 365, 'events': within_365d}]) as u(w)
 ),
 
+frame as (
+    select e.event_type, f.year, f.area_code, s.scope, m.measure, m.unit
+    from int_frame_areas as f
+    cross join (values ('birth'), ('death')) as e(event_type)
+    cross join (values ('all'), ('current')) as s(scope)
+    cross join (values ('median_days', 'days'), ('p90_days', 'days'), ('within_7d', 'share'), ('within_30d', 'share'),
+                       ('within_90d', 'share'), ('within_365d', 'share')) as m(measure, unit)
+    where f.level <> 'district'
+),
+
 final as (
-    select event_type, year, area_code, scope, measure, unit, numerator, denominator, value, ci_low, ci_high,
-           small_flags(denominator) as flags
-    from measures
-    where area_code is not null
+    select event_type, year, area_code, scope, measure, coalesce(frame.unit, m.unit) as unit,
+           case when coalesce(frame.unit, m.unit) = 'share' then coalesce(m.numerator, 0) end as numerator,
+           coalesce(m.denominator, 0) as denominator,
+           m.value, m.ci_low, m.ci_high,
+           small_flags(coalesce(m.denominator, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have events
+    from frame
+    full join (select * from measures where area_code is not null) as m using (event_type, year, area_code, scope, measure)
 )
 
 select * from final

@@ -2,8 +2,9 @@
 -- mother's usual residence (KH, the provinces, '99' = province not known), sex of the fetus (M, F,
 -- U = undetermined or not stated, T) and completed weeks of gestation (<28, 28-31, 32-36, 37-41,
 -- 42+, unknown, total). The stillbirths of mortality_rates are the rows from 28 weeks on. Counts
--- only, each fetal death once; only cells with at least one appear (a missing row is a zero); the
--- margins are rows ('KH', 'T', 'total').
+-- only, each fetal death once; every cell of the frame (the years and provinces of int_frame_areas,
+-- '99', 'KH' x every sex and gestation) has a row, 0 when none happened; the margins are rows ('KH',
+-- 'T', 'total').
 with fetal as (
     select year, province_code, sex, gestation_weeks from int_fetal_deaths_current
 ),
@@ -38,19 +39,39 @@ counts as (
     group by year, cube (province_code, sex, gestation)
 ),
 
+areas as (
+    select year, area_code from int_frame_areas where level <> 'district'
+    union all
+    select distinct year, '99' from int_frame_areas
+),
+
+sexes as (
+    select * from (values ('M'), ('F'), ('U'), ('T')) as s(sex)
+),
+
+gestations as (
+    select * from (values ('<28'), ('28-31'), ('32-36'), ('37-41'), ('42+'), ('unknown'), ('total')) as g(gestation)
+),
+
+frame as (
+    select a.year, a.area_code, s.sex, g.gestation from areas as a cross join sexes as s cross join gestations as g
+),
+
 final as (
     select
         year,
         area_code,
         sex,
         gestation,
-        fetal_deaths as numerator,
+        coalesce(c.fetal_deaths, 0) as numerator,
         null::bigint as denominator,
-        fetal_deaths::double as value,
+        coalesce(c.fetal_deaths, 0)::double as value,
         null::double as ci_low,
         null::double as ci_high,
-        small_flags(fetal_deaths) as flags
-    from counts
+        small_flags(coalesce(c.fetal_deaths, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have fetal deaths
+    from frame
+    full join counts as c using (year, area_code, sex, gestation)
 )
 
 select * from final

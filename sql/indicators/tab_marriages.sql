@@ -1,8 +1,9 @@
 -- Annual report tabulation: marriages by year of occurrence, the bride's usual residence (KH, the
 -- provinces, '99' = province not known; as events_by_month), the bride's age group and the
 -- groom's age group (<15, 15-19, 20-24, 25-29, 30-34, 35-39, 40-49, 50+, unknown, total). Counts
--- only, each marriage once; only cells with at least one marriage appear (a missing row is a
--- zero); the margins are rows ('KH', 'total').
+-- only, each marriage once; every cell of the frame (the years and provinces of int_frame_areas,
+-- '99', 'KH' x every pair of age groups) has a row, 0 when no marriage happened; the margins are
+-- rows ('KH', 'total').
 with marriages as (
     select year, bride_residence_province as province_code, bride_age, groom_age
     from int_marriages_current
@@ -44,19 +45,37 @@ counts as (
     group by year, cube (province_code, bride_age_group, groom_age_group)
 ),
 
+areas as (
+    select year, area_code from int_frame_areas where level <> 'district'
+    union all
+    select distinct year, '99' from int_frame_areas
+),
+
+age_groups as (
+    select * from (values ('<15'), ('15-19'), ('20-24'), ('25-29'), ('30-34'), ('35-39'), ('40-49'), ('50+'),
+                          ('unknown'), ('total')) as g(age_group)
+),
+
+frame as (
+    select a.year, a.area_code, b.age_group as bride_age_group, g.age_group as groom_age_group
+    from areas as a cross join age_groups as b cross join age_groups as g
+),
+
 final as (
     select
         year,
         area_code,
         bride_age_group,
         groom_age_group,
-        marriages as numerator,
+        coalesce(c.marriages, 0) as numerator,
         null::bigint as denominator,
-        marriages::double as value,
+        coalesce(c.marriages, 0)::double as value,
         null::double as ci_low,
         null::double as ci_high,
-        small_flags(marriages) as flags
-    from counts
+        small_flags(coalesce(c.marriages, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have marriages
+    from frame
+    full join counts as c using (year, area_code, bride_age_group, groom_age_group)
 )
 
 select * from final

@@ -6,6 +6,9 @@
 -- paper records keep their original registration date and feed historical
 -- statistics, not current timeliness; scope 'all' counts every registration.
 -- Events with no legal limit in force (before the sub-decree) are 'no_rule'.
+-- Every cell of the frame (the years and areas of int_frame_areas) has its rows,
+-- 0 of 0 where nothing was registered; events whose residence is not stated count
+-- in 'KH' only.
 with events as (
     select event_type, year, province_code, district_code, regime, provenance, timeliness
     from int_registrations_timeliness
@@ -62,31 +65,46 @@ as_of as (
     select getvariable('as_of')::date as as_of
 ),
 
+cells_kept as (
+    select * from long
+    where area_code is not null
+      -- the current scope is the ICT regime: no paper rows, no 'all' repeat
+      and not (scope = 'current' and regime <> 'ict')
+),
+
+-- the frame (no_rule only where it happened)
+frame as (
+    select e.event_type, f.year, f.area_code, s.scope, s.regime, t.timeliness
+    from int_frame_areas as f
+    cross join (values ('birth'), ('death')) as e(event_type)
+    cross join (values ('all', 'ict'), ('all', 'paper'), ('all', 'all'), ('current', 'ict')) as s(scope, regime)
+    cross join (values ('on_time'), ('late'), ('delayed')) as t(timeliness)
+),
+
 final as (
     select
-        l.event_type,
-        l.year,
-        l.area_code,
-        l.scope,
-        l.regime,
-        l.timeliness,
-        l.events::bigint as numerator,
-        l.registered::bigint as denominator,
+        event_type,
+        year,
+        area_code,
+        scope,
+        regime,
+        timeliness,
+        coalesce(l.events, 0)::bigint as numerator,
+        coalesce(l.registered, 0)::bigint as denominator,
         l.events / l.registered as value,
         wilson_low(l.events, l.registered) as ci_low,
         wilson_high(l.events, l.registered) as ci_high,
         list_concat(
-            small_flags(l.registered),
+            small_flags(coalesce(l.registered, 0)),
             -- a year's late and delayed registrations keep arriving for a
             -- year after its last event: its shares are not final yet
-            case when make_date(l.year, 12, 31) + interval 365 day > a.as_of then ['window_open'] else [] end
+            case when make_date(year, 12, 31) + interval 365 day > a.as_of then ['window_open'] else [] end
         ) as flags
-    from long as l
+    -- every cell of the frame, and the cells outside it that have events
+    from frame
+    full join (select * from cells_kept where not (timeliness = 'no_rule' and events = 0)) as l
+        using (event_type, year, area_code, scope, regime, timeliness)
     cross join as_of as a
-    where l.area_code is not null
-      -- the current scope is the ICT regime: no paper rows, no 'all' repeat
-      and not (l.scope = 'current' and l.regime <> 'ict')
-      and not (l.timeliness = 'no_rule' and l.events = 0)
 )
 
 select * from final

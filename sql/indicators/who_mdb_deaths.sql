@@ -7,6 +7,10 @@
 -- (1001, 1026 ...) and their items. A death without a valid underlying cause is coded R99 (1094).
 -- The cause is classified as in int_deaths_cod (same normalised code, same join to int_cod_icd10),
 -- but read from int_deaths_current here because that view carries no age in years or days.
+-- Sex 9 holds the deaths of sex not stated. The frame (a row of zeros where no death happened):
+-- every year of int_frame_areas by sex 1 and 2 (and 9 in a year with deaths of sex not stated)
+-- x 'AAA' and every list 101 code; a list 104 code has a row when it has deaths (ICD-10 has
+-- 12,000 codes).
 with deaths as (
     select year, sex, age_years, age_days, infant,
            upper(replace(trim(underlying_cause), '.', '')) as cleaned
@@ -123,6 +127,29 @@ listed as (
     select * from totals
 ),
 
+sexes as (
+    select f.year, s.sex
+    from (select distinct year from int_frame_areas) as f
+    cross join (values ('1'), ('2')) as s(sex)
+    union
+    select distinct year, sex from classified
+),
+
+frame as (
+    select s.year, '104' as list, 'AAA' as cause, s.sex from sexes as s
+    union
+    select s.year, '101', c.cause, s.sex
+    from sexes as s
+    cross join (select '1000' as cause union all select who_mdb_list101_code from items) as c
+),
+
+filled as (
+    select year, list, cause, sex, coalesce(columns(* exclude (year, list, cause, sex)), 0)
+    -- every cell of the frame, and the cells outside it that have deaths
+    from frame
+    full join listed as l using (year, list, cause, sex)
+),
+
 final as (
     select
         year, list, cause, sex, '01' as frmat, '01' as im_frmat,
@@ -139,7 +166,7 @@ final as (
         deaths26::bigint as deaths26,
         im_deaths1::bigint as im_deaths1, im_deaths2::bigint as im_deaths2,
         im_deaths3::bigint as im_deaths3, im_deaths4::bigint as im_deaths4
-    from listed
+    from filled
 )
 
 select * from final

@@ -1,7 +1,8 @@
 -- Population and live births in the layout of the WHO Mortality Database population file (pop):
 -- one row per year and sex, nation only, with the mid-year population of age format Frmat 02
 -- (pop1 all ages, pop2 under one year, pop3 1-4, pop4-6 not used, pop7-22 5-9 ... 80-84, pop23 85+,
--- pop24-25 not used, pop26 age unknown) and the live births of that sex (lb).
+-- pop24-25 not used, pop26 age unknown) and the live births of that sex (lb); sex 9 holds the live
+-- births of sex not stated, with no population.
 with population as (
     select year, sex, age_start, population
     from int_population_areas
@@ -69,7 +70,8 @@ final as (
         p.pop23::bigint as pop23,
         null::bigint as pop24, null::bigint as pop25,
         case when p.year is not null then 0::bigint end as pop26,
-        b.lb::bigint as lb
+        -- no birth in a year of the frame is 0 births; a projection's later year stays empty
+        coalesce(b.lb, case when p.year in (select year from int_frame_areas) then 0 end)::bigint as lb
     from pivoted as p
     full join births as b using (year, sex)
 )

@@ -1,4 +1,7 @@
 -- Death registrations as they stand in the lake, every version.
+-- Sex not stated (NULL in the lake, flag sex_not_stated) is 'U'; a residence
+-- not stated (missing, or a commune the gazetteer does not know) has NULL
+-- province_code and district_code.
 with source as (
     select * from raw_death
 ),
@@ -21,7 +24,7 @@ final as (
         residence_commune,
         place_commune,
         facility_type,
-        sex,
+        case when sex in ('M', 'F') then sex else 'U' end as sex,
         date_of_birth,
         age_value,
         age_unit,
