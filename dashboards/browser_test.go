@@ -436,7 +436,8 @@ func (e *browserEnv) testCharts(t *testing.T) {
 		t.Fatalf("fertility: HTTP %d", status)
 	}
 	c := e.chart(t, tb, "tfr_trend")
-	if len(c.Series) != 1 || c.Series[0].Type != "line" || len(c.X) != 1 {
+	// registered and adjusted for completeness
+	if len(c.Series) != 2 || c.Series[0].Type != "line" || len(c.X) != 1 {
 		t.Fatalf("tfr_trend: %d series, %d x axes", len(c.Series), len(c.X))
 	}
 	var years []any
@@ -449,10 +450,12 @@ func (e *browserEnv) testCharts(t *testing.T) {
 	if len(c.Series[0].Data) != len(years) {
 		t.Fatalf("tfr_trend: %d points, want %d", len(c.Series[0].Data), len(years))
 	}
-	for i, v := range c.Series[0].Data {
-		y := fixFirstYear + i
-		if got, ok := num(v); !ok || math.Abs(got-fixValue("KH", y, 2)) > 1e-9 {
-			t.Errorf("tfr_trend %d: %v, want %v", y, v, fixValue("KH", y, 2))
+	for s, k := range []float64{2, 2.5} {
+		for i, v := range c.Series[s].Data {
+			y := fixFirstYear + i
+			if got, ok := num(v); !ok || math.Abs(got-fixValue("KH", y, k)) > 1e-9 {
+				t.Errorf("tfr_trend %d, series %d: %v, want %v", y, s, v, fixValue("KH", y, k))
+			}
 		}
 	}
 

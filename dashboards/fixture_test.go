@@ -125,9 +125,11 @@ func fixTables(t testing.TB) []*vitalstats.Table {
 			add(float64(i*10), int64(y), a, g)
 		}
 	})
-	each("fertility_rates", []string{"year", "area_code", "measure"}, func(a string, y int, add func(float64, ...any)) {
-		add(2, int64(y), a, "tfr")
-		add(40, int64(y), a, "abr_15_19")
+	each("fertility_rates", []string{"year", "area_code", "basis", "measure"}, func(a string, y int, add func(float64, ...any)) {
+		add(2, int64(y), a, "registered", "tfr")
+		add(40, int64(y), a, "registered", "abr_15_19")
+		add(2.5, int64(y), a, "adjusted_completeness", "tfr")
+		add(50, int64(y), a, "adjusted_completeness", "abr_15_19")
 	})
 	each("life_expectancy", []string{"year", "area_code", "sex", "basis", "measure"}, func(a string, y int, add func(float64, ...any)) {
 		for i, s := range []string{"M", "F"} {
@@ -143,11 +145,15 @@ func fixTables(t testing.TB) []*vitalstats.Table {
 			r[10] = []string{"withheld", "withheld_rates_not_rising"}
 		}
 	}
-	each("mortality_rates", []string{"year", "area_code", "sex", "measure"}, func(a string, y int, add func(float64, ...any)) {
+	each("mortality_rates", []string{"year", "area_code", "sex", "basis", "measure"}, func(a string, y int, add func(float64, ...any)) {
 		for _, s := range []string{"T", "M", "F"} {
-			add(20, int64(y), a, s, "imr")
-			add(30, int64(y), a, s, "u5mr")
-			add(10, int64(y), a, s, "nmr")
+			add(20, int64(y), a, s, "registered", "imr")
+			add(30, int64(y), a, s, "registered", "u5mr")
+			add(10, int64(y), a, s, "registered", "nmr")
+			if a == "KH" { // the reference is the nation's
+				add(35, int64(y), a, s, "reference_igme2024", "imr")
+				add(45, int64(y), a, s, "reference_igme2024", "u5mr")
+			}
 		}
 	})
 	each("mortality_asdr", []string{"year", "area_code", "sex", "age_group", "age_start"}, func(a string, y int, add func(float64, ...any)) {

@@ -23,6 +23,10 @@ type frame struct {
 	Series []string  // series labels, in legend order
 	Cells  [][]*cell // [series][x]; nil where there is no row
 	Note   string
+	// Beside maps the key of a headline category to the key of the
+	// registered value shown beside it on its card (dashboards never
+	// headline a registered rate flagged completeness_lt70).
+	Beside map[string]string
 }
 
 // cell is one published number with what qualifies it.
@@ -32,6 +36,7 @@ type cell struct {
 	Num, Den         float64
 	HasNum, HasDen   bool
 	Flags            []string
+	Basis            string // what a rate rests on (registered, adjusted_…, reference_…), where the table says
 	Suppressed       bool
 	Text             string // for list frames (ETL runs): shown as is
 }
@@ -53,6 +58,9 @@ func cellFrom(m *mart, r []any) *cell {
 	if f, ok := m.get(r, "flags").([]string); ok {
 		c.Flags = f
 	}
+	if _, ok := m.col["basis"]; ok {
+		c.Basis = m.str(r, "basis")
+	}
 	if c.HasNum && c.Num >= 1 && c.Num <= smallCell {
 		c.Suppressed = true
 		c.Value, c.Low, c.High, c.Num = 0, 0, 0, 0
@@ -62,6 +70,14 @@ func cellFrom(m *mart, r []any) *cell {
 }
 
 func (c *cell) flagged(flag string) bool { return c != nil && slices.Contains(c.Flags, flag) }
+
+// beside shows the category regKey on the card of headKey.
+func (b *builder) beside(headKey, regKey string) {
+	if b.f.Beside == nil {
+		b.f.Beside = map[string]string{}
+	}
+	b.f.Beside[headKey] = regKey
+}
 
 // builder collects cells by (series, x) in the order they first appear.
 type builder struct {
@@ -225,6 +241,15 @@ func (f *frame) writeCSV(w io.Writer) error {
 	if f.Kind == "list" {
 		head = append(head, "text")
 	}
+	basis := false // what each value rests on, where the frame's table says
+	for _, cs := range f.Cells {
+		for _, c := range cs {
+			basis = basis || c != nil && c.Basis != ""
+		}
+	}
+	if basis {
+		head = append(head, "basis")
+	}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -246,6 +271,9 @@ func (f *frame) writeCSV(w io.Writer) error {
 			}
 			if f.Kind == "list" {
 				row = append(row, c.Text)
+			}
+			if basis {
+				row = append(row, c.Basis)
 			}
 			if err := cw.Write(row); err != nil {
 				return err

@@ -126,6 +126,47 @@ func (v view) sexes() []string {
 	return []string{v.f.Sex}
 }
 
+// The bases a page may headline instead of a registered rate flagged
+// completeness_lt70, in order of preference: an adjustment of the area's own
+// registrations first, an outside reference (the nation only) after.
+var (
+	fertilityBases = []string{"adjusted_completeness"}
+	childBases     = []string{"reference_igme2024", "reference_wpp2024", "reference_site"}
+	lifeBases      = []string{"adjusted_completeness", "adjusted_ggb_seg", "reference_wpp2024", "reference_site"}
+)
+
+// headline puts one measure on the key indicators for the filter's year and
+// the one before: its registered value; or, where registration is under 70%
+// complete (flag completeness_lt70), the first of bases the table has,
+// labelled with its basis (cards, tables and CSV name a cell's basis when it
+// is not registered), and the registered value beside it, marked. With
+// none of them, the card shows no figure, only the registered value, marked
+// (docs/methods.md section 3: never headline a registered value flagged
+// completeness_lt70). Withheld life tables show nothing.
+func (v view) headline(kpi *builder, key, label, table string, bases []string, match ...string) {
+	for _, y := range []int{v.f.Year, v.f.Year - 1} {
+		series := strconv.Itoa(y)
+		reg := v.one(table, v.f.Area, y, append(match, "basis", "registered")...)
+		if reg == nil || withheld(reg) {
+			continue
+		}
+		if !reg.flagged("completeness_lt70") {
+			kpi.put(series, label, key, reg)
+			continue
+		}
+		head := &cell{} // no figure to headline
+		for _, b := range bases {
+			if alt := v.one(table, v.f.Area, y, append(match, "basis", b)...); alt != nil && alt.HasValue && !withheld(alt) {
+				head = alt // its card, table and CSV say its basis
+				break
+			}
+		}
+		kpi.put(series, label, key, head)
+		kpi.put(series, label+" · "+v.t("registered_incomplete"), key+"_registered", reg)
+		kpi.beside(key, key+"_registered")
+	}
+}
+
 func overview(v view) []*frame {
 	kpi := newFrame("kpi", v.t("kpi"), "cards")
 	kpi.f.XLabel = v.t("indicator")
@@ -141,16 +182,12 @@ func overview(v view) []*frame {
 	add("birth_compl", "completeness", "event_type", "birth", "within", "all")
 	add("death_compl", "completeness", "event_type", "death", "within", "all")
 	add("birth_ontime", "timeliness", "event_type", "birth", "regime", "all")
-	add("tfr", "fertility_rates", "measure", "tfr")
-	add("abr_15_19", "fertility_rates", "measure", "abr_15_19")
-	add("imr", "mortality_rates", "measure", "imr", "sex", v.f.Sex)
-	add("u5mr", "mortality_rates", "measure", "u5mr", "sex", v.f.Sex)
+	v.headline(kpi, "tfr", v.t("tfr"), "fertility_rates", fertilityBases, "measure", "tfr")
+	v.headline(kpi, "abr_15_19", v.t("abr_15_19"), "fertility_rates", fertilityBases, "measure", "abr_15_19")
+	v.headline(kpi, "imr", v.t("imr"), "mortality_rates", childBases, "measure", "imr", "sex", v.f.Sex)
+	v.headline(kpi, "u5mr", v.t("u5mr"), "mortality_rates", childBases, "measure", "u5mr", "sex", v.f.Sex)
 	for _, s := range v.sexes() {
-		for _, y := range []int{v.f.Year, v.f.Year - 1} {
-			if c := v.one("life_expectancy", v.f.Area, y, "measure", "e0", "basis", "registered", "sex", s); c != nil && !withheld(c) {
-				kpi.put(strconv.Itoa(y), v.t("e0")+" ("+v.t("sex_"+s)+")", "e0_"+s, c)
-			}
-		}
+		v.headline(kpi, "e0_"+s, v.t("e0")+" ("+v.t("sex_"+s)+")", "life_expectancy", lifeBases, "measure", "e0", "sex", s)
 	}
 
 	m := v.d.marts["events_by_month"]
@@ -207,7 +244,7 @@ func fertilityPage(v view) []*frame {
 		}
 	}
 	asfr.f.sortX(func(a, c int) int { return ageStart(asfr.f.XKey[a]) - ageStart(asfr.f.XKey[c]) })
-	tfr := func(*mart, []any) string { return v.t("tfr") }
+	tfr := func(m *mart, r []any) string { return v.t("tfr") + " · " + v.basisLabel(m.str(r, "basis")) }
 	return []*frame{
 		asfr.f,
 		v.trend("tfr_trend", "fertility_rates", tfr, "measure", "tfr"),
@@ -229,6 +266,27 @@ func ageStart(g string) int {
 
 // withheld tells a life table's row that failed its plausibility gates: it
 // has no value and is shown nowhere, not even as a gap with a note.
+// basisLabel names what a rate rests on, for a series or a card.
+func (v view) basisLabel(basis string) string {
+	if basis == "registered" {
+		return v.t("registered")
+	}
+	return v.t(basis)
+}
+
+// noteIncomplete says under a chart that shows registered rates on
+// registration under 70% complete that they are not the level to read.
+func (v view) noteIncomplete(f *frame) {
+	for _, cs := range f.Cells {
+		for _, c := range cs {
+			if c.flagged("completeness_lt70") {
+				f.Note = strings.TrimSpace(f.Note + " " + v.t("note_lt70"))
+				return
+			}
+		}
+	}
+}
+
 func withheld(c *cell) bool { return slices.Contains(c.Flags, "withheld") }
 
 func mortalityPage(v view) []*frame {
@@ -237,20 +295,21 @@ func mortalityPage(v view) []*frame {
 		if !slices.Contains(v.sexes(), s) || withheld(cellFrom(m, r)) {
 			return ""
 		}
-		basis := v.t("registered")
-		if m.str(r, "basis") != "registered" {
-			basis = v.t("adjusted")
-		}
-		return v.t("sex_"+s) + ", " + basis
+		return v.t("sex_"+s) + ", " + v.basisLabel(m.str(r, "basis"))
 	}, "measure", "e0")
 	e0.Unit = "years"
+	v.noteIncomplete(e0)
 	child := v.trend("child_trend", "mortality_rates", func(m *mart, r []any) string {
 		switch k := m.str(r, "measure"); k {
 		case "imr", "u5mr", "nmr":
+			if b := m.str(r, "basis"); b != "registered" {
+				return v.t(k) + " · " + v.basisLabel(b)
+			}
 			return v.t(k)
 		}
 		return ""
 	}, "sex", v.f.Sex)
+	v.noteIncomplete(child)
 
 	m := v.d.marts["mortality_asdr"]
 	pyr := newFrame("pyramid", v.t("pyramid"), "pyramid")

@@ -406,7 +406,7 @@ func TestWithheldLifeTables(t *testing.T) {
 		series, year string
 		want         bool
 	}{
-		{"Male, adjusted for completeness", "2016", false}, {"Male, adjusted for completeness", "2015", true}, {"Female, adjusted for completeness", "2016", true},
+		{"Male, adjusted (GGB-SEG)", "2016", false}, {"Male, adjusted (GGB-SEG)", "2015", true}, {"Female, adjusted (GGB-SEG)", "2016", true},
 		{"Female, registered", "2017", false}, {"Female, registered", "2016", true}, {"Male, registered", "2017", true},
 	} {
 		if got := has(e0, c.series, c.year); got != c.want {

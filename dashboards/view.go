@@ -6,6 +6,7 @@ import (
 	"html"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +89,10 @@ type frameView struct {
 
 type cardView struct {
 	Label, Value, Change, Flags string
-	Suppressed                  bool
+	// Beside is the registered value of a rate whose registration is under
+	// 70% complete, shown marked under the figure that stands for it.
+	Beside     string
+	Suppressed bool
 }
 
 type loginData struct {
@@ -208,6 +212,9 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 				b.WriteString(`<td class="suppressed">` + esc(c.display(v.lang)) + "</td>")
 			default:
 				b.WriteString("<td>" + esc(c.display(v.lang)))
+				if c.Basis != "" && c.Basis != "registered" {
+					b.WriteString(" <small>" + esc(v.t(c.Basis)) + "</small>")
+				}
 				if len(c.Flags) > 0 {
 					b.WriteString(" <small>" + esc(strings.Join(c.Flags, " ")) + "</small>")
 				}
@@ -243,18 +250,34 @@ func dataAttr(name string, value []byte) template.HTMLAttr {
 // its change since the second (the year before).
 func cards(f *frame, lang string) []cardView {
 	var out []cardView
+	shownBeside := map[string]bool{}
+	for _, k := range f.Beside {
+		shownBeside[k] = true
+	}
 	for x, label := range f.X {
+		if shownBeside[f.XKey[x]] {
+			continue
+		}
 		c := f.Cells[0][x]
 		cv := cardView{Label: label}
-		if c == nil {
+		if c != nil && c.Basis != "" && c.Basis != "registered" {
+			cv.Label += " · " + tr(lang, c.Basis)
+		}
+		if reg := f.Beside[f.XKey[x]]; reg != "" {
+			if r := f.Cells[0][slices.Index(f.XKey, reg)]; r != nil {
+				cv.Beside = tr(lang, "registered_incomplete") + ": " + r.display(lang)
+			}
+		}
+		if c == nil || !c.HasValue && !c.Suppressed {
 			cv.Value = "–"
 			out = append(out, cv)
 			continue
 		}
 		cv.Value, cv.Flags, cv.Suppressed = c.display(lang), strings.Join(c.Flags, " "), c.Suppressed
 		if len(f.Cells) > 1 {
-			// a change from or to a provisional year is late registration, not change
-			if p := f.Cells[1][x]; p != nil && p.HasValue && c.HasValue && !c.flagged("provisional") && !p.flagged("provisional") {
+			// a change from or to a provisional year is late registration, not
+			// change; one between two bases is no change at all
+			if p := f.Cells[1][x]; p != nil && p.HasValue && c.HasValue && !c.flagged("provisional") && !p.flagged("provisional") && p.Basis == c.Basis {
 				d := c.Value - p.Value
 				sign := "+"
 				if d < 0 {
