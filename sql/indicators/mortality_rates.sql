@@ -262,11 +262,13 @@ reference_sex as (
 ),
 
 reference as (
-    select year, 'KH' as area_code, 'T' as sex, 'reference_igme2024' as basis, indicator as measure, value,
-           ln(upper / lower) / (2 * 1.644854) as log_se
-    from ref_igme
-    where sex = 'T' and indicator in ('imr', 'u5mr', 'nmr')
-      and year between (select first_year from death_years) and (select last_year from death_years)
+    -- the basis the reference tables give the year (reference_site where a site replaced IGME's file)
+    select i.year, 'KH' as area_code, 'T' as sex, coalesce(b.basis, 'reference_igme2024') as basis, i.indicator as measure,
+           i.value, ln(i.upper / i.lower) / (2 * 1.644854) as log_se
+    from ref_igme as i
+    left join (select year, min(basis) as basis from reference_sex group by year) as b using (year)
+    where i.sex = 'T' and i.indicator in ('imr', 'u5mr', 'nmr')
+      and i.year between (select first_year from death_years) and (select last_year from death_years)
     union all
     select year, 'KH', sex, basis, unnest(['imr', 'u5mr']), unnest([imr, u5mr]), log_se
     from reference_sex
