@@ -300,6 +300,7 @@ func TestFullFrames(t *testing.T) {
 		{"tab_births_mother_age", "year, area_code", "11", 3 * 4},
 		{"tab_births_sex_place", "year, area_code", "4 * 7", 3 * 4},
 		{"tab_deaths_age_sex", "year, area_code", "4 * 21", 3 * 4},
+		{"tab_infant_deaths", "year, area_code", "4 * 7", 3 * 4},
 		{"tab_fetal_deaths", "year, area_code", "4 * 7", 3 * 4},
 		{"tab_marriages", "year, area_code", "10 * 10", 3 * 4},
 	}

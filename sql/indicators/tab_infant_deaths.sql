@@ -4,8 +4,9 @@
 -- pnmr are (int_deaths_current.infant_age): by days where the age in days is known, 0d (under one
 -- day), 1-6d, 7-27d, 28-364d (28 days to 11 months); neonatal_day_unknown (reported as 0 months:
 -- under 28 days, the day not stated); an age reported as 1-11 months is 28-364d; unknown (age 0
--- in years and nothing finer); total. Counts only, each death once; only cells with at least one
--- death appear (a missing row is a zero); the margins are rows ('KH', 'T', 'total').
+-- in years and nothing finer); total. Counts only, each death once. Every cell of the frame (the
+-- years and provinces of int_frame_areas, '99', 'KH' x every sex and age at death) has a row, 0
+-- when no infant died; the margins are rows ('KH', 'T', 'total').
 with infants as (
     select year, province_code, sex, age_days, infant_age from int_deaths_current
     where infant
@@ -41,19 +42,34 @@ counts as (
     group by year, cube (province_code, sex, age_at_death)
 ),
 
+areas as (
+    select year, area_code from int_frame_areas where level <> 'district'
+    union all
+    select distinct year, '99' from int_frame_areas
+),
+
+frame as (
+    select a.year, a.area_code, s.sex, g.age_at_death
+    from areas as a
+    cross join (values ('M'), ('F'), ('U'), ('T')) as s(sex)
+    cross join (values ('0d'), ('1-6d'), ('7-27d'), ('neonatal_day_unknown'), ('28-364d'), ('unknown'), ('total')) as g(age_at_death)
+),
+
 final as (
     select
         year,
         area_code,
         sex,
         age_at_death,
-        deaths as numerator,
+        coalesce(c.deaths, 0) as numerator,
         null::bigint as denominator,
-        deaths::double as value,
+        coalesce(c.deaths, 0)::double as value,
         null::double as ci_low,
         null::double as ci_high,
-        small_flags(deaths) as flags
-    from counts
+        small_flags(coalesce(c.deaths, 0)) as flags
+    -- every cell of the frame, and the cells outside it that have deaths
+    from frame
+    full join counts as c using (year, area_code, sex, age_at_death)
 )
 
 select * from final
