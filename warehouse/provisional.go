@@ -24,10 +24,11 @@ const (
 // provisionalTarget says how to find the year, event types and area of a
 // row of one indicator table, as SQL expressions over the alias t.
 type provisionalTarget struct {
-	table string
-	year  string // the row's year of occurrence
-	event string // a condition on p.event_type: the row's event types
-	area  string // the row's area: 'KH', a province, a district or a commune
+	table  string
+	year   string   // the row's year of occurrence
+	typed  bool     // the row says its event type (an event_type column)
+	events []string // else the event types the table counts (its sidecar)
+	area   string   // the row's area: 'KH', a province, a district or a commune
 }
 
 // provisionalTargets lists the indicator tables that carry years, from their
@@ -56,16 +57,8 @@ func provisionalTargets(ctx context.Context, conn *sql.Conn, ms []model) ([]prov
 		if !has("flags") {
 			continue // a fixed outside layout (the WHO Mortality Database files): the release lists provisional years
 		}
-		switch {
-		case has("event_type"):
-			t.event = "p.event_type = t.event_type"
-		case len(m.meta.Events) > 0:
-			quoted := make([]string, len(m.meta.Events))
-			for i, e := range m.meta.Events {
-				quoted[i] = sqlString(e)
-			}
-			t.event = "p.event_type in (" + strings.Join(quoted, ", ") + ")"
-		default:
+		t.typed, t.events = has("event_type"), m.meta.Events
+		if !t.typed && len(t.events) == 0 {
 			return nil, fmt.Errorf("%s has a year but no event_type column: its sidecar must list the events it counts (events = [...])", m.name)
 		}
 		for _, c := range []string{"area_code", "province_code"} {
@@ -89,14 +82,28 @@ func markProvisional(ctx context.Context, conn *sql.Conn, ms []model) error {
 		return err
 	}
 	for _, t := range targets {
+		// A hash join on (event type, year, area): the provisional cells are
+		// few, the tables' rows many. A table of several event types is
+		// provisional in a year and area where any of them is.
+		cells := fmt.Sprintf("select event_type, year, area_code from %s where list_contains(flags, '%s')", arrivalTable, flagProvisional)
+		events := "p.event_type = t.event_type"
+		if !t.typed {
+			quoted := make([]string, len(t.events))
+			for i, e := range t.events {
+				quoted[i] = sqlString(e)
+			}
+			cells = fmt.Sprintf("select distinct year, area_code from %s where event_type in (%s) and list_contains(flags, '%s')",
+				arrivalTable, strings.Join(quoted, ", "), flagProvisional)
+			events = "true"
+		}
 		q := fmt.Sprintf(`update %[1]s as t set flags = list_append(t.flags, '%[2]s')
-			where not list_contains(t.flags, '%[2]s') and exists (
-				select 1 from %[3]s as p
-				where %[4]s and p.year = %[5]s and list_contains(p.flags, '%[2]s')
-				  and p.area_code = case when length(%[6]s) in (4, 6) then left(%[6]s, 2)
-				                         when length(%[6]s) = 2 and %[6]s <> '99' then %[6]s
-				                         else 'KH' end)`,
-			t.table, flagProvisional, arrivalTable, t.event, t.year, t.area)
+			from (%[3]s) as p
+			where %[4]s and p.year = %[5]s
+			  and p.area_code = case when length(%[6]s) in (4, 6) then left(%[6]s, 2)
+			                         when length(%[6]s) = 2 and %[6]s <> '99' then %[6]s
+			                         else 'KH' end
+			  and not list_contains(t.flags, '%[2]s')`,
+			t.table, flagProvisional, cells, events, t.year, t.area)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("mark provisional years in %s: %w", t.table, err)
 		}
