@@ -365,11 +365,15 @@ func (p precision) round(v float64) float64 {
 
 var summaryRows = []summaryRow{
 	{"Total fertility rate (per woman)", "អត្រាកំណើតសរុប", "fertility_rates", map[string]string{"measure": "tfr", "basis": "registered"}, tfr2},
+	{"Total fertility rate (per woman), adjusted for completeness", "អត្រាកំណើតសរុប កែតម្រូវតាមភាពពេញលេញ", "fertility_rates", map[string]string{"measure": "tfr", "basis": "adjusted_completeness"}, tfr2},
 	{"Adolescent birth rate 15-19 (per 1,000 women)", "អត្រាកំណើតក្នុងវ័យជំទង់ ១៥-១៩", "fertility_rates", map[string]string{"measure": "abr_15_19", "basis": "registered"}, rate1},
 	{"Sex ratio at birth (males per 100 females)", "សមាមាត្រភេទពេលកើត", "births_characteristics", map[string]string{"measure": "sex_ratio_at_birth"}, rate1},
 	{"Infant mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារក", "mortality_rates", map[string]string{"measure": "imr", "sex": "T", "basis": "registered"}, rate1},
+	{"Infant mortality rate, UN IGME estimate", "អត្រាមរណភាពទារក ការប៉ាន់ស្មានរបស់ UN IGME", "mortality_rates", map[string]string{"measure": "imr", "sex": "T", "basis": "reference_igme2024"}, rate1},
 	{"Neonatal mortality rate (per 1,000 live births)", "អត្រាមរណភាពទារកទើបកើត", "mortality_rates", map[string]string{"measure": "nmr", "sex": "T", "basis": "registered"}, rate1},
+	{"Neonatal mortality rate, UN IGME estimate", "អត្រាមរណភាពទារកទើបកើត ការប៉ាន់ស្មានរបស់ UN IGME", "mortality_rates", map[string]string{"measure": "nmr", "sex": "T", "basis": "reference_igme2024"}, rate1},
 	{"Under-five mortality rate (per 1,000 live births)", "អត្រាមរណភាពកុមារអាយុក្រោម ៥ ឆ្នាំ", "mortality_rates", map[string]string{"measure": "u5mr", "sex": "T", "basis": "registered"}, rate1},
+	{"Under-five mortality rate, UN IGME estimate", "អត្រាមរណភាពកុមារអាយុក្រោម ៥ ឆ្នាំ ការប៉ាន់ស្មានរបស់ UN IGME", "mortality_rates", map[string]string{"measure": "u5mr", "sex": "T", "basis": "reference_igme2024"}, rate1},
 	{"Maternal mortality ratio (per 100,000 live births)", "អនុបាតមរណភាពមាតា", "mortality_rates", map[string]string{"measure": "mmr", "sex": "T", "basis": "registered"}, rate1},
 	{"Life expectancy at birth, males (years, registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ប្រុស", "life_expectancy", map[string]string{"measure": "e0", "sex": "M", "basis": "registered"}, years1},
 	{"Life expectancy at birth, females (years, registered deaths)", "អាយុសង្ឃឹមរស់ពេលកើត ស្រី", "life_expectancy", map[string]string{"measure": "e0", "sex": "F", "basis": "registered"}, years1},
@@ -426,14 +430,14 @@ func summarySheet(year int, marts map[string]*vitalstats.Table) (Sheet, error) {
 	summary := Sheet{Name: "summary", HeaderRows: 3, Rows: [][]any{
 		{fmt.Sprintf("Summary indicators, Cambodia, %d", year)},
 		{fmt.Sprintf("សូចនាករសង្ខេប កម្ពុជា %d", year)},
-		{"Indicator", "សូចនាករ", "Value", "95% CI low", "95% CI high", "Events", "Flags", "Mart"},
+		{"Indicator", "សូចនាករ", "Value", "95% CI low", "95% CI high", "Events", "Flags", "Mart", "Basis"},
 	}}
 	for _, s := range summaryRows {
 		m := marts[s.mart]
 		if m == nil {
 			return Sheet{}, fmt.Errorf("summary: mart %s not given", s.mart)
 		}
-		row := []any{s.en, s.km, nil, nil, nil, nil, nil, s.mart}
+		row := []any{s.en, s.km, nil, nil, nil, nil, nil, s.mart, s.match["basis"]}
 		for _, r := range m.Rows {
 			if !matches(m, r, map[string]string{"year": strconv.Itoa(year), "area_code": "KH"}) || !matches(m, r, s.match) {
 				continue
@@ -461,7 +465,10 @@ func summarySheet(year int, marts map[string]*vitalstats.Table) (Sheet, error) {
 	summary.Rows = append(summary.Rows, nil,
 		[]any{"Values at published precision: rates, ratios and life expectancy to 1 decimal, the TFR to 2, probabilities per 1,000 " +
 			"and shares in percent to 1 decimal. Events: the whole number of registered events the value rests on " +
-			"(events_rounded: a count with a pro rata share of events of unknown age, rounded)."})
+			"(events_rounded: a count with a pro rata share of events of unknown age, rounded). Basis: registered = the registered " +
+			"events as they are; adjusted_completeness = divided by the estimated completeness of their registration; " +
+			"reference_<source> = the outside estimate. A registered value flagged completeness_lt70 rests on registration " +
+			"under 70% complete: it is what was registered, not the level; read the adjusted or reference row."})
 	return summary, nil
 }
 

@@ -141,6 +141,13 @@ func TestSummarySheet(t *testing.T) {
 			rows[r[0].(string)] = r
 		}
 	}
+	// what each value rests on, in the last column
+	for indicator, want := range map[string]string{"Infant mortality rate (per 1,000 live births)": "registered",
+		"Infant mortality rate, UN IGME estimate": "reference_igme2024", "Total fertility rate (per woman), adjusted for completeness": "adjusted_completeness"} {
+		if r := rows[indicator]; len(r) == 0 || r[len(r)-1] != want {
+			t.Errorf("%s: basis %v, want %s", indicator, r, want)
+		}
+	}
 	for _, c := range []struct {
 		indicator     string
 		value, lo, hi any
@@ -151,6 +158,8 @@ func TestSummarySheet(t *testing.T) {
 		{"Adolescent birth rate 15-19 (per 1,000 women)", 33.4, 31.2, 35.8, int64(812), "events_rounded"},
 		{"Sex ratio at birth (males per 100 females)", 105.0, 101.0, 109.2, int64(2799), ""},
 		{"Infant mortality rate (per 1,000 live births)", 22.4, 18.6, 26.8, int64(120), ""},
+		{"Infant mortality rate, UN IGME estimate", 30.1, 20.0, 45.0, nil, ""}, // a reference: no events
+		{"Total fertility rate (per woman), adjusted for completeness", 2.71, 2.5, 2.9, int64(5432), ""},
 		{"Neonatal mortality rate (per 1,000 live births)", 4.4, 2.8, 6.5, int64(22), "lt20"},
 		{"Under-five mortality rate (per 1,000 live births)", nil, nil, nil, nil, nil}, // only 2023 given
 		{"Life expectancy at birth, males (years, registered deaths)", 68.4, 68.0, 69.0, int64(4000), ""},
@@ -166,5 +175,6 @@ func TestSummarySheet(t *testing.T) {
 		if got, want := fmt.Sprint(r[2:7]), fmt.Sprint([]any{c.value, c.lo, c.hi, c.events, c.flags}); got != want {
 			t.Errorf("%s: %s, want %s", c.indicator, got, want)
 		}
+
 	}
 }
