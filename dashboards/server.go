@@ -335,6 +335,7 @@ func writeJSON(w io.Writer, v view, p page, frames []*frame) error {
 		Numerator  *float64 `json:"numerator,omitempty"`
 		Den        *float64 `json:"denominator,omitempty"`
 		Flags      []string `json:"flags,omitempty"`
+		Basis      string   `json:"basis,omitempty"`
 		Suppressed bool     `json:"suppressed,omitempty"`
 		Text       string   `json:"text,omitempty"`
 	}
@@ -363,7 +364,7 @@ func writeJSON(w io.Writer, v view, p page, frames []*frame) error {
 				}
 				jf.Cells = append(jf.Cells, jcell{X: f.X[x], Code: f.XKey[x], Series: name, Value: opt(c.Value, c.HasValue),
 					CILow: opt(c.Low, c.HasCI), CIHigh: opt(c.High, c.HasCI), Numerator: opt(c.Num, c.HasNum),
-					Den: opt(c.Den, c.HasDen), Flags: c.Flags, Suppressed: c.Suppressed, Text: c.Text})
+					Den: opt(c.Den, c.HasDen), Flags: c.Flags, Basis: c.Basis, Suppressed: c.Suppressed, Text: c.Text})
 			}
 		}
 		out.Frames = append(out.Frames, jf)

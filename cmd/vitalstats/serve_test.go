@@ -135,6 +135,7 @@ area = "07"
 			Cells []struct {
 				Code       string   `json:"code"`
 				Value      *float64 `json:"value"`
+				Basis      string   `json:"basis"`
 				Suppressed bool     `json:"suppressed"`
 			} `json:"cells"`
 		} `json:"frames"`
@@ -148,6 +149,9 @@ area = "07"
 			continue
 		}
 		for _, c := range f.Cells {
+			if c.Basis != "registered" { // the adjusted TFR is drawn beside it
+				continue
+			}
 			want, ok := tfr[c.Code]
 			// 1 to 4 births are published as suppressed, with the rate made from them.
 			if small := births[c.Code] >= 1 && births[c.Code] <= 4; small || c.Suppressed {
