@@ -306,11 +306,12 @@ func (c coverage) meanZ2() float64 { return c.z2 / float64(c.cells) }
 
 // checkLifeTablesDefault: on the default profile (about a third of deaths
 // registered, infant deaths least), registered e0 is published only inside
-// its bounds; the adjusted tables withhold e0 (their deaths under 5 are not
-// adjusted) and publish e60 and 45q15, which come much closer than the
-// registered ones to the values of all the simulated deaths (registered or
-// not, by the independent table), with 95% intervals that cover them at
-// about the nominal rate.
+// its bounds; the tables adjusted by GGB-SEG withhold e0 (their deaths under
+// 5 are not adjusted) and publish e60 and 45q15, which come much closer than
+// the registered ones to the values of all the simulated deaths (registered
+// or not, by the independent table), with 95% intervals that cover them at
+// about the nominal rate; so do the e60 and 45q15 of the tables adjusted by
+// completeness (whose e0 checkAdjustedE0 checks).
 func checkLifeTablesDefault(t *testing.T, db *sql.DB, truth truthFile) coverage {
 	pop := truthPopulation(t, truth.dir)
 	var c coverage
