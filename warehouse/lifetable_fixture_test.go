@@ -245,29 +245,74 @@ func TestLifeTableFixture(t *testing.T) {
 	}
 }
 
-// checkFixtureCompleteness: the GGB-SEG completeness and standard error the
-// build found are those lifetable_check.py took as input (completeness.csv);
-// -update rewrites that file, after which lifetable_check.py must run again.
+// checkFixtureCompleteness: the completeness estimates the build found are
+// those lifetable_check.py took as input: the GGB-SEG completeness and its
+// standard error (completeness.csv), the best completeness of each band
+// (completeness_best.csv), the expected deaths of each sex behind it
+// (expected_deaths.csv) and the reference life tables (reference_rates.csv),
+// each checked against published cases or synthetic truth elsewhere. -update rewrites the files, after which
+// lifetable_check.py must run again.
 func checkFixtureCompleteness(t *testing.T, db *sql.DB) {
 	t.Helper()
-	rows, err := db.Query(`select period_start, period_end, area_code, sex, completeness, se
-		from int_ddm_completeness where method = 'ggb_seg' order by all`)
+	for _, c := range []struct {
+		file, query string
+		grain       int
+	}{
+		{"completeness.csv", `select period_start, period_end, area_code, sex, completeness, se
+			from int_ddm_completeness where method = 'ggb_seg' order by all`, 4},
+		{"completeness_best.csv", `select event_type, age_band, year, area_code, method, value, numerator, denominator, log_se
+			from int_completeness_best where area_code = 'KH' or length(area_code) = 2 order by all`, 5},
+		{"expected_deaths.csv", `select year, case when grouping(province_code) = 1 then 'KH' else province_code end as area_code,
+				sex, age_band, sum(expected) as expected
+			from int_expected_events where event_type = 'death'
+			group by grouping sets ((year, sex, age_band), (year, province_code, sex, age_band)) order by all`, 4},
+		{"reference_rates.csv", `select year, sex, age_start, qx, lx, ex, log_se, basis
+			from int_reference_rates where year between 2020 and 2022 order by all`, 3},
+	} {
+		checkFixtureInput(t, db, c.file, c.query, c.grain)
+	}
+}
+
+// checkFixtureInput compares (or with -update writes) one of the fixture's
+// inputs with the build's rows: the grain exactly, numbers to 1e-7.
+func checkFixtureInput(t *testing.T, db *sql.DB, file, query string, grain int) {
+	t.Helper()
+	rows, err := db.Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	got := [][]string{{"period_start", "period_end", "area_code", "sex", "completeness", "se"}}
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [][]string{cols}
 	for rows.Next() {
-		var y1, y2 int
-		var area, sex string
-		var c, se float64
-		if err := rows.Scan(&y1, &y2, &area, &sex, &c, &se); err != nil {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, []string{strconv.Itoa(y1), strconv.Itoa(y2), area, sex,
-			strconv.FormatFloat(c, 'g', 17, 64), strconv.FormatFloat(se, 'g', 17, 64)})
+		cells := make([]string, len(vals))
+		for i, v := range vals {
+			switch x := v.(type) {
+			case nil:
+				cells[i] = ""
+			case float64:
+				cells[i] = strconv.FormatFloat(x, 'g', 17, 64)
+			default:
+				cells[i] = fmt.Sprint(x)
+			}
+		}
+		got = append(got, cells)
 	}
-	path := filepath.Join("testdata", "lifetable", "completeness.csv")
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "lifetable", file)
 	if *update {
 		f, err := os.Create(path)
 		if err != nil {
@@ -281,14 +326,18 @@ func checkFixtureCompleteness(t *testing.T, db *sql.DB) {
 		t.Logf("wrote %s: run python3 lifetable_check.py in testdata/lifetable", path)
 		return
 	}
-	_, want := readExpected(t, "completeness.csv", 4)
+	_, want := readExpected(t, file, grain)
 	if len(want) != len(got)-1 {
-		t.Errorf("completeness.csv has %d rows, the build %d (go test -run TestLifeTableFixture -update, then lifetable_check.py)", len(want), len(got)-1)
+		t.Errorf("%s has %d rows, the build %d (go test -run TestLifeTableFixture -update, then lifetable_check.py)", file, len(want), len(got)-1)
 	}
 	for _, g := range got[1:] {
-		w, ok := want[strings.Join(g[:4], ",")]
-		if !ok || !ltSame(g[4], w[4]) || !ltSame(g[5], w[5]) {
-			t.Errorf("GGB-SEG completeness %v, completeness.csv has %v (go test -run TestLifeTableFixture -update, then lifetable_check.py)", g, w)
+		w, ok := want[strings.Join(g[:grain], ",")]
+		same := ok
+		for i := grain; ok && i < len(g); i++ {
+			same = same && ltSame(g[i], w[i])
+		}
+		if !same {
+			t.Errorf("%s: the build has %v, the file %v (go test -run TestLifeTableFixture -update, then lifetable_check.py)", file, g, w)
 		}
 	}
 }
@@ -372,5 +421,49 @@ func TestLifeTableChildMortality(t *testing.T) {
 	}
 	if n < 6 {
 		t.Errorf("%d published one-year registered tables compared, want at least 6", n)
+	}
+}
+
+// TestLifeExpectancyReference: the nation's reference rows of
+// life_expectancy (int_reference_rates' measures, recomputed by
+// lifetable_check.py in TestLifeTableFixture) give as 1q0 and 5q0 what
+// mortality_rates gives as the reference imr and u5mr / 1000, with the same
+// basis and interval: one value of each indicator.
+func TestLifeExpectancyReference(t *testing.T) {
+	db := ltFixtureWarehouse(t)
+	rows, err := db.Query(`select l.year, l.sex, l.measure, l.basis, m.basis, l.value, m.value / 1000,
+			coalesce(l.ci_low, -1), coalesce(m.ci_low / 1000, -1), coalesce(l.ci_high, -1), coalesce(m.ci_high / 1000, -1)
+		from life_expectancy as l
+		left join mortality_rates as m on m.year = l.year and m.area_code = l.area_code and m.sex = l.sex
+		 and m.basis like 'reference%' and m.measure = case l.measure when '1q0' then 'imr' else 'u5mr' end
+		where l.basis like 'reference%' and l.measure in ('1q0', '5q0') order by all`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var year int
+		var sex, measure string
+		var basis, mBasis sql.NullString
+		var v [6]float64
+		if err := rows.Scan(&year, &sex, &measure, &basis, &mBasis, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if basis != mBasis {
+			t.Errorf("%d %s %s: basis %v in life_expectancy, %v in mortality_rates", year, sex, measure, basis, mBasis)
+		}
+		for i := 0; i < 6; i += 2 {
+			if math.Abs(v[i]-v[i+1]) > 1e-9*math.Abs(v[i+1]) {
+				t.Errorf("%d %s %s: life_expectancy %v, mortality_rates %v (value, ci_low, ci_high)", year, sex, measure, v[i], v[i+1])
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 12 { // 2020-2022, two sexes, 1q0 and 5q0
+		t.Errorf("%d reference rows of 1q0 and 5q0, want 12", n)
 	}
 }

@@ -255,7 +255,8 @@ reference_sex as (
     select r.year, r.sex, min(r.basis) filter (where r.age_start = 0) as basis,
            1000 * max(r.qx) filter (where r.age_start = 0) as imr,
            1000 * (1 - max(r.lx) filter (where r.age_start = 5)) as u5mr,
-           max(r.log_se) filter (where r.age_start = 0) as log_se
+           max(r.log_se) filter (where r.age_start = 0) as log_se,
+           max(r.log_se) filter (where r.age_start = 1) as u5mr_log_se -- 4q1 carries the error of 5q0
     from int_reference_rates as r
     where r.year between (select first_year from death_years) and (select last_year from death_years)
     group by r.year, r.sex
@@ -270,7 +271,7 @@ reference as (
     where i.sex = 'T' and i.indicator in ('imr', 'u5mr', 'nmr')
       and i.year between (select first_year from death_years) and (select last_year from death_years)
     union all
-    select year, 'KH', sex, basis, unnest(['imr', 'u5mr']), unnest([imr, u5mr]), log_se
+    select year, 'KH', sex, basis, unnest(['imr', 'u5mr']), unnest([imr, u5mr]), unnest([log_se, u5mr_log_se])
     from reference_sex
     union all
     select year, 'KH', 'T', min(basis), unnest(['imr', 'u5mr']),

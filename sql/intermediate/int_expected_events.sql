@@ -1,6 +1,8 @@
 -- materialize: table
 -- Expected live births and deaths by year, the finest area of the denominators
--- and, for deaths, the age band of the deceased ('0', '1-4', '5+'):
+-- and, for deaths, the age band of the deceased ('0', '1-4', '5+') and sex
+-- ('M', 'F'; births 'T'; the life tables adjusted by completeness take each
+-- sex's):
 --   births 'all' = sum over the groups 15-19 … 45-49 of reference ASFR x women
 --                  x the province's fertility index;
 --   deaths '0'   = reference 1q0 x expected births, by sex (births split by
@@ -50,7 +52,7 @@ births_by_sex as (
 ),
 
 infant as (
-    select b.year, b.province_code, b.district_code, 'death' as event_type, '0' as age_band,
+    select b.year, b.province_code, b.district_code, 'death' as event_type, '0' as age_band, b.sex,
            sum(b.births * q.qx) as expected,
            max(q.log_se) as log_se,
            max(q.basis) as basis
@@ -61,7 +63,7 @@ infant as (
 
 older as (
     select p.year, p.province_code, p.district_code, 'death' as event_type,
-           case when p.age_start = 1 then '1-4' else '5+' end as age_band,
+           case when p.age_start = 1 then '1-4' else '5+' end as age_band, p.sex,
            sum(r.mx * p.population) as expected,
            max(r.log_se) as log_se,
            max(r.basis) as basis
@@ -72,7 +74,7 @@ older as (
 ),
 
 computed as (
-    select year, province_code, district_code, 'birth' as event_type, 'all' as age_band,
+    select year, province_code, district_code, 'birth' as event_type, 'all' as age_band, 'T' as sex,
            expected_births as expected, 0.0 as log_se,
            case when (select site from ref_files where table_name = 'ref_wpp_asfr') then 'reference_site'
                 else 'reference_wpp2024' end as basis
@@ -84,19 +86,20 @@ computed as (
 ),
 
 frame as (
-    select a.year, a.province_code, a.district_code, k.event_type, k.age_band
+    select a.year, a.province_code, a.district_code, k.event_type, k.age_band, k.sex
     from areas as a
-    cross join (values ('birth', 'all'), ('death', '0'), ('death', '1-4'), ('death', '5+')) as k(event_type, age_band)
+    cross join (values ('birth', 'all', 'T'), ('death', '0', 'M'), ('death', '0', 'F'), ('death', '1-4', 'M'),
+                       ('death', '1-4', 'F'), ('death', '5+', 'M'), ('death', '5+', 'F')) as k(event_type, age_band, sex)
 ),
 
 final as (
-    select f.year, f.province_code, f.district_code, f.event_type, f.age_band,
+    select f.year, f.province_code, f.district_code, f.event_type, f.age_band, f.sex,
            c.expected, c.log_se, c.basis
     from frame as f
     left join computed as c
         on c.year = f.year and c.province_code = f.province_code
        and c.district_code is not distinct from f.district_code
-       and c.event_type = f.event_type and c.age_band = f.age_band
+       and c.event_type = f.event_type and c.age_band = f.age_band and c.sex = f.sex
 )
 
 select * from final
