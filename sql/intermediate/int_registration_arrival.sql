@@ -29,21 +29,27 @@ events as (
     select 'marriage', year, bride_residence_province, date_of_marriage, registration_date from int_marriages_current
 ),
 
--- the reference cohort: events whose horizon had closed, of the five years before
-reference as (
-    select e.event_type, e.province_code, datediff('day', e.event_date, e.registration_date) as lag
+-- one pass over the events: counts by event type, province and year, with
+-- the lag kept for the reference cohort (events whose horizon had closed, of
+-- the five years before); registrations beyond the horizon are not waited for
+counted as (
+    select e.event_type, e.province_code, e.year,
+           case when e.event_date <= p.as_of - to_days(p.horizon)
+                 and e.event_date > p.as_of - to_days(p.horizon) - interval 5 year
+                 and e.registration_date >= e.event_date
+                 and datediff('day', e.event_date, e.registration_date) <= p.horizon
+                then datediff('day', e.event_date, e.registration_date) end as lag,
+           count(*) as n
     from events as e, params as p
-    where e.event_date <= p.as_of - to_days(p.horizon)
-      and e.event_date > p.as_of - to_days(p.horizon) - interval 5 year
-      and e.registration_date >= e.event_date
-      and datediff('day', e.event_date, e.registration_date) <= p.horizon
+    group by all
 ),
 
 lags as (
     select case when grouping(event_type) = 1 then 'all' else event_type end as event_type,
            case when grouping(province_code) = 1 then 'KH' else province_code end as area_code,
-           lag, count(*) as n
-    from reference
+           lag, sum(n) as n
+    from counted
+    where lag is not null
     group by grouping sets ((lag), (event_type, lag), (event_type, province_code, lag))
 ),
 
@@ -70,8 +76,8 @@ cdf as (
 registered as (
     select event_type, year,
            case when grouping(province_code) = 1 then 'KH' else province_code end as area_code,
-           count(*) as registered
-    from events
+           sum(n) as registered
+    from counted
     group by grouping sets ((event_type, year), (event_type, year, province_code))
 ),
 
@@ -82,7 +88,7 @@ counts as (
     from (
         select t.event_type, y.year, a.area_code
         from (values ('birth'), ('death'), ('fetal_death'), ('marriage')) as t(event_type)
-        cross join (select unnest(range((select min(year) from events), year((select as_of from params)) + 1)) as year) as y
+        cross join (select unnest(range((select min(year) from counted), year((select as_of from params)) + 1)) as year) as y
         cross join (select 'KH' as area_code union all select province_code from ref_provinces) as a
     ) as f
     left join registered as r using (event_type, year, area_code)
