@@ -29,10 +29,14 @@ type Indicator struct {
 	// Completeness says on which registration completeness the table's
 	// registered rates rest, for the flags completeness_lt90/lt70.
 	Completeness *CompletenessRule `toml:"completeness"`
-	Checks       IndicatorChecks   `toml:"checks"`
-	Chart        Chart             `toml:"chart"`
-	Labels       map[string]Text   `toml:"labels"` // column -> label
-	Notes        map[string]string `toml:"notes"`
+	// Publish, when set, puts the table in the publication layer: the only
+	// form in which its numbers leave the product (warehouse.ReadSlice reads
+	// nothing else). A table without it is for the warehouse's own use.
+	Publish *PublishRule      `toml:"publish"`
+	Checks  IndicatorChecks   `toml:"checks"`
+	Chart   Chart             `toml:"chart"`
+	Labels  map[string]Text   `toml:"labels"` // column -> label
+	Notes   map[string]string `toml:"notes"`
 }
 
 // CompletenessRule ties the rows of a rate table to the completeness
@@ -42,6 +46,40 @@ type Indicator struct {
 type CompletenessRule struct {
 	Event string `toml:"event"`
 	Band  string `toml:"band"`
+}
+
+// PublishRule says which numbers of a row count people, for the cell-key
+// perturbation of the publication layer (docs/methods.md, disclosure
+// control). Each identity is a SQL expression over the row's columns naming
+// the count it holds, such as 'death|2025|KH|F|1-4': one identity, one noise,
+// in every table and route. Two different counts must never share an
+// identity (the difference of their published values would be exact), so an
+// identity names its table unless the count is the same in both.
+type PublishRule struct {
+	// Numerator is the identity of the count in the numerator (rounded to a
+	// whole number first: a pro rata share is not published). Empty or a
+	// NULL identity: the row's numerator counts no one (a model value).
+	Numerator string `toml:"numerator"`
+	// Denominator is the identity of the denominator when it counts people;
+	// empty when it is a population estimate or a model value, public as is.
+	Denominator string `toml:"denominator"`
+	// Value says how the value follows from the counts: "ratio" (default:
+	// proportional to numerator / denominator, recomputed from the published
+	// counts), "share" (numerator / denominator, with a Wilson interval),
+	// "count" (the numerator itself) or "model" (a life table's or a
+	// model's figure, kept; withheld with the row).
+	Value string `toml:"value"`
+	// Model, a SQL condition, marks the rows of a ratio table whose value
+	// is a mean or a model's figure (the mean age at childbearing): kept
+	// as it is, withheld with the row.
+	Model string `toml:"model"`
+	// Counts are the other columns that count people (column -> identity).
+	Counts map[string]string `toml:"counts"`
+	// KeepSmall keeps published counts from 1 to 4 in the count columns of
+	// a table that only the release's tabulations read: they suppress them
+	// with complementary cells (reports.Protect). Every other route shows a
+	// row whose count is 1 to 4 as suppressed, with nothing derived from it.
+	KeepSmall bool `toml:"keep_small"`
 }
 
 // Text is a label in English and Khmer.

@@ -44,9 +44,12 @@ type cell struct {
 // smallCell is the largest count that is published only as suppressed.
 const smallCell = 4
 
-// cellFrom reads the indicator columns of a mart row. A count from 1 to 4
-// events is suppressed with everything derived from it (value and
-// interval), since any one of them gives the count back.
+// cellFrom reads the indicator columns of a mart row, as the publication
+// layer gave it (perturbed counts, rates from them). A row it withheld
+// (flag suppressed), or a count from 1 to 4 in a table it leaves to the
+// tabulations, is shown as suppressed with nothing derived from it: value,
+// interval, numerator and denominator, since any one of them could give
+// the count back.
 func cellFrom(m *mart, r []any) *cell {
 	c := &cell{}
 	c.Value, c.HasValue = m.num(r, "value")
@@ -61,10 +64,10 @@ func cellFrom(m *mart, r []any) *cell {
 	if _, ok := m.col["basis"]; ok {
 		c.Basis = m.str(r, "basis")
 	}
-	if c.HasNum && c.Num >= 1 && c.Num <= smallCell {
+	if slices.Contains(c.Flags, "suppressed") || c.HasNum && c.Num >= 1 && c.Num <= smallCell {
 		c.Suppressed = true
-		c.Value, c.Low, c.High, c.Num = 0, 0, 0, 0
-		c.HasValue, c.HasCI, c.HasNum = false, false, false
+		c.Value, c.Low, c.High, c.Num, c.Den = 0, 0, 0, 0, 0
+		c.HasValue, c.HasCI, c.HasNum, c.HasDen = false, false, false, false
 	}
 	return c
 }

@@ -23,7 +23,9 @@ var monthlyEvents = []struct{ eventType, event, en, km string }{
 // these tables give back the seasonality by province that the extracts
 // cannot. eventsByMonth is the mart events_by_month, its 'occurred' rows of
 // the nation and the provinces at least; events whose province is not known
-// are the province '99' (the nation less the provinces).
+// are the province '99'. The counts are the publication layer's, each
+// perturbed on its own, so the nation's row is not used: Tabulate adds up
+// the provinces.
 func MonthlyTables(eventsByMonth *vitalstats.Table, opt Disclosure) ([]*Published, error) {
 	m := eventsByMonth
 	ti, mi, ai, ni, ei := m.Col("event_type"), m.Col("month"), m.Col("area_code"), m.Col("numerator"), m.Col("measure")
@@ -48,23 +50,11 @@ func MonthlyTables(eventsByMonth *vitalstats.Table, opt Disclosure) ([]*Publishe
 			return nil, fmt.Errorf("monthly tables: events_by_month row %v: month %T, numerator %T", r, r[mi], r[ni])
 		}
 		// "2024-01", not "01": a month must not read as a province code
-		k := key{str(r[ti]), area, d.Format("2006-01"), int64(d.Year())}
-		counts[k] += n
-		if area != "KH" { // what the provinces do not hold of the nation is '99'
-			counts[key{k.eventType, "99", k.month, k.year}] -= n
-		}
-	}
-	for k, n := range counts {
-		if k.area == "KH" {
-			counts[key{k.eventType, "99", k.month, k.year}] += n
-		}
+		counts[key{str(r[ti]), area, d.Format("2006-01"), int64(d.Year())}] += n
 	}
 	t := &vitalstats.Table{Name: "events_by_month", Columns: []string{"event_type", "year", "area_code", "month", "numerator"}}
 	years := map[string][]int64{}
 	for k, n := range counts {
-		if n < 0 {
-			return nil, fmt.Errorf("monthly tables: %s %d-%s: the provinces hold %d more events than the nation", k.eventType, k.year, k.month, -n)
-		}
 		if n == 0 && k.area == "99" {
 			continue
 		}

@@ -58,6 +58,11 @@ type BuildInput struct {
 	// extracts there from its own intermediate tables once the checks have
 	// passed; BuildSummary.Extracts describes them.
 	Extracts ExtractsInput
+	// CellKey keys the noise of the publication layer (publish.go): a
+	// secret of the site, the same from build to build, or the noise would
+	// change and averaging builds would remove it. Empty: no published
+	// tables, so nothing can be read out of the warehouse (ReadSlice).
+	CellKey []byte
 	// Guard limits how far the counted events may move from those of the
 	// warehouse the build replaces; a build beyond them is refused.
 	Guard Guard
@@ -259,6 +264,9 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild
 		return err
 	})
 	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := step("publish", func() error { return publish(ctx, conn, ms, in.CellKey) }); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	// Before the extracts: a refused build writes nothing.

@@ -112,7 +112,7 @@ func markProvisional(ctx context.Context, conn *sql.Conn, ms []model) error {
 }
 
 func tableColumns(ctx context.Context, conn *sql.Conn, table string) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, "select column_name from duckdb_columns() where table_name = ? order by column_index", table)
+	rows, err := conn.QueryContext(ctx, "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main' order by column_index", table)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}

@@ -19,10 +19,18 @@ import (
 // vitalstats.Table); no Columns means all of them. Table and column names come from code, never from a
 // request; they are checked against the catalogue all the same, so that a
 // renamed column is an error that names it.
+//
+// Only the publication layer leaves the warehouse: a table is read from the
+// schema published (publish.go), or from main if it is one of PublicTables,
+// which count no one.
 func ReadSlice(ctx context.Context, db *sql.DB, s vitalstats.MartSlice) (*vitalstats.Table, error) {
 	have := map[string]bool{}
 	var all []string
-	rows, err := db.QueryContext(ctx, "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main' order by column_index", s.Table)
+	schema := PublishedSchema
+	if slices.Contains(PublicTables, s.Table) {
+		schema = "main"
+	}
+	rows, err := db.QueryContext(ctx, "select column_name from duckdb_columns() where table_name = ? and schema_name = ? order by column_index", s.Table, schema)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.Table, err)
 	}
@@ -37,6 +45,9 @@ func ReadSlice(ctx context.Context, db *sql.DB, s vitalstats.MartSlice) (*vitals
 	}
 	rows.Close()
 	if len(have) == 0 {
+		if schema == PublishedSchema {
+			return nil, fmt.Errorf("read %s: the warehouse publishes no such table (a table leaves only through the publication layer: its sidecar needs a [publish] rule, and the build a cell key)", s.Table)
+		}
 		return nil, fmt.Errorf("read %s: the warehouse has no such table (built by an older version?)", s.Table)
 	}
 	if len(s.Columns) == 0 { // every column, in the table's order
@@ -49,7 +60,7 @@ func ReadSlice(ctx context.Context, db *sql.DB, s vitalstats.MartSlice) (*vitals
 		}
 		quoted[i] = `"` + c + `"`
 	}
-	q := fmt.Sprintf(`select %s from "%s"`, strings.Join(quoted, ", "), s.Table)
+	q := fmt.Sprintf(`select %s from %s."%s"`, strings.Join(quoted, ", "), schema, s.Table)
 	var where []string
 	var args []any
 	if s.AreaDepth > 0 {

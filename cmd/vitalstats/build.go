@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -112,7 +114,13 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		return in, nil, err
 	}
 	asOf, _ := c.asOf() // checked by loadConfig
+	secret, err := c.secret()
+	if err != nil {
+		os.RemoveAll(empty)
+		return in, nil, err
+	}
 	in = warehouse.BuildInput{
+		CellKey:          cellKey(secret),
 		Lake:             snap.Files,
 		Snapshot:         fmt.Sprintf("manifest entry %d (%s)", snap.Seq, snap.Batch),
 		Reference:        c.referenceSource(),
@@ -126,6 +134,14 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		Guard:            c.guard(),
 	}
 	return in, func() { os.RemoveAll(empty) }, nil
+}
+
+// cellKey derives the key of the publication layer's noise from the site
+// secret, apart from the identity hashes' use of it.
+func cellKey(secret []byte) []byte {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte("vitalstats publication cell key v1"))
+	return h.Sum(nil)
 }
 
 // samePath reports whether two paths name the same file (after making them absolute).
