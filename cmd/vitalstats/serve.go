@@ -130,6 +130,14 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 	for i, u := range c.Serve.Users {
 		users[i] = dashboards.User{Name: u.Name, Role: u.Role, Area: u.Area, Password: u.Password, Token: u.Token}
 	}
+	provinces, err := c.referenceSource().ReadFile(refdata.FileProvinces)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := provinceLabels(provinces)
+	if err != nil {
+		return nil, err
+	}
 	history := filepath.Join(c.DataDir, "jobs", "runs.jsonl")
 	var cacheBytes int64
 	if noCache {
@@ -149,6 +157,7 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 			}
 			return out, err
 		},
+		Cut: releaseCut(c.Export.Releases, labels),
 		Runs: func() ([]dashboards.Run, error) {
 			runs, err := jobs.ReadHistory(history)
 			out := make([]dashboards.Run, len(runs))
