@@ -23,10 +23,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve")
 	configPath := configFlag(fs)
 	exportSite := fs.String("export-site", "", "write the planners' pages as static files into this folder, then exit")
+	siteArea := fs.String("area", "", "with -export-site: write only this province or district, as an account limited to it sees it (default: the nation and every province)")
 	noJobs := fs.Bool("no-jobs", false, "serve the dashboards without running the scheduled jobs")
 	noCache := fs.Bool("no-cache", false, "render every request instead of keeping rendered pages until the next build (for benchmarks)")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	if *siteArea != "" && *exportSite == "" {
+		return fmt.Errorf("serve: -area is for -export-site only (the served pages take each account's area from the config)")
 	}
 	cfg, err := loadFor(e, "serve", *configPath)
 	if err != nil {
@@ -44,7 +48,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		e.log.Warn("no warehouse to show yet", "err", err)
 	}
 	if *exportSite != "" {
-		n, err := srv.ExportSite(*exportSite)
+		n, err := srv.ExportSite(*exportSite, *siteArea)
 		if err != nil {
 			return fmt.Errorf("serve -export-site %s: %w", *exportSite, err)
 		}
