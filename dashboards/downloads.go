@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -23,9 +25,40 @@ type Download struct {
 	Bytes   int64
 }
 
+// CutFile writes the part of a file within an area (see Options.Cut).
+type CutFile func(ctx context.Context, w io.Writer) error
+
+// offer is a file as one account may have it: whole, or cut to its area.
+type offer struct {
+	Download
+	cut CutFile // nil: the whole file
+}
+
+// offers are the files of list an account may fetch. An account limited to
+// an area gets only what Options.Cut cuts to it: every other file holds
+// other areas (or the nation, which is all of them).
+func (s *Server) offers(u *User, list []Download) []offer {
+	var out []offer
+	for _, d := range list {
+		if u.Area == "" {
+			out = append(out, offer{Download: d})
+			continue
+		}
+		if s.opt.Cut == nil {
+			continue
+		}
+		if cut, ok := s.opt.Cut(d, u.Area); ok && cut != nil {
+			out = append(out, offer{Download: d, cut: cut})
+		}
+	}
+	return out
+}
+
 // downloads serves the releases' files to researchers and admins, and logs
 // every download. A file is found by looking the request up in the list
-// of published files: no path is ever built from request text.
+// of published files: no path is ever built from request text. An account
+// limited to an area lists and fetches only files cut to its area; asking
+// for another is refused, and the refusal logged.
 func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 	u, _ := s.who(r)
 	lang := s.lang(r)
@@ -55,20 +88,31 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 			Status  string    `json:"status"`
 			Created time.Time `json:"created"`
 			Path    string    `json:"path"`
-			Bytes   int64     `json:"bytes"`
+			Bytes   *int64    `json:"bytes,omitempty"` // a cut file's size is known once cut
+			Area    string    `json:"area,omitempty"`  // the file is cut to this area
 			URL     string    `json:"url"`
 		}
 		out := []item{}
-		for _, d := range list {
-			out = append(out, item{d.Release, d.Status, d.Created, d.Path, d.Bytes, "/downloads/" + d.Release + "/" + d.Path})
+		for _, o := range s.offers(u, list) {
+			it := item{Release: o.Release, Status: o.Status, Created: o.Created, Path: o.Path, URL: "/downloads/" + o.Release + "/" + o.Path}
+			if o.cut != nil {
+				it.Area = u.Area
+			} else {
+				it.Bytes = &o.Bytes
+			}
+			out = append(out, it)
 		}
 		json.NewEncoder(w).Encode(out)
 		return
 	}
-	for _, d := range list {
-		if d.Release != release || d.Path != path {
-			continue
-		}
+	i := slices.IndexFunc(list, func(d Download) bool { return d.Release == release && d.Path == path })
+	if i < 0 {
+		http.NotFound(w, r)
+		return
+	}
+	d := list[i]
+	entry := auditEntry{user: u.Name, remote: r.RemoteAddr, d: d, area: u.Area}
+	if u.Area == "" {
 		f, err := os.Open(filepath.Join(s.opt.ReleasesDir, d.Release, filepath.FromSlash(d.Path)))
 		if err != nil {
 			s.opt.Log.Error("open download", "release", d.Release, "path", d.Path, "err", err)
@@ -76,18 +120,62 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer f.Close()
-		if err := s.audit.write(s.opt.AuditLog, u.Name, r.RemoteAddr, d); err != nil {
-			s.opt.Log.Error("audit log", "err", err)
-			http.Error(w, "the download could not be logged, so it is refused", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Disposition", `attachment; filename="`+filepath.Base(d.Path)+`"`)
-		w.Header().Set("Content-Length", strconv.FormatInt(d.Bytes, 10))
-		w.Header().Set("Cache-Control", "no-store")
-		io.Copy(w, f)
+		entry.bytes = d.Bytes
+		s.send(w, f, entry, filepath.Base(d.Path))
 		return
 	}
-	http.NotFound(w, r)
+	var cut CutFile
+	if s.opt.Cut != nil {
+		cut, _ = s.opt.Cut(d, u.Area)
+	}
+	if cut == nil {
+		entry.refused = "not cut to the account's area"
+		if err := s.audit.write(s.opt.AuditLog, entry); err != nil {
+			s.opt.Log.Error("audit log", "err", err)
+		}
+		http.Error(w, fmt.Sprintf("%s: this account is limited to area %s, and this file holds other areas; "+
+			"it may fetch only the files listed at /downloads/, cut to its area", d.Path, u.Area), http.StatusForbidden)
+		return
+	}
+	// The part is cut into a scratch file first: its size goes into the
+	// audit log and the response, and a failed cut sends nothing.
+	tmp, err := os.CreateTemp("", "vitalstats-cut-*")
+	if err != nil {
+		s.opt.Log.Error("cut download", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := cut(r.Context(), tmp); err != nil {
+		s.opt.Log.Error("cut download", "release", d.Release, "path", d.Path, "area", u.Area, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if entry.bytes, err = tmp.Seek(0, io.SeekCurrent); err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		s.opt.Log.Error("cut download", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	ext := filepath.Ext(d.Path)
+	s.send(w, tmp, entry, strings.TrimSuffix(filepath.Base(d.Path), ext)+"_area"+u.Area+ext)
+}
+
+// send logs a download, then sends it; a download that cannot be logged is
+// refused.
+func (s *Server) send(w http.ResponseWriter, body io.Reader, e auditEntry, name string) {
+	if err := s.audit.write(s.opt.AuditLog, e); err != nil {
+		s.opt.Log.Error("audit log", "err", err)
+		http.Error(w, "the download could not be logged, so it is refused", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.FormatInt(e.bytes, 10))
+	w.Header().Set("Cache-Control", "no-store")
+	io.Copy(w, body)
 }
 
 // downloadsPage lists the releases and their files, newest first, for the
@@ -116,12 +204,19 @@ func (s *Server) downloadsPage(lang string) http.HandlerFunc {
 		v := view{d: d, f: Filter{Year: d.Year, Area: u.scope(), Sex: "T"}, lang: lang, scope: u.scope()}
 		pd := s.pageData(v, page{ID: "downloads"}, nil, serverLinks{}, u)
 		pd.Title, pd.Years, pd.Areas, pd.Sexes = tr(lang, "downloads"), nil, nil, nil
-		for _, dl := range list {
-			if n := len(pd.Releases); n == 0 || pd.Releases[n-1].ID != dl.Release {
-				pd.Releases = append(pd.Releases, releaseView{ID: dl.Release, Status: dl.Status, Created: dl.Created.UTC().Format("2006-01-02 15:04 UTC")})
+		for _, o := range s.offers(u, list) {
+			if n := len(pd.Releases); n == 0 || pd.Releases[n-1].ID != o.Release {
+				pd.Releases = append(pd.Releases, releaseView{ID: o.Release, Status: o.Status, Created: o.Created.UTC().Format("2006-01-02 15:04 UTC")})
 			}
 			rv := &pd.Releases[len(pd.Releases)-1]
-			rv.Files = append(rv.Files, link{Label: fmt.Sprintf("%s (%s)", dl.Path, size(dl.Bytes)), Href: "/downloads/" + dl.Release + "/" + dl.Path})
+			label := fmt.Sprintf("%s (%s)", o.Path, size(o.Bytes))
+			if o.cut != nil {
+				label = fmt.Sprintf("%s (%s %s)", o.Path, tr(lang, "cut_to"), u.Area)
+			}
+			rv.Files = append(rv.Files, link{Label: label, Href: "/downloads/" + o.Release + "/" + o.Path})
+		}
+		if u.Area != "" {
+			pd.AreaNote = fmt.Sprintf(tr(lang, "downloads_area"), u.Area)
 		}
 		slices.Reverse(pd.Releases)
 		s.render(w, r, http.StatusOK, "page", pd)
@@ -138,10 +233,20 @@ func size(b int64) string {
 	return fmt.Sprintf("%d bytes", b)
 }
 
-// auditLog appends one JSON line per download: who, what, when, from where.
+// auditLog appends one JSON line per download: who, what, when, from where,
+// and for an account limited to an area, the area the file was cut to or
+// why it was refused.
 type auditLog struct{ mu sync.Mutex }
 
-func (a *auditLog) write(path, user, remote string, d Download) error {
+type auditEntry struct {
+	user, remote string
+	d            Download
+	area         string // "" for a national account
+	bytes        int64  // what was sent
+	refused      string // why nothing was sent; "" when it was
+}
+
+func (a *auditLog) write(path string, e auditEntry) error {
 	if path == "" {
 		return nil
 	}
@@ -154,8 +259,17 @@ func (a *auditLog) write(path, user, remote string, d Download) error {
 	if err != nil {
 		return err
 	}
-	line, _ := json.Marshal(map[string]any{"time": time.Now().UTC(), "user": user, "remote": remote,
-		"release": d.Release, "file": d.Path, "bytes": d.Bytes})
+	m := map[string]any{"time": time.Now().UTC(), "user": e.user, "remote": e.remote,
+		"release": e.d.Release, "file": e.d.Path}
+	if e.area != "" {
+		m["area"] = e.area
+	}
+	if e.refused != "" {
+		m["refused"] = e.refused
+	} else {
+		m["bytes"] = e.bytes
+	}
+	line, _ := json.Marshal(m)
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
 		return err

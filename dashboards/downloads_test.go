@@ -2,10 +2,13 @@ package dashboards
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +97,143 @@ func TestDownloads(t *testing.T) {
 	if strings.Join(users, ",") != "admin,researcher" {
 		t.Errorf("audit users %v, want admin,researcher", users)
 	}
+}
+
+// TestDownloadsArea: an account limited to an area lists and fetches only the
+// files Options.Cut cuts to its area, each cut to it; every other file is
+// refused and the refusal logged. Without Cut it gets nothing.
+func TestDownloadsArea(t *testing.T) {
+	root := t.TempDir()
+	for p, body := range map[string]string{"research/births_2020.parquet": "all provinces", "tables/report.csv": "the nation"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, "r1", p)), 0o755)
+		os.WriteFile(filepath.Join(root, "r1", p), []byte(body), 0o644)
+	}
+	list := []Download{{Release: "r1", Status: "final", Created: time.Now(), Path: "research/births_2020.parquet", Bytes: 13},
+		{Release: "r1", Status: "final", Created: time.Now(), Path: "tables/report.csv", Bytes: 10}}
+	users := fixUsers(t)
+	for _, u := range [][2]string{{"kampot-researcher", "07"}, {"angkorchey-researcher", "0701"}} {
+		h, _ := hashPassword("x", 1000)
+		users = append(users, User{Name: u[0], Role: "researcher", Area: u[1], Password: h})
+	}
+	audit := filepath.Join(t.TempDir(), "downloads.jsonl")
+	opt := Options{Users: users, GeoJSON: fixGeo(t), InsecureCookies: true, ReleasesDir: root, AuditLog: audit,
+		Downloads: func() ([]Download, error) { return list, nil },
+		// the microdata cut to a province; nothing to a district
+		Cut: func(d Download, area string) (CutFile, bool) {
+			if d.Path != "research/births_2020.parquet" || len(area) != 2 {
+				return nil, false
+			}
+			return func(ctx context.Context, w io.Writer) error {
+				_, err := io.WriteString(w, "province "+area+" only")
+				return err
+			}, true
+		}}
+	s, err := NewServer(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetData(fixData(t))
+	paths := func(user string) []string {
+		var l []struct {
+			Path, Area string
+			Bytes      *int64
+		}
+		if err := json.Unmarshal(get(t, s, user, "/downloads/").Body.Bytes(), &l); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range l {
+			if (it.Area != "") == (it.Bytes != nil) {
+				t.Errorf("%s: %s listed with area %q and bytes %v: a file is whole or cut", user, it.Path, it.Area, it.Bytes)
+			}
+			out = append(out, it.Path+"@"+it.Area)
+		}
+		return out
+	}
+	for user, want := range map[string]string{
+		"researcher":            "research/births_2020.parquet@,tables/report.csv@",
+		"kampot-researcher":     "research/births_2020.parquet@07",
+		"angkorchey-researcher": "",
+	} {
+		if got := strings.Join(paths(user), ","); got != want {
+			t.Errorf("%s lists %q, want %q", user, got, want)
+		}
+	}
+	for _, c := range []struct {
+		user, path string
+		code       int
+		body       string
+	}{
+		{"researcher", "research/births_2020.parquet", 200, "all provinces"},
+		{"researcher", "tables/report.csv", 200, "the nation"},
+		{"kampot-researcher", "research/births_2020.parquet", 200, "province 07 only"},
+		{"kampot-researcher", "tables/report.csv", http.StatusForbidden, "limited to area 07"},
+		{"angkorchey-researcher", "research/births_2020.parquet", http.StatusForbidden, "limited to area 0701"},
+		{"kampot-researcher", "tables/other.csv", http.StatusNotFound, ""},
+	} {
+		w := get(t, s, c.user, "/downloads/r1/"+c.path)
+		if w.Code != c.code || !strings.Contains(w.Body.String(), c.body) {
+			t.Errorf("%s %s: %d %q, want %d %q", c.user, c.path, w.Code, w.Body.String(), c.code, c.body)
+		}
+		if c.code == 200 && c.user == "kampot-researcher" && !strings.Contains(w.Header().Get("Content-Disposition"), "births_2020_area07.parquet") {
+			t.Errorf("a cut file is named %q", w.Header().Get("Content-Disposition"))
+		}
+	}
+	// The page lists the same files.
+	page := get(t, s, "kampot-researcher", "/en/downloads").Body.String()
+	if !strings.Contains(page, `href="/downloads/r1/research/births_2020.parquet"`) || strings.Contains(page, "tables/report.csv") ||
+		!strings.Contains(page, "limited to area 07") {
+		t.Errorf("Kampot's downloads page:\n%s", page)
+	}
+	if page := get(t, s, "researcher", "/en/downloads").Body.String(); !strings.Contains(page, "tables/report.csv") {
+		t.Errorf("the national downloads page lacks the national table:\n%s", page)
+	}
+
+	// The audit log: the cut download with its area, the refusals with theirs.
+	b, err := os.ReadFile(audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e struct {
+			User, Area, File, Refused string
+			Bytes                     *int64
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatal(err)
+		}
+		outcome := "refused"
+		if e.Refused == "" && e.Bytes != nil {
+			outcome = strconv.FormatInt(*e.Bytes, 10)
+		}
+		got = append(got, e.User+" "+e.Area+" "+e.File+" "+outcome)
+	}
+	want := []string{"researcher  research/births_2020.parquet 13", "researcher  tables/report.csv 10",
+		"kampot-researcher 07 research/births_2020.parquet 16", "kampot-researcher 07 tables/report.csv refused",
+		"angkorchey-researcher 0701 research/births_2020.parquet refused"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Without Cut an account limited to an area gets no file.
+	opt.Cut = nil
+	s2, err := NewServer(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := listedCount(t, s2, "kampot-researcher"); l != 0 {
+		t.Errorf("without Cut, Kampot lists %d files", l)
+	}
+	if w := get(t, s2, "kampot-researcher", "/downloads/r1/research/births_2020.parquet"); w.Code != http.StatusForbidden {
+		t.Errorf("without Cut, Kampot's download: %d", w.Code)
+	}
+}
+
+func listedCount(t *testing.T, s *Server, user string) int {
+	var l []any
+	if err := json.Unmarshal(get(t, s, user, "/downloads/").Body.Bytes(), &l); err != nil {
+		t.Fatal(err)
+	}
+	return len(l)
 }

@@ -111,6 +111,8 @@ var words = map[string][2]string{
 	"file":           {"File drops", "ឯកសារឌីជីថល"},
 	"forbidden":      {"This account may not see that.", "គណនីនេះមិនអាចមើលវាបានទេ។"},
 	"downloads":      {"Releases and downloads", "ការចេញផ្សាយ និងការទាញយក"},
+	"cut_to":         {"cut to area", "កាត់តាមតំបន់"},
+	"downloads_area": {"This account is limited to area %s: it is offered only the files that can be cut to that area (the research microdata and the province tables), each cut when downloaded.", "គណនីនេះត្រូវបានកំណត់ត្រឹមតំបន់ %s៖ វាទទួលបានតែឯកសារដែលអាចកាត់តាមតំបន់នោះ (ទិន្នន័យមីក្រូសម្រាប់ការស្រាវជ្រាវ និងតារាងតាមខេត្ត) ដែលត្រូវកាត់នៅពេលទាញយក។"},
 	"downloads_note": {"Every download is recorded with your account name.", "ការទាញយកនីមួយៗត្រូវបានកត់ត្រាជាមួយឈ្មោះគណនីរបស់អ្នក។"},
 	"districts":      {"Districts", "ស្រុក/ខណ្ឌ"},
 }

@@ -50,6 +50,14 @@ type Options struct {
 	Downloads   func() ([]Download, error)
 	ReleasesDir string
 	AuditLog    string
+	// Cut gives an account limited to an area (User.Area) the part of a
+	// release's file that lies within that area: it returns how to write
+	// that part, or false when the file cannot be cut to the area (national
+	// tables, a district asking for a file by province), in which case the
+	// account is neither shown the file nor given it. Without Cut such
+	// accounts get no file at all. The listing calls it for every file, so
+	// it decides without reading the file; the CutFile does the work.
+	Cut func(d Download, area string) (CutFile, bool)
 	// CacheBytes bounds the rendered pages kept in memory (64 MiB when 0;
 	// negative: none, every request is rendered, for benchmarks).
 	CacheBytes int64

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -345,16 +347,57 @@ func TestPasswordHash(t *testing.T) {
 	}
 }
 
+// TestStaticSite: a static copy holds what the server gives an account of the
+// copy's area, no more: every CSV is byte for byte the one served to it for
+// the same page, area and language, and a copy for a province or a district
+// holds that area only.
 func TestStaticSite(t *testing.T) {
 	s := fixServer(t, "")
-	dir := t.TempDir()
-	n, err := s.ExportSite(dir)
-	if err != nil {
-		t.Fatal(err)
+	d := s.data.Load()
+	for _, c := range []struct {
+		scope, user string
+		areas       []string
+	}{{"", "viewer", append([]string{"KH"}, d.provinces...)}, {"07", "kampot", []string{"07"}}, {fixSmall, "small", []string{fixSmall}}} {
+		dir := t.TempDir()
+		n, err := s.ExportSite(dir, c.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < 2*5*len(c.areas) {
+			t.Errorf("scope %q: %d files", c.scope, n)
+		}
+		areas, csvs := map[string]bool{}, 0
+		for _, lang := range Langs {
+			for _, p := range pages {
+				files, _ := os.ReadDir(filepath.Join(dir, lang, p.ID))
+				if p.Analyst && len(files) > 0 {
+					t.Errorf("scope %q: the analysts' page %s is in the copy", c.scope, p.ID)
+				}
+				for _, f := range files {
+					name := f.Name()
+					if area, ok := strings.CutSuffix(name, ".html"); ok {
+						areas[area] = true
+						continue
+					}
+					area, frame, _ := strings.Cut(strings.TrimSuffix(name, ".csv"), "-")
+					b, err := os.ReadFile(filepath.Join(dir, lang, p.ID, name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					w := get(t, s, c.user, "/csv/"+p.ID+"/"+frame+".csv?lang="+lang+"&area="+area)
+					if w.Code != 200 || w.Body.String() != string(b) {
+						t.Errorf("scope %q: %s/%s/%s differs from what %s is served (%d):\n%s\nserved:\n%s", c.scope, lang, p.ID, name, c.user, w.Code, b, w.Body)
+					}
+					csvs++
+				}
+			}
+		}
+		if got := slices.Sorted(maps.Keys(areas)); !slices.Equal(got, slices.Sorted(slices.Values(c.areas))) || csvs == 0 {
+			t.Errorf("scope %q: pages of %v (%d CSVs), want %v", c.scope, got, csvs, c.areas)
+		}
 	}
-	// 2 languages x 5 pages x 26 areas, their CSVs, the assets and the index
-	if n < 2*5*26 {
-		t.Errorf("%d files", n)
+	if _, err := s.ExportSite(t.TempDir(), "7"); err == nil {
+		t.Error("a static copy for area 7 was written")
 	}
 }
 

@@ -8,14 +8,31 @@ import (
 )
 
 // ExportSite writes the planners' pages as static files into dir, for
-// offline distribution: each language, page and area (the nation and every
-// province) for the data's year and both sexes, with each chart's CSV and
-// every asset, so that the copy opens from a USB stick with no server.
-// Analysts' pages (data quality, ETL runs) are left out.
-func (s *Server) ExportSite(dir string) (files int, err error) {
+// offline distribution: each language, page and area for the data's year and
+// both sexes, with each chart's CSV and every asset, so that the copy opens
+// from a USB stick with no server. Analysts' pages (data quality, ETL runs)
+// are left out.
+//
+// scope is the area the copy is for, as User.Area limits an account: "" (or
+// "KH") writes the nation and every province, as a national account is
+// served them; a province or district code writes that area only, each page
+// exactly as an account limited to it is served (the map and the rankings
+// hold only its provinces), so that a copy for a province office holds no
+// other area's numbers.
+func (s *Server) ExportSite(dir, scope string) (files int, err error) {
 	d := s.data.Load()
 	if d == nil {
 		return 0, fmt.Errorf("export site: no warehouse loaded")
+	}
+	areas := append([]string{"KH"}, d.provinces...)
+	if scope == "" {
+		scope = "KH"
+	}
+	if scope != "KH" {
+		if _, ok := d.names[scope]; !ok {
+			return 0, fmt.Errorf("export site: area %q is not a province or district code of the warehouse", scope)
+		}
+		areas = []string{scope}
 	}
 	write := func(rel string, b []byte) error {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
@@ -30,14 +47,13 @@ func (s *Server) ExportSite(dir string) (files int, err error) {
 			return files, err
 		}
 	}
-	areas := append([]string{"KH"}, d.provinces...)
 	for _, lang := range Langs {
 		for _, p := range pages {
 			if p.Analyst {
 				continue
 			}
 			for _, area := range areas {
-				v := view{d: d, f: Filter{Year: d.Year, Area: area, Sex: "T"}, lang: lang, scope: "KH"}
+				v := view{d: d, f: Filter{Year: d.Year, Area: area, Sex: "T"}, lang: lang, scope: scope}
 				frames := p.frames(v)
 				var buf bytes.Buffer
 				if err := s.tmpl.ExecuteTemplate(&buf, "page", s.pageData(v, p, frames, staticLinks{}, nil)); err != nil {
@@ -62,7 +78,7 @@ func (s *Server) ExportSite(dir string) (files int, err error) {
 	// The index opens the overview in the language last chosen (app.js keeps
 	// it in localStorage), English the first time or without script.
 	index := `<!doctype html><html lang="en"><meta charset="utf-8"><title>Vital statistics of Cambodia</title>` +
-		`<script src="assets/app.js" defer></script><body data-index="overview/KH.html">` +
-		`<p><a href="en/overview/KH.html">English</a> · <a href="km/overview/KH.html">ខ្មែរ</a></p></body></html>` + "\n"
+		`<script src="assets/app.js" defer></script><body data-index="overview/` + scope + `.html">` +
+		`<p><a href="en/overview/` + scope + `.html">English</a> · <a href="km/overview/` + scope + `.html">ខ្មែរ</a></p></body></html>` + "\n"
 	return files, write("index.html", []byte(index))
 }

@@ -68,6 +68,7 @@ type pageData struct {
 	Assets         string
 	// Releases, on the downloads page only: every release with its files.
 	Releases []releaseView
+	AreaNote string // the downloads of an account limited to an area
 }
 
 type releaseView struct {

@@ -23,10 +23,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve")
 	configPath := configFlag(fs)
 	exportSite := fs.String("export-site", "", "write the planners' pages as static files into this folder, then exit")
+	siteArea := fs.String("area", "", "with -export-site: write only this province or district, as an account limited to it sees it (default: the nation and every province)")
 	noJobs := fs.Bool("no-jobs", false, "serve the dashboards without running the scheduled jobs")
 	noCache := fs.Bool("no-cache", false, "render every request instead of keeping rendered pages until the next build (for benchmarks)")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	if *siteArea != "" && *exportSite == "" {
+		return fmt.Errorf("serve: -area is for -export-site only (the served pages take each account's area from the config)")
 	}
 	cfg, err := loadFor(e, "serve", *configPath)
 	if err != nil {
@@ -44,7 +48,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		e.log.Warn("no warehouse to show yet", "err", err)
 	}
 	if *exportSite != "" {
-		n, err := srv.ExportSite(*exportSite)
+		n, err := srv.ExportSite(*exportSite, *siteArea)
 		if err != nil {
 			return fmt.Errorf("serve -export-site %s: %w", *exportSite, err)
 		}
@@ -130,6 +134,14 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 	for i, u := range c.Serve.Users {
 		users[i] = dashboards.User{Name: u.Name, Role: u.Role, Area: u.Area, Password: u.Password, Token: u.Token}
 	}
+	provinces, err := c.referenceSource().ReadFile(refdata.FileProvinces)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := provinceLabels(provinces)
+	if err != nil {
+		return nil, err
+	}
 	history := filepath.Join(c.DataDir, "jobs", "runs.jsonl")
 	var cacheBytes int64
 	if noCache {
@@ -149,6 +161,7 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 			}
 			return out, err
 		},
+		Cut: releaseCut(c.Export.Releases, labels),
 		Runs: func() ([]dashboards.Run, error) {
 			runs, err := jobs.ReadHistory(history)
 			out := make([]dashboards.Run, len(runs))
