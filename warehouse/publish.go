@@ -81,6 +81,7 @@ func publish(ctx context.Context, conn *sql.Conn, ms []model, key []byte) error 
 			v * exp(-sqrt(greatest(0, pow(ln(v / lo), 2) - pow(ln(n / poisson_low(n)), 2) + pow(ln(p / poisson_low(p)), 2))))`,
 		`create or replace temp macro cell_hi(v, hi, n, p) as
 			v * exp(sqrt(greatest(0, pow(ln(hi / v), 2) - pow(ln(poisson_high(n) / n), 2) + pow(ln(poisson_high(p) / p), 2))))`,
+		"create or replace temp table cell_identities (id varchar, n double, table_name varchar)",
 		`create or replace table publication_loss (table_name varchar, cells bigint, nonzero bigint,
 			changed bigint, suppressed bigint, mean_abs_change double)`,
 	}
@@ -97,7 +98,21 @@ func publish(ctx context.Context, conn *sql.Conn, ms []model, key []byte) error 
 			return err
 		}
 	}
-	return nil
+	// One identity, one count: two different counts under one identity
+	// would share their noise, and their published difference be exact.
+	var id, tables string
+	var lo, hi float64
+	err := conn.QueryRowContext(ctx, `select id, min(n), max(n), string_agg(distinct table_name, ', ' order by table_name)
+		from cell_identities group by id having min(n) <> max(n) order by id limit 1`).Scan(&id, &lo, &hi, &tables)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return fmt.Errorf("publish: %w", err)
+	default:
+		return fmt.Errorf("publish: the identity %q names different counts (%g and %g, in %s): a [publish] rule gives two counts one identity", id, lo, hi, tables)
+	}
+	_, err = conn.ExecContext(ctx, "drop table cell_identities")
+	return err
 }
 
 type column struct{ name, typ string }
@@ -266,7 +281,9 @@ func publishTable(ctx context.Context, conn *sql.Conn, m model) error {
 			with p as (select t.*, %s from main."%s" t),
 			q0 as (select p.*, %s from p),
 			q as (select * replace (%s as _p) from q0)
-			select %s, _n, _p, %s as _small from q t`, strings.Join(pre, ", "), m.name, strings.Join(post, ", "), clamp, strings.Join(sel, ", "), small),
+			select %s, _n, _p, _nid, _d, _did, %s as _small from q t`, strings.Join(pre, ", "), m.name, strings.Join(post, ", "), clamp, strings.Join(sel, ", "), small),
+		fmt.Sprintf(`insert into cell_identities select _nid, _n, '%[1]s' from publishing where _nid is not null and _n is not null
+			union all select _did, _d, '%[1]s' from publishing where _did is not null and _d is not null`, m.name),
 		fmt.Sprintf(`create table %s."%s" as select %s from publishing`, PublishedSchema, m.name, strings.Join(names, ", ")),
 		// The information loss of the numerators, for the bench and the
 		// release's README: numbers of cells, never a cell's value.

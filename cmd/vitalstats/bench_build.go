@@ -54,7 +54,19 @@ var stepBuild = benchStep{
 		if err := w.DB.QueryRowContext(ctx, "select count(*) from information_schema.tables").Scan(&tables); err != nil {
 			return err
 		}
+		// The publication layer's information loss at national scale.
+		var cells, nonzero, changed, withheld int64
+		var abs float64
+		if err := w.DB.QueryRowContext(ctx, `select sum(cells), sum(nonzero), sum(changed), sum(suppressed),
+			sum(mean_abs_change * greatest(nonzero - suppressed, 0)) / greatest(sum(greatest(nonzero - suppressed, 0)), 1)
+			from publication_loss`).Scan(&cells, &nonzero, &changed, &withheld, &abs); err != nil {
+			return fmt.Errorf("publication_loss: %w", err)
+		}
 		return b.res.Add(
+			benchreport.Figure{Name: "publish.cells", Label: "published count cells (publication layer)", Value: float64(cells), Unit: benchreport.Count},
+			benchreport.Figure{Name: "publish.changed_share", Label: "share of the non-zero published counts changed by the cell-key noise", Value: float64(changed) / float64(max(nonzero, 1)), Unit: benchreport.Share},
+			benchreport.Figure{Name: "publish.withheld", Label: "rows withheld (published count or counted denominator 1-4)", Value: float64(withheld), Unit: benchreport.Count},
+			benchreport.Figure{Name: "publish.mean_abs_change", Label: "mean absolute change of the shown non-zero counts (events)", Value: abs, Unit: benchreport.Events},
 			benchreport.Figure{Name: "build.seconds", Label: "warehouse build, every indicator, " + reg.label + " lake", Value: run.seconds(), Unit: benchreport.Seconds,
 				Target: &benchreport.Target{ValueMax: 30, Stretch: &benchreport.Target{ValueMax: 15}}},
 			benchreport.Figure{Name: "build.rss", Label: "peak RSS of the build", Value: run.rssMiB(), Unit: benchreport.MiB,

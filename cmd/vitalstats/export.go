@@ -124,6 +124,9 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 				return err
 			}
 		}
+		if err := writeReleaseReadme(ctx, w, dir, rel); err != nil {
+			return err
+		}
 		// Which years are still filling in: the WHO files and the research
 		// extracts have no flag column to say it.
 		if err := writeProvisionalYears(ctx, w, filepath.Join(dir, "provisional_years.csv")); err != nil {
@@ -153,6 +156,48 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 		b.WriteString("Open a file in DuckDB with `select * from read_parquet('births/*.parquet')`, in R with arrow::open_dataset, in pandas with pd.read_parquet.\n")
 		return os.WriteFile(filepath.Join(dir, "research", "README.md"), []byte(b.String()), 0o644)
 	})
+}
+
+// writeReleaseReadme writes the release's README.md: what it holds and how
+// its numbers were protected, with the publication layer's information loss
+// (publication_loss: numbers of cells, never a cell's value).
+func writeReleaseReadme(ctx context.Context, w *warehouse.Warehouse, dir string, rel reports.Release) error {
+	t, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: "publication_loss"})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(t.Rows, func(a, b []any) int { return strings.Compare(fmt.Sprint(a[0]), fmt.Sprint(b[0])) })
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Release %s (%s)\n\nData as of %s, from %s.\n\n", rel.ID, rel.Status, rel.AsOf, rel.LakeSnapshot)
+	b.WriteString("- `tables/`: the annual report (XLSX) and its tables as CSV and SDMX-CSV.\n" +
+		"- `who/`: the WHO Mortality Database files, when the site sends them.\n" +
+		"- `research/`: de-identified microdata and aggregates (see its README).\n" +
+		"- `provisional_years.csv`: the years whose registrations are still arriving.\n\n")
+	b.WriteString("## Disclosure control\n\n" +
+		"Every count in this release, as on the dashboards, comes from the warehouse's publication layer (methods " +
+		"section 12): each count of people carries a small random change fixed by a keyed hash of the cell (the same " +
+		"cell has the same change everywhere, so comparing tables gives nothing away), true zeros stay zero, and rates " +
+		"are computed from the changed counts. A table's totals are the sums of its published cells. Counts from 1 " +
+		"to 4 are suppressed (`x`), with complementary cells so that none can be worked back from the totals; the WHO " +
+		"files, whose layout has no such mark, carry the changed counts. The change is 0 for a third of the cells, " +
+		"1 either way for another third; its mean absolute size is 4/3.\n\n" +
+		"| Warehouse table | Cells | Non-zero | Changed | Withheld | Mean absolute change |\n|---|---:|---:|---:|---:|---:|\n")
+	var cells, nonzero, changed, withheld int64
+	var abs float64
+	for _, r := range t.Rows {
+		c, nz, ch, wh := r[t.Col("cells")].(int64), r[t.Col("nonzero")].(int64), r[t.Col("changed")].(int64), r[t.Col("suppressed")].(int64)
+		m, _ := r[t.Col("mean_abs_change")].(float64)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %.2f |\n", r[t.Col("table_name")], c, nz, ch, wh, m)
+		cells, nonzero, changed, withheld = cells+c, nonzero+nz, changed+ch, withheld+wh
+		abs += m * float64(max(nz-wh, 0))
+	}
+	if shown := nonzero - withheld; shown > 0 {
+		abs /= float64(shown)
+	}
+	fmt.Fprintf(&b, "| all | %d | %d | %d | %d | %.2f |\n\n", cells, nonzero, changed, withheld, abs)
+	b.WriteString("Withheld: rows shown as suppressed on the pages because their published count (or counted denominator) " +
+		"is from 1 to 4. Mean absolute change: over the shown non-zero counts.\n")
+	return os.WriteFile(filepath.Join(dir, "README.md"), []byte(b.String()), 0o644)
 }
 
 // writeProvisionalYears writes the nation's years by event type with the

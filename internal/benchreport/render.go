@@ -107,6 +107,10 @@ func FormatValue(v float64, unit string) string {
 		return fmt.Sprintf("%.1f ms", v)
 	case Rows, RowsPerSec:
 		return thousands(int64(math.Round(v))) + " " + unit
+	case Share:
+		return fmt.Sprintf("%.3f", v)
+	case Events:
+		return fmt.Sprintf("%.2f events", v)
 	}
 	return trim(v) + " " + unit
 }

@@ -29,6 +29,8 @@ const (
 	Count      = "count"
 	Millis     = "ms"
 	KiB        = "KiB"
+	Share      = "share"
+	Events     = "events"
 )
 
 // Results are what one benchmark run measured.
