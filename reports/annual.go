@@ -477,9 +477,6 @@ func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(stri
 		tables = append(tables, p)
 		sheets = append(sheets, p.Sheet(labels))
 	}
-	if err := CheckLinked(tables); err != nil {
-		return nil, nil, fmt.Errorf("tables that share cells: %w", err)
-	}
 	meta := Sheet{Name: "metadata", HeaderRows: 1, Rows: [][]any{
 		{"Item / ធាតុ", "Value / តម្លៃ"},
 		{"Release", rel.ID},
