@@ -396,7 +396,8 @@ func judge(a answers, truth map[countKey]float64) attackReport {
 			}
 			sum += pv.v
 		}
-		if !all {
+		// All zeros prove nothing: true zeros stay zero under perturbation too.
+		if !all || v.v == 0 && sum == 0 {
 			continue
 		}
 		c := rep.Verified[r.kind]
