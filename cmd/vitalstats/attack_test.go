@@ -272,7 +272,16 @@ type relation struct {
 func judge(a answers, truth map[countKey]float64) attackReport {
 	rep := attackReport{Kinds: map[string]*kindStats{}, Verified: map[string][2]int{}}
 	var ests []estimate
-	add := func(e estimate) { ests = append(ests, e) }
+	// The same cell comes back on many pages (a trend on every year's):
+	// one estimate per count, attack and routes.
+	seen := map[string]bool{}
+	add := func(e estimate) {
+		id := e.Key.String() + "|" + e.Kind + "|" + e.Routes
+		if !seen[id] {
+			seen[id] = true
+			ests = append(ests, e)
+		}
+	}
 
 	// What is published in the clear, and what is shown suppressed.
 	kn := map[countKey]*known{}
