@@ -40,6 +40,9 @@ type offer struct {
 func (s *Server) offers(u *User, list []Download) []offer {
 	var out []offer
 	for _, d := range list {
+		if adminOnly(d) && u.Role != "admin" {
+			continue
+		}
 		if u.Area == "" {
 			out = append(out, offer{Download: d})
 			continue
@@ -53,6 +56,12 @@ func (s *Server) offers(u *User, list []Download) []offer {
 	}
 	return out
 }
+
+// adminOnly says whether a file of a release is for admins alone: the WHO
+// Mortality Database files are the site's submission to WHO, in a layout
+// with no mark for a suppressed cell, so their small counts (perturbed, but
+// shown) are not for researchers.
+func adminOnly(d Download) bool { return strings.HasPrefix(d.Path, "who/") }
 
 // downloads serves the releases' files to researchers and admins, and logs
 // every download. A file is found by looking the request up in the list
@@ -112,6 +121,14 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 	}
 	d := list[i]
 	entry := auditEntry{user: u.Name, remote: r.RemoteAddr, d: d, area: u.Area}
+	if adminOnly(d) && u.Role != "admin" {
+		entry.refused = "for admins only"
+		if err := s.audit.write(s.opt.AuditLog, entry); err != nil {
+			s.opt.Log.Error("audit log", "err", err)
+		}
+		http.Error(w, d.Path+": the WHO files are the site's submission to WHO, for admins only", http.StatusForbidden)
+		return
+	}
 	if u.Area == "" {
 		f, err := os.Open(filepath.Join(s.opt.ReleasesDir, d.Release, filepath.FromSlash(d.Path)))
 		if err != nil {

@@ -20,10 +20,13 @@ func TestDownloads(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "r1", "research", "births_2020.parquet"), []byte("PAR1data"), 0o644)
 	os.WriteFile(filepath.Join(root, "r1", "unlisted.csv"), []byte("secret"), 0o644)
 	os.WriteFile(filepath.Join(root, "outside.txt"), []byte("secret"), 0o644)
+	os.MkdirAll(filepath.Join(root, "r1", "who"), 0o755)
+	os.WriteFile(filepath.Join(root, "r1", "who", "Morticd10.csv"), []byte("WHO"), 0o644)
 	audit := filepath.Join(t.TempDir(), "audit", "downloads.jsonl")
 	s, err := NewServer(Options{Users: fixUsers(t), GeoJSON: fixGeo(t), InsecureCookies: true, ReleasesDir: root, AuditLog: audit,
 		Downloads: func() ([]Download, error) {
-			return []Download{{Release: "r1", Status: "final", Created: time.Now(), Path: "research/births_2020.parquet", Bytes: 8}}, nil
+			return []Download{{Release: "r1", Status: "final", Created: time.Now(), Path: "research/births_2020.parquet", Bytes: 8},
+				{Release: "r1", Status: "final", Created: time.Now(), Path: "who/Morticd10.csv", Bytes: 3}}, nil
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +46,9 @@ func TestDownloads(t *testing.T) {
 		{"researcher", "/downloads/r1/research/../unlisted.csv", http.StatusTemporaryRedirect}, // the mux cleans the path first
 		{"researcher", "/downloads/r1/research/..%2f..%2foutside.txt", http.StatusNotFound},
 		{"researcher", "/downloads/r2/research/births_2020.parquet", http.StatusNotFound},
+		// the WHO files (small counts shown, perturbed) are the site's submission: admins only
+		{"researcher", "/downloads/r1/who/Morticd10.csv", http.StatusForbidden},
+		{"admin", "/downloads/r1/who/Morticd10.csv", 200},
 	} {
 		w := get(t, s, c.user, c.target)
 		if w.Code != c.code {
@@ -89,13 +95,18 @@ func TestDownloads(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatal(err)
 		}
-		if e["file"] != "research/births_2020.parquet" || e["release"] != "r1" {
+		if e["release"] != "r1" {
 			t.Errorf("audit line %v", e)
 		}
-		users = append(users, e["user"].(string))
+		line := e["user"].(string) + " " + e["file"].(string)
+		if e["refused"] != nil {
+			line += " refused"
+		}
+		users = append(users, line)
 	}
-	if strings.Join(users, ",") != "admin,researcher" {
-		t.Errorf("audit users %v, want admin,researcher", users)
+	want := "admin research/births_2020.parquet,researcher who/Morticd10.csv refused,admin who/Morticd10.csv,researcher research/births_2020.parquet"
+	if strings.Join(users, ",") != want {
+		t.Errorf("audit lines %v, want %s", users, want)
 	}
 }
 
