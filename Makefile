@@ -22,7 +22,9 @@ demo: build
 	@mkdir -p data
 	@# The synthetic country's own population stands in for NIS projections, and two of its
 	@# years for censuses (Cambodia counted its people in 2008 and 2019).
-	sed -e 's|^population = ""|population = "data/truth_population.csv"|' \
+	@# data/demo.toml lives in data/, and a config's paths are relative to its folder.
+	sed -e 's|^data_dir = "data"|data_dir = "."|' -e 's|= "data/|= "|' \
+	    -e 's|^population = ""|population = "truth_population.csv"|' \
 	    -e 's|^population_source = ""|population_source = "the simulated mid-year population of the synthetic country (vitalstats gen)"|' \
 	    -e 's|^census_years = \[\]|census_years = [2008, 2019]|' \
 	    -e 's|^public_page = ""|public_page = "overview"|' $(CONFIG) > data/demo.toml

@@ -107,7 +107,7 @@ func Publish(root string, r Release, write func(dir string) error) (Release, err
 	if len(prev) > 0 {
 		r.Previous = prev[len(prev)-1].ID
 	}
-	tmp, err := os.MkdirTemp(root, ".new-"+r.ID+"-")
+	tmp, err := os.MkdirTemp(root, unfinishedPrefix+r.ID+"-")
 	if err != nil {
 		return r, err
 	}
@@ -158,6 +158,39 @@ func Publish(root string, r Release, write func(dir string) error) (Release, err
 		return r, err
 	}
 	return r, lf.Close()
+}
+
+// unfinishedPrefix starts the name of the folder Publish fills before it
+// renames it into place.
+const unfinishedPrefix = ".new-"
+
+// RemoveUnfinished removes what killed exports left in root: the folders
+// Publish was filling when its process died (a failed Publish removes its
+// own). The caller must hold the lock every export takes (the run lock), so
+// that no folder removed is one still being filled. It returns the folders
+// removed.
+func RemoveUnfinished(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), unfinishedPrefix) {
+			continue
+		}
+		p := filepath.Join(root, e.Name())
+		// A final release's files are read-only; their folder is not, so
+		// RemoveAll can unlink them.
+		if err := os.RemoveAll(p); err != nil {
+			return removed, fmt.Errorf("remove the unfinished release %s: %w", p, err)
+		}
+		removed = append(removed, p)
+	}
+	return removed, nil
 }
 
 // Verify checks a release's files against its release.json: every file

@@ -96,3 +96,35 @@ func TestPublishAndRevise(t *testing.T) {
 		}
 	}
 }
+
+// What a killed export left (the folder Publish was filling) goes; the
+// releases and anything else stay.
+func TestRemoveUnfinished(t *testing.T) {
+	root := t.TempDir()
+	r, err := Publish(root, Release{ID: "20240101T000000Z", Status: Final}, func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, "a.csv"), []byte("a\n"), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := filepath.Join(root, unfinishedPrefix+"20240201T000000Z-12345")
+	if err := os.MkdirAll(filepath.Join(killed, "research"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(killed, "research", "part.parquet"), []byte("x"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveUnfinished(root)
+	if err != nil || len(removed) != 1 || removed[0] != killed {
+		t.Fatalf("removed %v, %v", removed, err)
+	}
+	if _, err := os.Stat(killed); err == nil {
+		t.Error("the unfinished release is still there")
+	}
+	if _, err := Verify(filepath.Join(root, r.ID)); err != nil {
+		t.Errorf("the published release: %v", err)
+	}
+	if removed, err := RemoveUnfinished(filepath.Join(root, "none")); err != nil || len(removed) != 0 {
+		t.Errorf("a folder with no releases yet: %v %v", removed, err)
+	}
+}

@@ -7,13 +7,18 @@ package warehouse
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -41,9 +46,35 @@ type Warehouse struct {
 	// connection: use DB.Conn when statements depend on each other.
 	DB *sql.DB
 
-	workDir     string
-	ownsWorkDir bool
+	workDir        string
+	releaseWorkDir func() // removes the work folder Open made; nil for the caller's
 }
+
+// NotFoundError is Open's error for a warehouse to read that is not there.
+type NotFoundError struct{ Path string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("warehouse: no warehouse at %s", e.Path)
+}
+
+func (e *NotFoundError) Unwrap() error { return fs.ErrNotExist }
+
+// LockedError is Open's error when another process has the warehouse open
+// for writing (DuckDB allows one writer, or readers, never both): an
+// analyst's duckdb session, most often.
+type LockedError struct {
+	Path   string
+	Holder string // the program and pid DuckDB names
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("warehouse: %s is open for writing in another program (%s); close it there (a DuckDB session can open it with -readonly and leave it readable) and try again",
+		e.Path, e.Holder)
+}
+
+// conflictingLock picks the holder out of DuckDB's message for a file
+// another process holds: "... Conflicting lock is held in /usr/bin/duckdb (PID 4242)".
+var conflictingLock = regexp.MustCompile(`Could not set lock on file .*Conflicting lock is held in (.*?\(PID \d+\))`)
 
 // Open opens the DuckDB database at path ("" = in memory) with threads and memory_limit set
 // explicitly and extensions locked down: auto-install and auto-load are off, the extension
@@ -65,11 +96,11 @@ func Open(path string, opt Options) (*Warehouse, error) {
 
 	w := &Warehouse{workDir: opt.WorkDir}
 	if w.workDir == "" {
-		d, err := os.MkdirTemp("", "vitalstats-duckdb-")
+		d, release, err := NewScratch(WorkDirPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("warehouse: open %q: work dir: %w", path, err)
 		}
-		w.workDir, w.ownsWorkDir = d, true
+		w.workDir, w.releaseWorkDir = d, release
 	}
 	extDir := filepath.Join(w.workDir, "duckdb_extensions")
 	tmpDir := filepath.Join(w.workDir, "duckdb_tmp")
@@ -95,15 +126,22 @@ func Open(path string, opt Options) (*Warehouse, error) {
 	// DuckDB write them in parallel and in less memory.
 	q.Set("preserve_insertion_order", "false")
 	if opt.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			w.cleanup()
-			return nil, fmt.Errorf("warehouse: open %q: %w (run vitalstats build first)", path, err)
+			abs, _ := filepath.Abs(path)
+			return nil, &NotFoundError{Path: abs}
+		} else if err != nil {
+			w.cleanup()
+			return nil, fmt.Errorf("warehouse: open %q: %w", path, err)
 		}
 		q.Set("access_mode", "read_only")
 	}
 	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
 	if err != nil {
 		w.cleanup()
+		if m := conflictingLock.FindStringSubmatch(err.Error()); m != nil {
+			return nil, &LockedError{Path: path, Holder: m[1]}
+		}
 		return nil, fmt.Errorf("warehouse: open %q: %w", path, err)
 	}
 	w.DB = sql.OpenDB(connector)
@@ -127,7 +165,96 @@ func (w *Warehouse) Close() error {
 }
 
 func (w *Warehouse) cleanup() {
-	if w.ownsWorkDir {
-		os.RemoveAll(w.workDir)
+	if w.releaseWorkDir != nil {
+		w.releaseWorkDir()
+		w.releaseWorkDir = nil
 	}
+}
+
+// WorkDirPrefix names the work folders Open makes in the system's
+// temporary folder.
+const WorkDirPrefix = "vitalstats-duckdb-"
+
+// scratchLock is the file a scratch folder's owner holds a flock on for as
+// long as it uses the folder: a folder whose lock is free is a leftover.
+const scratchLock = "owner.lock"
+
+// NewScratch makes a folder in the system's temporary folder whose name
+// starts with prefix, owned by this process until release removes it. A
+// process killed meanwhile leaves it, and RemoveLeftovers removes it.
+func NewScratch(prefix string) (dir string, release func(), err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, scratchLock), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		if err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir); f.Close() }, nil
+}
+
+// leftoverAge is how old a scratch folder must be before RemoveLeftovers
+// takes it for a leftover: a folder just made has no lock yet. A folder
+// without a lock file (made by an earlier version) must be a day old.
+var leftoverAge, unlockedLeftoverAge = time.Minute, 24 * time.Hour
+
+// RemoveLeftovers removes the scratch folders (of NewScratch, whose names
+// start with one of prefixes) that killed processes left in the system's
+// temporary folder: those whose owner's lock is free. Folders in use are
+// never touched, whichever process, site or user they belong to. It returns
+// the folders removed.
+func RemoveLeftovers(prefixes ...string) ([]string, error) {
+	var removed []string
+	var errs []error
+	for _, prefix := range prefixes {
+		dirs, err := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
+		if err != nil {
+			return removed, err
+		}
+		for _, d := range dirs {
+			ok, err := removeIfLeftover(d)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ok {
+				removed = append(removed, d)
+			}
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+func removeIfLeftover(dir string) (bool, error) {
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() || st.Sys().(*syscall.Stat_t).Uid != uint32(os.Getuid()) {
+		return false, nil // gone meanwhile, not a folder, or another user's
+	}
+	lock := filepath.Join(dir, scratchLock)
+	lst, err := os.Lstat(lock)
+	if errors.Is(err, fs.ErrNotExist) {
+		if time.Since(st.ModTime()) < unlockedLeftoverAge {
+			return false, nil
+		}
+		return true, os.RemoveAll(dir)
+	}
+	if err != nil || !lst.Mode().IsRegular() || time.Since(lst.ModTime()) < leftoverAge {
+		return false, nil
+	}
+	f, err := os.OpenFile(lock, os.O_RDWR, 0)
+	if err != nil {
+		return false, nil
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return false, nil // in use
+	}
+	// Holding the lock, the folder is ours: no owner can come back to it.
+	return true, os.RemoveAll(dir)
 }

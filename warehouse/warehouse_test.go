@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func openTest(t *testing.T, opt Options) *Warehouse {
@@ -154,5 +155,68 @@ func TestParquetBuiltInNothingDownloaded(t *testing.T) {
 	})
 	if err != nil || len(files) != 0 {
 		t.Errorf("extension directory holds %v (%v)", files, err)
+	}
+}
+
+// Scratch folders of killed processes go at the next RemoveLeftovers; those
+// in use, however old, stay.
+func TestRemoveLeftovers(t *testing.T) {
+	const prefix = "vitalstats-test-leftover-"
+	live, release, err := NewScratch(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	dead, releaseDead, err := NewScratch(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A killed process's folder: its lock file is there, and free.
+	if err := os.Rename(dead, dead+"-killed"); err != nil {
+		t.Fatal(err)
+	}
+	releaseDead() // removes nothing now: the folder has moved
+	dead += "-killed"
+	young, releaseYoung, err := NewScratch(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releaseYoung()
+	if err := os.MkdirAll(young, 0o755); err != nil { // a folder just made, not locked yet
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(young)
+	old := time.Now().Add(-2 * time.Hour)
+	for _, d := range []string{live, dead} {
+		if err := os.Chtimes(filepath.Join(d, scratchLock), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveLeftovers(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0] != dead {
+		t.Errorf("removed %v, want only %s", removed, dead)
+	}
+	if _, err := os.Stat(dead); err == nil {
+		t.Errorf("%s, a killed process's, is still there", dead)
+	}
+	for _, d := range []string{live, young} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s, in use or just made, was removed", d)
+		}
+	}
+	// Open's work folder is one of these, held while the warehouse is open.
+	w, err := Open("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if filepath.Base(w.WorkDir())[:len(WorkDirPrefix)] != WorkDirPrefix {
+		t.Errorf("work folder %s", w.WorkDir())
+	}
+	if _, err := os.Stat(filepath.Join(w.WorkDir(), scratchLock)); err != nil {
+		t.Errorf("the work folder has no owner's lock: %v", err)
 	}
 }

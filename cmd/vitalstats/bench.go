@@ -99,9 +99,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case o.scale <= 0 || o.small <= 0:
-		return usageError{fmt.Errorf("vitalstats bench: -scale %d and -small %d must be positive", o.scale, o.small)}
+		return usageError{fmt.Errorf("bench: -scale %d and -small %d must be positive", o.scale, o.small)}
 	case o.small >= o.scale:
-		return usageError{fmt.Errorf("vitalstats bench: -small %d must be less than -scale %d", o.small, o.scale)}
+		return usageError{fmt.Errorf("bench: -small %d must be less than -scale %d", o.small, o.scale)}
 	}
 	b := &bencher{e: e, log: e.log.With("job", "bench"), opt: o, runDir: filepath.Join(o.dir, "run"),
 		regs: map[int64]*benchRegistry{}, lakes: map[string]*benchLake{}}

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -99,24 +97,28 @@ func (c *Config) build(ctx context.Context, in warehouse.BuildInput, log *slog.L
 // the lake's committed files, the reference data and the denominators. done
 // removes the snapshot's scratch files.
 func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done func(), err error) {
+	if err := c.expectLake(); err != nil {
+		return in, nil, err
+	}
+	removeLeftoverScratch(log)
 	l, err := lake.Open(c.ETL.Lake, log)
 	if err != nil {
 		return in, nil, err
 	}
 	defer l.Close()
-	empty, err := os.MkdirTemp("", "vitalstats-empty-")
+	empty, release, err := warehouse.NewScratch(emptyPrefix)
 	if err != nil {
 		return in, nil, err
 	}
 	snap, err := etl.TakeSnapshot(l, empty)
 	if err != nil {
-		os.RemoveAll(empty)
+		release()
 		return in, nil, err
 	}
 	asOf, _ := c.asOf() // checked by loadConfig
 	secret, err := c.secret()
 	if err != nil {
-		os.RemoveAll(empty)
+		release()
 		return in, nil, err
 	}
 	in = warehouse.BuildInput{
@@ -133,7 +135,23 @@ func (c *Config) buildInput(log *slog.Logger) (in warehouse.BuildInput, done fun
 		Only:             c.buildOnly,
 		Guard:            c.guard(),
 	}
-	return in, func() { os.RemoveAll(empty) }, nil
+	return in, release, nil
+}
+
+// emptyPrefix names the scratch folders of a lake snapshot's empty tables.
+const emptyPrefix = "vitalstats-empty-"
+
+// removeLeftoverScratch removes the scratch folders that killed builds and
+// exports left in the system's temporary folder (DuckDB's work folders, a
+// snapshot's empty tables): only those no running process holds.
+func removeLeftoverScratch(log *slog.Logger) {
+	removed, err := warehouse.RemoveLeftovers(warehouse.WorkDirPrefix, emptyPrefix)
+	for _, d := range removed {
+		log.Info("removed the scratch folder of a killed run", "folder", d)
+	}
+	if err != nil {
+		log.Warn("scratch folders of killed runs not all removed", "err", err)
+	}
 }
 
 // cellKey derives the key of the publication layer's noise from the site
@@ -175,29 +193,8 @@ func (c *Config) readOptions() warehouse.Options {
 }
 
 // codeVersion is the code the binary was built from, as build_info and
-// releases record it: the version make build stamps (main.version, git
-// describe), else the module version and VCS revision Go recorded.
-func codeVersion() string {
-	if version != "" {
-		return version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown (no build information)"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v += " " + s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				v += " (modified)"
-			}
-		}
-	}
-	return v
-}
+// releases record it: the same as vitalstats version prints.
+func codeVersion() string { return versionString() }
 
 func printBuildSummary(w io.Writer, s *warehouse.BuildSummary) {
 	if s == nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -20,7 +21,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := warehouse.Open(cfg.Warehouse.Path, cfg.readOptions())
+	w, err := cfg.openWarehouse()
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
@@ -39,6 +40,21 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("check %s: plausibility against the previous build: %w", cfg.Warehouse.Path, err)
 	}
 	return printComparison(e.stdout, cfg, c)
+}
+
+// openWarehouse opens the configured warehouse for reading, saying in plain
+// words why it cannot be.
+func (c *Config) openWarehouse() (*warehouse.Warehouse, error) {
+	w, err := warehouse.Open(c.Warehouse.Path, c.readOptions())
+	var nf *warehouse.NotFoundError
+	var locked *warehouse.LockedError
+	switch {
+	case errors.As(err, &nf):
+		return nil, fmt.Errorf("the warehouse was not found at %s, the warehouse.path of %s (vitalstats build makes it; or the config points elsewhere)", nf.Path, c.path)
+	case errors.As(err, &locked):
+		return nil, fmt.Errorf("the warehouse %s is open for writing in another program (%s): DuckDB lets no one read it meanwhile; close that session (or open the file there with -readonly) and try again", locked.Path, locked.Holder)
+	}
+	return w, err
 }
 
 // printComparison reports the warehouse's counts against the previous

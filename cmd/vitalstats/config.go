@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -16,8 +18,8 @@ import (
 )
 
 // Config is a site's vitalstats.toml. Every relative path in it is relative
-// to the working directory of the process (not to the file), so that the
-// example works from the repository root as it is.
+// to the folder of the file, never to the working directory: a run started
+// from another folder must reach the same lake (loadConfig resolves them).
 type Config struct {
 	DataDir   string            `toml:"data_dir"` // root of everything the pipeline writes
 	Log       LogConfig         `toml:"log"`
@@ -35,6 +37,7 @@ type Config struct {
 
 	buildOnly     []string // vitalstats build -only: these indicators and what they read
 	acceptChanges bool     // build or export -accept-changes
+	initLake      bool     // etl -init: the run may start a new lake
 }
 
 // LogConfig sets the logger built in main.
@@ -191,17 +194,119 @@ func loadConfig(path string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	c.path, c.md = path, md
-	if err := c.unknownKeys(func(k toml.Key) bool { return !under(k, profileKey) }); err != nil {
+	if err := c.unknownKeys(func(k toml.Key) bool { return !under(k, profileKey) }, reflect.TypeOf(c), nil); err != nil {
 		return nil, err
 	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.resolvePaths(filepath.Dir(abs))
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return &c, nil
 }
 
-// unknownKeys fails on the undecoded keys that keep selects, naming them all.
-func (c *Config) unknownKeys(keep func(toml.Key) bool) error {
+// resolvePaths makes every relative path of the config relative to dir, the
+// config file's folder.
+func (c *Config) resolvePaths(dir string) {
+	for _, p := range c.paths() {
+		if *p.v != "" && !filepath.IsAbs(*p.v) {
+			*p.v = filepath.Join(dir, *p.v)
+		}
+	}
+	for _, m := range []map[string]string{c.Reference, c.ETL.Extract} {
+		for k, v := range m {
+			if v != "" && !filepath.IsAbs(v) {
+				m[k] = filepath.Join(dir, v)
+			}
+		}
+	}
+}
+
+// configPath is one path of the config, by its key.
+type configPath struct {
+	key   string
+	v     *string
+	input bool // a file vitalstats reads and never writes: it must exist
+}
+
+// paths lists the config's paths (those of maps aside).
+func (c *Config) paths() []configPath {
+	return []configPath{
+		{"data_dir", &c.DataDir, false},
+		{"registry.managed_dir", &c.Registry.ManagedDir, false},
+		{"gen.inbox", &c.Gen.Inbox, false},
+		{"gen.truth", &c.Gen.Truth, false},
+		{"warehouse.path", &c.Warehouse.Path, false},
+		{"warehouse.population", &c.Warehouse.Population, false}, // written by gen in the demo: build checks it
+		{"etl.lake", &c.ETL.Lake, false},
+		{"etl.inbox", &c.ETL.Inbox, false},
+		{"etl.secret_file", &c.ETL.SecretFile, false},
+		{"serve.tls_cert", &c.Serve.TLSCert, true},
+		{"serve.tls_key", &c.Serve.TLSKey, true},
+		{"export.releases", &c.Export.Releases, false},
+	}
+}
+
+// validatePaths checks the paths: those vitalstats reads exist, those it
+// writes are not files where folders go, and the lake, inbox and warehouse
+// do not overlap.
+func (c *Config) validatePaths() []error {
+	var errs []error
+	for _, p := range c.paths() {
+		if *p.v == "" {
+			continue
+		}
+		if strings.ContainsRune(*p.v, 0) {
+			errs = append(errs, fmt.Errorf("%s: %q holds a NUL byte", p.key, *p.v))
+			continue
+		}
+		st, err := os.Stat(*p.v)
+		switch {
+		case p.input && err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", p.key, err))
+		case p.input && st.IsDir():
+			errs = append(errs, fmt.Errorf("%s: %s is a folder, not a file", p.key, *p.v))
+		}
+	}
+	for _, d := range []configPath{{"data_dir", &c.DataDir, false}, {"etl.lake", &c.ETL.Lake, false},
+		{"etl.inbox", &c.ETL.Inbox, false}, {"gen.inbox", &c.Gen.Inbox, false}, {"export.releases", &c.Export.Releases, false},
+		{"registry.managed_dir", &c.Registry.ManagedDir, false}} {
+		if st, err := os.Stat(*d.v); *d.v != "" && err == nil && !st.IsDir() {
+			errs = append(errs, fmt.Errorf("%s: %s is a file, not a folder", d.key, *d.v))
+		}
+	}
+	if strings.ContainsAny(c.Warehouse.Path, "?#") {
+		errs = append(errs, fmt.Errorf("warehouse.path: %q may not contain '?' or '#' (DuckDB reads them as options)", c.Warehouse.Path))
+	}
+	for k, v := range c.ETL.Extract {
+		if _, err := os.Stat(v); err != nil {
+			errs = append(errs, fmt.Errorf("etl.extract.%s: %w", k, err))
+		}
+	}
+	// The ETL moves what it takes from the inbox to inbox/done; an inbox in
+	// the lake (or a lake in the inbox) would mix drops and Parquet.
+	if in, lk := c.ETL.Inbox, c.ETL.Lake; in != "" && lk != "" && (within(in, lk) || within(lk, in)) {
+		errs = append(errs, fmt.Errorf("etl.inbox %s and etl.lake %s overlap: give each a folder of its own", in, lk))
+	}
+	if lk := c.ETL.Lake; lk != "" && within(c.Warehouse.Path, lk) {
+		errs = append(errs, fmt.Errorf("warehouse.path %s is inside etl.lake %s", c.Warehouse.Path, lk))
+	}
+	return errs
+}
+
+// within reports whether path p is dir or below it (both absolute and clean).
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// unknownKeys fails on the undecoded keys that keep selects, naming them all
+// with their line and, when one is close, the key meant; root is the type
+// the keys are decoded into (for the suggestions).
+func (c *Config) unknownKeys(keep func(toml.Key) bool, root reflect.Type, base toml.Key) error {
 	var bad []string
 	var badKeys []toml.Key
 next:
@@ -216,7 +321,7 @@ next:
 			}
 		}
 		badKeys = append(badKeys, k)
-		bad = append(bad, k.String())
+		bad = append(bad, c.describeUnknown(k, root, base))
 	}
 	if len(bad) == 0 {
 		return nil
@@ -228,6 +333,139 @@ next:
 	}
 	return fmt.Errorf("config %s: unknown %s %s", c.path, word, strings.Join(bad, ", "))
 }
+
+// describeUnknown names an unknown key with its line in the file and the
+// known key of the same table closest to it, if one is close enough to be a
+// misspelling. root is the type decoded at key base.
+func (c *Config) describeUnknown(k toml.Key, root reflect.Type, base toml.Key) string {
+	s := k.String()
+	if line := keyLine(c.path, k); line > 0 {
+		s += fmt.Sprintf(" (line %d)", line)
+	}
+	if len(k) <= len(base) {
+		return s
+	}
+	known := tomlKeys(root, k[len(base):len(k)-1])
+	if best := closest(k[len(k)-1], known); best != "" {
+		s += fmt.Sprintf(" (did you mean %s?)", append(append(toml.Key{}, k[:len(k)-1]...), best))
+	}
+	return s
+}
+
+// tomlKeys lists the keys of the table at path below the struct type t,
+// by their toml tags; none when path leads elsewhere than to a struct.
+func tomlKeys(t reflect.Type, path toml.Key) []string {
+	for {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		var keys []string
+		var next reflect.Type
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			keys = append(keys, name)
+			if len(path) > 0 && strings.EqualFold(name, path[0]) {
+				next = f.Type
+			}
+		}
+		if len(path) == 0 {
+			return keys
+		}
+		if next == nil {
+			return nil
+		}
+		t, path = next, path[1:]
+	}
+}
+
+// closest is the key of known nearest to k by edit distance, when near
+// enough to be a slip (at most a third of its letters, at least one); "" if
+// none is.
+func closest(k string, known []string) string {
+	best, bestD := "", max(1, len(k)/3)+1
+	for _, c := range known {
+		if d := editDistance(strings.ToLower(k), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// keyLine finds the line of the config file at path where key k is set (or
+// its table opened); 0 when it cannot tell. It reads the simple TOML of a
+// config file: table headers and "key = value" lines, dotted or quoted.
+func keyLine(path string, k toml.Key) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	var table toml.Key
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "[") {
+			h := strings.Trim(line[:strings.LastIndex(line, "]")+1], "[]")
+			table = splitKey(h)
+			if keyEqual(table, k) {
+				return i + 1
+			}
+			continue
+		}
+		name, _, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		full := append(append(toml.Key{}, table...), splitKey(name)...)
+		if keyEqual(full, k) || (len(full) > len(k) && under(full, k)) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// splitKey splits a dotted TOML key, unquoting its parts.
+func splitKey(s string) toml.Key {
+	var k toml.Key
+	for _, p := range strings.Split(s, ".") {
+		k = append(k, strings.Trim(strings.TrimSpace(p), `"'`))
+	}
+	return k
+}
+
+func keyEqual(a, b toml.Key) bool { return len(a) == len(b) && under(a, b) }
 
 func under(k, prefix toml.Key) bool {
 	if len(k) < len(prefix) {
@@ -285,8 +523,13 @@ func (c *Config) validate() error {
 	if c.ETL.CompactFiles < 0 {
 		errs = append(errs, fmt.Errorf("etl.compact_files: %d must be 0 (never) or more", c.ETL.CompactFiles))
 	}
-	if _, err := time.ParseDuration(c.Jobs.Backoff); err != nil {
+	if d, err := time.ParseDuration(c.Jobs.Backoff); err != nil {
 		errs = append(errs, fmt.Errorf("jobs.backoff: %w", err))
+	} else if d <= 0 || d > maxBackoff {
+		errs = append(errs, fmt.Errorf("jobs.backoff: %q must be above 0 and at most %s", c.Jobs.Backoff, maxBackoff))
+	}
+	if c.Jobs.Retries < 0 {
+		errs = append(errs, fmt.Errorf("jobs.retries: %d must be 0 or more", c.Jobs.Retries))
 	}
 	if _, err := time.LoadLocation(c.Jobs.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("jobs.time_zone: %w", err))
@@ -294,9 +537,13 @@ func (c *Config) validate() error {
 	if _, err := cron.ParseStandard(c.ETL.Schedule); err != nil {
 		errs = append(errs, fmt.Errorf("etl.schedule: %q: %w", c.ETL.Schedule, err))
 	}
-	if c.Serve.SessionHours < 1 {
-		errs = append(errs, fmt.Errorf("serve.session_hours: %d must be at least 1", c.Serve.SessionHours))
+	// A large count of hours overflows time.Duration (2562048 hours is
+	// negative): every session would have expired before it began.
+	if h := c.Serve.SessionHours; h < 1 || h > maxSessionHours {
+		errs = append(errs, fmt.Errorf("serve.session_hours: %d must be from 1 to %d (a year)", h, maxSessionHours))
 	}
+	errs = append(errs, c.validateUsers()...)
+	errs = append(errs, c.validatePaths()...)
 	if c.Export.Releases == "" {
 		errs = append(errs, errors.New("export.releases: must not be empty"))
 	}
@@ -321,6 +568,42 @@ func (c *Config) validate() error {
 	// Sorted so the message is the same from run to run (map order above).
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
+}
+
+// The longest session and retry wait a config may ask for.
+const (
+	maxSessionHours = 366 * 24
+	maxBackoff      = 24 * time.Hour
+)
+
+// validateUsers checks each account's area against the gazetteer (the
+// site's, when [reference] replaces it): an area that is no province or
+// district would limit its account to nothing, or fail only at sign-in.
+func (c *Config) validateUsers() []error {
+	var errs []error
+	var areas map[string]bool
+	for i, u := range c.Serve.Users {
+		if u.Area == "" {
+			continue
+		}
+		if areas == nil {
+			g, err := c.referenceSource().LoadGazetteer()
+			if err != nil {
+				return append(errs, fmt.Errorf("serve.users: the gazetteer, to check areas: %w", err))
+			}
+			areas = map[string]bool{}
+			for _, p := range g.Provinces {
+				areas[p.Code] = true
+			}
+			for _, d := range g.Districts {
+				areas[d.Code] = true
+			}
+		}
+		if !areas[u.Area] {
+			errs = append(errs, fmt.Errorf("serve.users[%d] (%s): area %q is no province (2 digits) or district (4 digits) of the gazetteer", i, u.Name, u.Area))
+		}
+	}
+	return errs
 }
 
 // asOf parses warehouse.as_of; the zero time when it is not set.
@@ -364,7 +647,7 @@ func (c *Config) decodeProfile(into any) error {
 	if err := c.md.PrimitiveDecode(c.Gen.Profile, into); err != nil {
 		return fmt.Errorf("config %s: gen.profile: %w", c.path, err)
 	}
-	return c.unknownKeys(func(k toml.Key) bool { return under(k, profileKey) })
+	return c.unknownKeys(func(k toml.Key) bool { return under(k, profileKey) }, reflect.TypeOf(into).Elem(), profileKey)
 }
 
 // resetDefinedSlices sets to nil every slice field of the struct v whose key

@@ -44,6 +44,15 @@ func TestExampleConfigIsTheDefaults(t *testing.T) {
 		t.Fatalf("the committed example must load: %v", err)
 	}
 	got, want := *cfg, defaultConfig()
+	// The example's relative paths are its folder's.
+	root, err := filepath.Abs(filepath.Dir(exampleConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.resolvePaths(root)
+	if want.DataDir != filepath.Join(root, "data") {
+		t.Errorf("data_dir %s is not below the example's folder %s", want.DataDir, root)
+	}
 	got.path, got.md, got.Gen.Profile = "", want.md, want.Gen.Profile
 	if len(got.Reference) == 0 {
 		got.Reference = want.Reference // an empty [reference] table is no override
@@ -125,6 +134,20 @@ func TestInvalidValuesAreErrors(t *testing.T) {
 		{"syntax", "[gen\nevents = 1\n", "toml: line"},
 		{"unknown reference file", "[reference]\n\"cambodia/admin/villages.csv\" = \"x.csv\"\n", `"cambodia/admin/villages.csv": no such reference file`},
 		{"missing site file", "[reference]\n\"cambodia/admin/communes.csv\" = \"/nonexistent/communes.csv\"\n", "/nonexistent/communes.csv"},
+		// 2562048 hours overflow time.Duration: every session expired at once.
+		{"session_hours overflow", "[serve]\nsession_hours = 2562048\n", "serve.session_hours: 2562048 must be from 1 to 8784"},
+		{"session_hours zero", "[serve]\nsession_hours = 0\n", "serve.session_hours: 0"},
+		{"backoff zero", "[jobs]\nbackoff = \"0s\"\n", `jobs.backoff: "0s" must be above 0`},
+		{"backoff negative", "[jobs]\nbackoff = \"-1m\"\n", `jobs.backoff: "-1m"`},
+		{"backoff huge", "[jobs]\nbackoff = \"9000h\"\n", `jobs.backoff: "9000h"`},
+		{"retries negative", "[jobs]\nretries = -1\n", "jobs.retries: -1"},
+		{"no area", "[[serve.users]]\nname = \"x\"\nrole = \"viewer\"\narea = \"99\"\n", `area "99" is no province`},
+		{"no district", "[[serve.users]]\nname = \"x\"\nrole = \"viewer\"\narea = \"0799\"\n", `area "0799" is no province`},
+		{"missing tls cert", "[serve]\ntls_cert = \"/nonexistent/cert.pem\"\ntls_key = \"/nonexistent/key.pem\"\n", "serve.tls_cert: stat /nonexistent/cert.pem"},
+		{"missing extract", "[etl.extract]\nbirths = \"/nonexistent/births.sql\"\n", "etl.extract.births: stat /nonexistent/births.sql"},
+		{"inbox in the lake", "[etl]\nlake = \"/srv/vs/lake\"\ninbox = \"/srv/vs/lake/inbox\"\n", "etl.inbox /srv/vs/lake/inbox and etl.lake /srv/vs/lake overlap"},
+		{"warehouse in the lake", "[etl]\nlake = \"/srv/vs/lake\"\n[warehouse]\npath = \"/srv/vs/lake/w.duckdb\"\n", "inside etl.lake"},
+		{"warehouse path with ?", "[warehouse]\npath = \"/srv/w.duckdb?access_mode=read_write\"\n", "warehouse.path"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeConfig(t, tc.body)
@@ -139,13 +162,100 @@ func TestInvalidValuesAreErrors(t *testing.T) {
 	}
 }
 
-func TestOmittedKeysKeepDefaults(t *testing.T) {
-	cfg, err := loadConfig(writeConfig(t, "[gen]\nseed = 7\n[reference]\n\"cambodia/admin/communes.csv\" = \""+
-		filepath.Join("..", "..", "refdata", "cambodia", "admin", "communes.csv")+"\"\n"))
+// Areas of the gazetteer pass: a province, a district.
+func TestAreasOfTheGazetteer(t *testing.T) {
+	for _, area := range []string{"07", "0701", "12"} {
+		if _, err := loadConfig(writeConfig(t, "[[serve.users]]\nname = \"x\"\nrole = \"viewer\"\narea = \""+area+"\"\n")); err != nil {
+			t.Errorf("area %s: %v", area, err)
+		}
+	}
+}
+
+// An unknown key is named with its line and, when one is close, the key meant.
+func TestUnknownKeyLineAndSuggestion(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+		profile          bool
+	}{
+		{"in a table", "[serve]\nlisten = \"127.0.0.1:0\"\n\nsesion_hours = 3\n", "unknown key serve.sesion_hours (line 4) (did you mean serve.session_hours?)", false},
+		{"top level", "# a site\ndata_dri = \"x\"\n", "unknown key data_dri (line 2) (did you mean data_dir?)", false},
+		{"table", "[log]\nlevel = \"info\"\n[warehous]\nthreads = 2\n", "unknown key warehous (line 3) (did you mean warehouse?)", false},
+		{"dotted", "etl.compact_file = 3\n", "unknown key etl.compact_file (line 1) (did you mean etl.compact_files?)", false},
+		{"array of tables", "[[serve.users]]\nname = \"a\"\nrole = \"viewer\"\npasword = \"x\"\n", "unknown key serve.users.pasword (line 4) (did you mean serve.users.password?)", false},
+		{"nothing close", "[gen]\nseed = 1\nfrobnicate = 2\n", "unknown key gen.frobnicate (line 3)", false},
+		{"in the profile", "[gen.profile]\ntfr_scal = 0.9\n", "unknown key gen.profile.tfr_scal (line 2) (did you mean gen.profile.tfr_scale?)", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.body)
+			cfg, err := loadConfig(path)
+			if tc.profile {
+				if err != nil {
+					t.Fatal(err)
+				}
+				prof := synth.DefaultProfile()
+				err = cfg.decodeProfile(&prof)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+			if tc.name == "nothing close" && strings.Contains(err.Error(), "did you mean") {
+				t.Errorf("a key far from every other got a suggestion: %v", err)
+			}
+		})
+	}
+}
+
+// Relative paths are the config file's folder's, whatever the working
+// directory; absolute ones stay.
+func TestConfigPathsAreRelativeToTheFile(t *testing.T) {
+	dir := t.TempDir()
+	sql := filepath.Join(dir, "site", "births.sql")
+	if err := os.MkdirAll(filepath.Dir(sql), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sql, []byte("select 1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "conf", "site.toml")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	body := "data_dir = \"../d\"\n[etl]\ninbox = \"/srv/inbox\"\n[etl.extract]\nbirths = \"../site/births.sql\"\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chdir(t, t.TempDir())
+	cfg, err := loadConfig(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Gen.Seed != 7 || cfg.Gen.Events != 200_000 || cfg.Warehouse.Threads != 2 || cfg.Registry.ManagedDir != "data/registry-pg" {
+	conf := filepath.Join(dir, "conf")
+	for key, got := range map[string][2]string{
+		"data_dir":         {cfg.DataDir, filepath.Join(dir, "d")},
+		"etl.lake":         {cfg.ETL.Lake, filepath.Join(conf, "data", "lake")},
+		"etl.inbox":        {cfg.ETL.Inbox, "/srv/inbox"},
+		"etl.secret_file":  {cfg.ETL.SecretFile, filepath.Join(conf, "data", "secret.key")},
+		"warehouse.path":   {cfg.Warehouse.Path, filepath.Join(conf, "data", "warehouse.duckdb")},
+		"export.releases":  {cfg.Export.Releases, filepath.Join(conf, "data", "releases")},
+		"etl.extract":      {cfg.ETL.Extract["births"], sql},
+		"registry.managed": {cfg.Registry.ManagedDir, filepath.Join(conf, "data", "registry-pg")},
+		"gen.truth":        {cfg.Gen.Truth, filepath.Join(conf, "data", "truth.json")},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("%s = %s, want %s", key, got[0], got[1])
+		}
+	}
+}
+
+func TestOmittedKeysKeepDefaults(t *testing.T) {
+	communes, err := filepath.Abs(filepath.Join("..", "..", "refdata", "cambodia", "admin", "communes.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeConfig(t, "[gen]\nseed = 7\n[reference]\n\"cambodia/admin/communes.csv\" = \""+communes+"\"\n")
+	cfg, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Gen.Seed != 7 || cfg.Gen.Events != 200_000 || cfg.Warehouse.Threads != 2 || cfg.Registry.ManagedDir != filepath.Join(filepath.Dir(path), "data", "registry-pg") {
 		t.Errorf("got %+v", cfg)
 	}
 	if src := cfg.referenceSource(); src.Path("cambodia/admin/communes.csv") == "" {

@@ -26,6 +26,7 @@ import (
 func runETL(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("etl")
 	configPath := configFlag(fs)
+	init := fs.Bool("init", false, "start a new lake if there is none at etl.lake (the first run of a site); without it a missing lake stops the run")
 	allow := fs.String("allow-missing", "", "run without these `SOURCES` (registry, inbox; comma-separated) if they are missing, as [etl] allow_missing does; otherwise a missing source fails the run")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -40,6 +41,10 @@ func runETL(ctx context.Context, e *env, args []string) error {
 			return usageError{fmt.Errorf("etl: -allow-missing: %w", err)}
 		}
 		cfg.ETL.AllowMissing = append(cfg.ETL.AllowMissing, more...)
+	}
+	cfg.initLake = *init
+	if err := cfg.expectLake(); err != nil { // before the run history is started there
+		return fmt.Errorf("etl: %w", err)
 	}
 	runner, err := cfg.jobRunner(e, jobs.Options{Retries: -1})
 	if err != nil {
@@ -77,6 +82,9 @@ func (c *Config) jobRunner(e *env, opt jobs.Options) (*jobs.Runner, error) {
 
 func (c *Config) runETLOnce(ctx context.Context, e *env) (etl.Summary, error) {
 	log := e.log.With("job", "etl")
+	if err := c.expectLake(); err != nil {
+		return etl.Summary{}, err
+	}
 	secret, err := c.secret()
 	if err != nil {
 		return etl.Summary{}, err

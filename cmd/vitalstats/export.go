@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,6 +69,14 @@ func (c *Config) exportJob(e *env, final bool, note string, year int, out *repor
 
 func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note string, year int) (reports.Release, error) {
 	log := e.log.With("job", "export")
+	// Under the run lock: no other export is filling a folder.
+	removed, err := reports.RemoveUnfinished(c.Export.Releases)
+	for _, d := range removed {
+		log.Info("removed the unfinished release of a killed export", "folder", d)
+	}
+	if err != nil {
+		return reports.Release{}, err
+	}
 	in, done, err := c.buildInput(log)
 	if err != nil {
 		return reports.Release{}, err
@@ -97,12 +107,22 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 	if c.Export.WHOCountry == "" {
 		rel.Note = strings.TrimPrefix(strings.TrimSuffix(rel.Note, ".")+". WHO files left out: export.who_country is not set.", ". ")
 	}
-	return reports.Publish(c.Export.Releases, rel, func(dir string) error {
+	// The warehouse is built beside the configured one and swapped in only
+	// once the release is published: an export that fails leaves the
+	// previous warehouse in place (and the pages on it).
+	scratch, err := c.exportScratch()
+	if err != nil {
+		return rel, err
+	}
+	defer removeWarehouseFiles(scratch) // nothing left after the swap
+	sc := *c
+	sc.Warehouse.Path = scratch
+	rel, err = reports.Publish(c.Export.Releases, rel, func(dir string) error {
 		// The build writes the extracts from its own intermediate tables,
 		// which it would otherwise drop: preparing them again was half the
 		// export's time.
 		in.Extracts = warehouse.ExtractsInput{Dir: filepath.Join(dir, "research"), K: c.Export.KAnonymity}
-		sum, err := c.build(ctx, in, log)
+		sum, err := sc.build(ctx, in, log)
 		if err != nil {
 			return err
 		}
@@ -110,7 +130,7 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 			return fmt.Errorf("the build dated the data %s (%s), the release %s (%s)", got, sum.AsOf.Source, rel.AsOf, rel.AsOfSource)
 		}
 		xs := sum.Extracts
-		w, err := warehouse.Open(c.Warehouse.Path, c.readOptions())
+		w, err := warehouse.Open(scratch, c.readOptions())
 		if err != nil {
 			return err
 		}
@@ -156,6 +176,66 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 		b.WriteString("Open a file in DuckDB with `select * from read_parquet('births/*.parquet')`, in R with arrow::open_dataset, in pandas with pd.read_parquet.\n")
 		return os.WriteFile(filepath.Join(dir, "research", "README.md"), []byte(b.String()), 0o644)
 	})
+	if err != nil {
+		return rel, err
+	}
+	if err := swapIn(scratch, c.Warehouse.Path); err != nil {
+		return rel, fmt.Errorf("release %s is published, but its warehouse was not swapped in: %w", rel.ID, err)
+	}
+	return rel, nil
+}
+
+// exportScratch prepares the path an export builds its warehouse at: beside
+// the configured one, holding (as a hard link, or a copy) the current
+// warehouse, which the build reads as the previous one (plausibility,
+// build_info). What a killed export left there is removed first.
+func (c *Config) exportScratch() (string, error) {
+	scratch := c.Warehouse.Path + ".export"
+	if err := removeWarehouseFiles(scratch); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(scratch), 0o755); err != nil {
+		return "", err
+	}
+	err := os.Link(c.Warehouse.Path, scratch)
+	switch {
+	case err == nil, errors.Is(err, fs.ErrNotExist): // the first build: nothing to compare with
+		return scratch, nil
+	default: // a file system without hard links
+		if err := copyFile(c.Warehouse.Path, scratch); err != nil {
+			removeWarehouseFiles(scratch)
+			return "", fmt.Errorf("copy the warehouse aside for the export: %w", err)
+		}
+		return scratch, nil
+	}
+}
+
+// removeWarehouseFiles removes a warehouse file and what a build at that
+// path leaves (its write-ahead log, its .building file).
+func removeWarehouseFiles(p string) error {
+	var errs []error
+	for _, f := range []string{p, p + ".wal", p + ".building", p + ".building.wal"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// swapIn renames the built warehouse over the configured one, durably.
+func swapIn(built, path string) error {
+	if err := os.Rename(built, path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // writeReleaseReadme writes the release's README.md: what it holds and how

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"vitalstats"
+	"vitalstats/etl/lake"
 	"vitalstats/internal/pgserver"
 	"vitalstats/internal/progress"
 	"vitalstats/synth"
@@ -37,7 +38,7 @@ func runGen(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if set["scale"] && *scale <= 0 {
-		return usageError{fmt.Errorf("vitalstats gen: -scale %d must be positive", *scale)}
+		return usageError{fmt.Errorf("gen: -scale %d must be positive", *scale)}
 	}
 	cfg, err := loadFor(e, "gen", *configPath)
 	if err != nil {
@@ -96,6 +97,15 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	if genErr != nil {
 		return fmt.Errorf("gen: %w", genErr)
 	}
+	// A generated registry is a new (synthetic) site: its lake is started
+	// here, empty, so that vitalstats etl takes it without -init.
+	l, err := lake.Open(cfg.ETL.Lake, log)
+	if err != nil {
+		return fmt.Errorf("gen: start the lake %s (etl.lake): %w", cfg.ETL.Lake, err)
+	}
+	if err := l.Close(); err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
 	log.Info("gen done", "events", opt.Events, "seed", opt.Seed, "elapsed", elapsed.Round(time.Millisecond).String())
 	printGenSummary(e.stdout, cfg, opt, truth, managed, elapsed)
 	return nil
@@ -111,7 +121,7 @@ func genTargets(to string) (files, postgres bool, err error) {
 	case "both":
 		return true, true, nil
 	}
-	return false, false, usageError{fmt.Errorf("vitalstats gen: -to %q: want files, postgres or both", to)}
+	return false, false, usageError{fmt.Errorf("gen: -to %q: want files, postgres or both", to)}
 }
 
 // printGenSummary tells a person what was written and where to look.

@@ -81,7 +81,7 @@ func TestETLFailsOnAMissingSource(t *testing.T) {
 			body := fmt.Sprintf("data_dir = %q\n[log]\nlevel = \"warn\"\n[registry]\n%s\n[etl]\nlake = %q\ninbox = %q\nsecret_file = %q\nallow_missing = [%s]\n",
 				dir, registry, filepath.Join(dir, "lake"), inbox, filepath.Join(dir, "secret.key"), allowed)
 			cfg := writeConfig(t, body)
-			code, out, stderr := runCLI(t, "etl", "-config", cfg)
+			code, out, stderr := runCLI(t, "etl", "-config", cfg, "-init")
 			if code != 1 || out != "" {
 				t.Errorf("etl: exit %d, stdout %q; want 1 and nothing", code, out)
 			}
@@ -132,6 +132,7 @@ func TestETLFailsOnAMissingSource(t *testing.T) {
 func TestScheduledETLFailsWithoutBuild(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "inbox"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "lake", lakeManifest), 0o755) // the site's lake, empty
 	wh := filepath.Join(dir, "warehouse.duckdb")
 	cfgPath := writeConfig(t, fmt.Sprintf(`data_dir = %q
 [log]
@@ -308,7 +309,7 @@ truth = %q
 	// The registry unreachable: etl fails, commits nothing.
 	addr := closedPort(t)
 	short := config(fmt.Sprintf("dsn = \"postgres://reader@%s/crvs\"", addr), filepath.Join(out, "lake2"), filepath.Join(out, "inbox2"))
-	code, stdout, stderr := runCLI(t, "etl", "-config", short)
+	code, stdout, stderr := runCLI(t, "etl", "-config", short, "-init")
 	if code != 1 || stdout != "" {
 		t.Errorf("etl with the registry unreachable: exit %d, stdout %q", code, stdout)
 	}

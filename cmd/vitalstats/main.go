@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 
+	"vitalstats/etl/lake"
 	"vitalstats/internal/progress"
 )
 
@@ -73,6 +74,7 @@ func main() {
 // run is main without the process: it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdin: os.Stdin, stdout: stdout, stderr: stderr, level: new(slog.LevelVar)}
+	lake.CodeVersion = versionString() // the lake's Parquet files say which code wrote them
 	e.log = newLogger(stderr, e.level)
 
 	err := dispatch(ctx, e, args)
@@ -100,6 +102,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 	case "-h", "-help", "--help", "help":
 		printUsage(e.stdout)
 		return nil
+	case "-version", "--version":
+		return runVersion(ctx, e, args[1:])
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
@@ -144,7 +148,9 @@ func newLogger(w io.Writer, level *slog.LevelVar) *slog.Logger {
 // printing is turned off: parse prints the usage for -h and turns every
 // other mistake into a one-line error.
 func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("vitalstats "+name, flag.ContinueOnError)
+	// Named by the subcommand alone: run prefixes every error with
+	// "vitalstats: " once.
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs
@@ -167,23 +173,31 @@ func parse(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if err != nil {
-		return usageError{fmt.Errorf("%s: %w (%s -h lists the flags)", fs.Name(), err, fs.Name())}
+		return usageError{fmt.Errorf("%s: %w (vitalstats %s -h lists the flags)", fs.Name(), err, fs.Name())}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("%s: unexpected argument %q (%s -h lists the flags)", fs.Name(), fs.Arg(0), fs.Name())}
+		return usageError{fmt.Errorf("%s: unexpected argument %q (vitalstats %s -h lists the flags)", fs.Name(), fs.Arg(0), fs.Name())}
 	}
 	return nil
 }
 
+// configEnv names the config file when -config is not given (a service
+// unit, a shell profile).
+const configEnv = "VITALSTATS_CONFIG"
+
 // configFlag declares -config, which every subcommand but bench needs.
 func configFlag(fs *flag.FlagSet) *string {
-	return fs.String("config", "", "the site's TOML config `file` (see vitalstats.example.toml); required")
+	return fs.String("config", "", "the site's TOML config `file` (see vitalstats.example.toml); required unless $"+configEnv+" names it")
 }
 
-// loadFor reads the config named by -config and applies its log level.
+// loadFor reads the config named by -config, else by $VITALSTATS_CONFIG,
+// and applies its log level.
 func loadFor(e *env, cmd, path string) (*Config, error) {
 	if path == "" {
-		return nil, usageError{fmt.Errorf("vitalstats %s: -config is required (try -config vitalstats.example.toml)", cmd)}
+		path = os.Getenv(configEnv)
+	}
+	if path == "" {
+		return nil, usageError{fmt.Errorf("%s: -config is required, or $%s (try -config vitalstats.example.toml)", cmd, configEnv)}
 	}
 	cfg, err := loadConfig(path)
 	if err != nil {
@@ -203,19 +217,41 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
+// versionString is the code the binary was built from, for vitalstats
+// version and for everything that records it (build_info, release.json,
+// the codebooks, the workbook, the lake's Parquet files): the version make
+// build links in (-X main.version, git describe), else the VCS revision Go
+// recorded, else the module's version; never a bare "(devel)", which names
+// no code.
 func versionString() string {
 	if version != "" {
 		return version
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "(unknown)"
+		return "unknown (no build information)"
 	}
-	v := bi.Main.Version
+	return versionFrom(bi)
+}
+
+func versionFrom(bi *debug.BuildInfo) string {
+	var rev, modified string
 	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "-dirty"
+			}
 		}
 	}
-	return v + " " + bi.GoVersion
+	switch {
+	case rev != "":
+		return rev[:min(12, len(rev))] + modified
+	case bi.Main.Version != "" && bi.Main.Version != "(devel)":
+		return bi.Main.Version
+	default:
+		return "unknown (built without make build, which stamps the version)"
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,6 +85,9 @@ func TestErrorsAreOneLine(t *testing.T) {
 	cfgBadSchedule := writeConfig(t, "[etl]\nschedule = \"at two\"\n")
 	cfgBadCountry := writeConfig(t, "[export]\nwho_country = \"KHM\"\n")
 	tmp := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(tmp, "lake", lakeManifest), 0o755); err != nil { // a lake, empty
+		t.Fatal(err)
+	}
 	cfgBadPopulation := writeConfig(t, fmt.Sprintf("data_dir = %q\n[etl]\nlake = %q\n[warehouse]\npath = %q\npopulation = \"/nonexistent/population.csv\"\n",
 		tmp, filepath.Join(tmp, "lake"), filepath.Join(tmp, "w.duckdb")))
 	for _, tc := range []struct {

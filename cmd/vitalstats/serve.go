@@ -36,6 +36,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The address first: a busy port fails at once, before the marts are
+	// loaded and before a catch-up job starts.
+	var ln net.Listener
+	if *exportSite == "" {
+		if ln, err = net.Listen("tcp", cfg.Serve.Listen); err != nil {
+			return fmt.Errorf("serve: serve.listen %s: %w", cfg.Serve.Listen, err)
+		}
+		defer ln.Close()
+	}
 	srv, err := cfg.dashboardServer(e, *noCache)
 	if err != nil {
 		return err
@@ -68,10 +77,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		e.log.Info("scheduled jobs", "etl", cfg.ETL.Schedule, "then", "build", "export", cfg.Export.Schedule)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Serve.Listen)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	scheme := "http"

@@ -190,6 +190,16 @@ var zstdCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 // memory that stays resident (the default 256 KiB would be ~1 GiB).
 const pageBytes = 32 * 1024
 
+// CodeVersion is the code writing the lake, recorded in each Parquet file's
+// created_by; the binary sets it (vitalstats version) before any run.
+var CodeVersion = "unknown"
+
+// createdBy sets a Parquet file's created_by as it is: parquet.CreatedBy
+// glues its parts without a space ("version X(build Y)").
+type createdBy string
+
+func (c createdBy) ConfigureWriter(w *parquet.WriterConfig) { w.CreatedBy = string(c) }
+
 // writerOptions configures parquet-go. A partition writer's compressed pages
 // wait for the end of their row group in the batch's page pool (pooled):
 // in memory up to Lake.PageMemory, in temporary files of the staging folder
@@ -200,7 +210,7 @@ func (b *Batch) writerOptions(rowGroupRows int64, pooled bool) []parquet.WriterO
 		parquet.Compression(zstdCodec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(pageBytes),
-		parquet.CreatedBy("vitalstats", "lake", ""),
+		createdBy("vitalstats version " + CodeVersion + " (lake)"),
 	}
 	if pooled {
 		opts = append(opts, parquet.ColumnPageBuffers(b.pages))

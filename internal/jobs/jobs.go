@@ -89,35 +89,116 @@ func New(dir string, log *slog.Logger, opt Options) (*Runner, error) {
 // Lock takes the process-wide run lock, waiting until ctx ends. Manual runs
 // call it too, so a scheduled and a manual run never overlap.
 func Lock(ctx context.Context, dir string) (unlock func(), err error) {
+	return LockFor(ctx, dir, "", nil)
+}
+
+// Holder is who holds the run lock: the holder writes it into the lock file,
+// for the messages of those who wait.
+type Holder struct {
+	PID     int       `json:"pid"`
+	Command string    `json:"command"`
+	Job     string    `json:"job,omitempty"`
+	Since   time.Time `json:"since"`
+}
+
+func (h Holder) String() string {
+	if h.PID == 0 {
+		return "an unknown process"
+	}
+	s := fmt.Sprintf("pid %d (%s", h.PID, h.Command)
+	if h.Job != "" {
+		s += ", job " + h.Job
+	}
+	return s + ", since " + h.Since.Format(time.RFC3339) + ")"
+}
+
+// ReadHolder reads who holds (or last held) the run lock of dir; the zero
+// Holder when the file says nothing.
+func ReadHolder(dir string) Holder {
+	var h Holder
+	b, err := os.ReadFile(filepath.Join(dir, lockName))
+	if err == nil {
+		json.Unmarshal(b, &h)
+	}
+	return h
+}
+
+const lockName = "run.lock"
+
+// lockWaitLog is how often a wait for the run lock is logged again.
+var lockWaitLog = 30 * time.Second
+
+// LockFor is Lock for job: a wait is logged on log (when not nil) at once,
+// naming the holder, then every 30 seconds, and when it ends.
+func LockFor(ctx context.Context, dir, job string, log *slog.Logger) (unlock func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "run.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
+	var waitStart, lastLog time.Time
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+			if log != nil && !waitStart.IsZero() {
+				log.Info("run lock taken", "job", job, "waited", time.Since(waitStart).Round(time.Millisecond).String())
+			}
+			// Who holds the lock, for those who wait; the flock is the lock.
+			b, _ := json.Marshal(Holder{PID: os.Getpid(), Command: command(), Job: job, Since: time.Now().UTC()})
+			if f.Truncate(0) == nil {
+				f.WriteAt(append(b, '\n'), 0)
+			}
+			return func() {
+				f.Truncate(0)
+				syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+				f.Close()
+			}, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
 			return nil, fmt.Errorf("jobs: lock %s: %w", f.Name(), err)
 		}
+		now := time.Now()
+		if waitStart.IsZero() {
+			waitStart = now
+		}
+		if log != nil && (lastLog.IsZero() || now.Sub(lastLog) >= lockWaitLog) {
+			h := ReadHolder(dir)
+			msg := "waiting for the run lock"
+			if !lastLog.IsZero() {
+				msg = "still waiting for the run lock"
+			}
+			log.Info(msg, "job", job, "lock", f.Name(), "holder", h.String(), "holder_pid", h.PID,
+				"holder_command", h.Command, "holder_job", h.Job, "holder_since", h.Since, "waited", now.Sub(waitStart).Round(time.Second).String())
+			lastLog = now
+		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, fmt.Errorf("jobs: another run holds %s: %w", f.Name(), ctx.Err())
+			return nil, fmt.Errorf("jobs: %s holds %s: %w", ReadHolder(dir), f.Name(), ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
 
+// command is this process's command line, shortened, for Holder.
+func command() string {
+	s := filepath.Base(os.Args[0])
+	for _, a := range os.Args[1:] {
+		s += " " + a
+	}
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
 // Do runs job once now: under the lock, recovering a panic, retrying with
 // backoff, recording every attempt. It returns the last attempt's error.
 func (r *Runner) Do(ctx context.Context, job Job) error {
-	unlock, err := Lock(ctx, r.dir)
+	unlock, err := LockFor(ctx, r.dir, job.Name, r.log)
 	if err != nil {
 		r.record(Run{Job: job.Name, Started: time.Now().UTC(), Finished: time.Now().UTC(), Outcome: "skipped", Error: err.Error()})
 		return err

@@ -1,9 +1,15 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -77,6 +83,73 @@ func TestLockExcludesOtherRuns(t *testing.T) {
 		t.Fatalf("the lock was not released: %v", err)
 	}
 	unlock2()
+}
+
+// A run waiting for the lock says so at once, naming the holder (pid,
+// command, job, since), and says when it got it: a silent wait looks hung.
+func TestLockWaitIsLoggedWithTheHolder(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := LockFor(context.Background(), dir, "export", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	done := make(chan error, 1)
+	go func() {
+		u, err := LockFor(context.Background(), dir, "etl", log)
+		if err == nil {
+			u()
+		}
+		done <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(buf.String(), "waiting for the run lock") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	logged := buf.String()
+	for _, want := range []string{"waiting for the run lock", fmt.Sprintf(`"holder_pid":%d`, os.Getpid()),
+		`"holder_job":"export"`, `"holder_command":"` + filepath.Base(os.Args[0]), `"holder_since":"`} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("the wait's log lacks %s:\n%s", want, logged)
+		}
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "run lock taken") {
+		t.Errorf("the end of the wait is not logged:\n%s", buf.String())
+	}
+	// A wait given up names the holder too.
+	unlock, err = LockFor(context.Background(), dir, "build", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := Lock(ctx, dir); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) || !strings.Contains(err.Error(), "job build") {
+		t.Errorf("a wait given up: %v, want the holder named", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestMissedRunTriggersCatchUp(t *testing.T) {
