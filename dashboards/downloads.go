@@ -237,7 +237,7 @@ func (s *Server) openRelease(d Download) (*os.File, error) {
 	}
 	if err == nil {
 		h := sha256.New()
-		if _, err = io.Copy(h, f); err == nil {
+		if _, err = io.Copy(h, io.LimitReader(f, d.Bytes)); err == nil {
 			if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, d.SHA256) {
 				err = fmt.Errorf("SHA-256 %s, the release lists %s", got, d.SHA256)
 			} else {

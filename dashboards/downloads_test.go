@@ -338,11 +338,12 @@ func TestDownloadIntegrity(t *testing.T) {
 		t.Fatal(err)
 	}
 	list[slices.IndexFunc(list, func(d Download) bool { return d.Path == "tables/report.csv" })].Bytes = int64(len("the HMAC key"))
-	// A link to a file inside the releases, of the same content.
+	// A link to a file inside the releases, of the same content (relative:
+	// os.Root follows a link that stays inside it).
 	os.Remove(rel("tables/other.csv"))
 	os.WriteFile(filepath.Join(root, "copy.csv"), []byte("another table"), 0o644)
-	os.Symlink(filepath.Join(root, "copy.csv"), rel("tables/other.csv"))
-	// Another content of the same size; another size.
+	os.Symlink("../../copy.csv", rel("tables/other.csv"))
+	// Another content of the same size; more after the listed content.
 	os.WriteFile(rel("research/births_2020.parquet"), []byte("ALL PROVINCES"), 0o644)
 	os.WriteFile(rel("research/deaths_2020.parquet"), []byte("all deaths, and more"), 0o644)
 	for p := range files {
@@ -359,7 +360,7 @@ func TestDownloadIntegrity(t *testing.T) {
 	}
 	// A linked folder on the way is refused as well.
 	os.Rename(filepath.Join(root, "r1"), filepath.Join(root, "r1-real"))
-	os.Symlink(filepath.Join(root, "r1-real"), filepath.Join(root, "r1"))
+	os.Symlink("r1-real", filepath.Join(root, "r1"))
 	list = list[:0]
 	list = append(list, Download{Release: "r1", Path: "x.csv", Bytes: 1, SHA256: sum("x")})
 	os.WriteFile(filepath.Join(root, "r1-real", "x.csv"), []byte("x"), 0o644)
