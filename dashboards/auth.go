@@ -353,7 +353,7 @@ func (s *Server) logName(name string) string {
 	}
 	m := hmac.New(sha256.New, s.logKey)
 	m.Write([]byte(name))
-	return fmt.Sprintf("unknown:%x (%d bytes)", m.Sum(nil)[:4], len(name))
+	return fmt.Sprintf("unknown:%x", m.Sum(nil)[:4])
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
