@@ -1,19 +1,26 @@
 package dashboards
 
 import (
+	"container/list"
+	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Roles, from the least to the most trusted. Viewers see the planners'
@@ -200,20 +207,6 @@ func (s *Server) cookie(name, value string, httpOnly bool, maxAge int) *http.Coo
 		SameSite: http.SameSiteStrictMode, MaxAge: maxAge}
 }
 
-// sameOrigin refuses a form posted from another site, on top of the CSRF
-// token: browsers send Origin with every POST.
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	switch o {
-	case "":
-		return true
-	case "null": // a browser keeping the origin to itself still says where the request comes from
-		return r.Header.Get("Sec-Fetch-Site") == "same-origin"
-	}
-	o = strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://")
-	return o == r.Host
-}
-
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(r)
 	token := randomID()
@@ -222,17 +215,94 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		Failed: r.URL.Query().Get("failed") != "", Assets: serverLinks{}.assets()})
 }
 
+// Bounds of a sign-in form, checked before anything costs: a name or a
+// password beyond them is no account's (names in the config are short), and
+// would only fill memory and logs.
+const (
+	maxLoginBody     = 16 << 10
+	maxNameBytes     = 128
+	maxPasswordBytes = 1024
+)
+
+// Sign-in limits. Each attempt is taken from its budgets before the password
+// is hashed, so concurrent attempts cannot all pass a check made before the
+// hash and counted after it.
+//   - per client address: floods from one place are refused without hashing;
+//   - per account and client address: failures (5, then one per 3 minutes,
+//     as many as the old 5 per 15 minutes) slow guessing at an account from
+//     one place, and a success there clears them. They are not counted per
+//     account alone: a guesser elsewhere cannot lock the account's owner out.
+//
+// Distributed guessing is bounded by the hashing itself: hashSlots hashes at
+// a time, server-wide.
+const (
+	clientEvery       = 2 * time.Second
+	clientBurst       = 30
+	failureEvery      = 3 * time.Minute
+	maxFailures       = 5
+	maxLimiterEntries = 10_000
+	// hashWait is how long an attempt waits for a hashing slot before it is
+	// told to come back: a flood must not queue up minutes of work.
+	hashWait = 5 * time.Second
+)
+
+// hashSlotsFor is how many passwords are hashed at once: half the cores, so
+// that a flood of sign-ins leaves the pages the other half.
+func hashSlotsFor(procs int) int { return max(1, procs/2) }
+
+// checkPassword hashes under a slot of s.hashSlots; an error when none came
+// free in time.
+func (s *Server) checkPassword(r *http.Request, hash, pass string) (bool, error) {
+	t := time.NewTimer(hashWait)
+	defer t.Stop()
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-t.C:
+		return false, errors.New("no hashing slot came free")
+	case <-r.Context().Done():
+		return false, r.Context().Err()
+	}
+	defer func() { <-s.hashSlots }()
+	return s.verify(hash, pass), nil
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
+	if err := r.ParseForm(); err != nil {
+		code := http.StatusBadRequest
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			code = http.StatusRequestEntityTooLarge
+		}
+		http.Error(w, "the sign-in form is too large or malformed", code)
+		return
+	}
 	c, err := r.Cookie(csrfCookie)
-	if err != nil || !sameOrigin(r) || r.PostFormValue("csrf") == "" ||
+	if err != nil || s.origins.Check(r) != nil || r.PostFormValue("csrf") == "" ||
 		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
 		http.Error(w, "the form expired or came from another site; open the sign-in page again", http.StatusForbidden)
 		return
 	}
 	name, pass := r.PostFormValue("user"), r.PostFormValue("password")
-	if !s.attempts.allow(name) {
-		s.opt.Log.Warn("sign-in refused: too many failures", "user", name, "remote", r.RemoteAddr)
-		http.Error(w, "too many failed sign-ins for this account; try again in 15 minutes", http.StatusTooManyRequests)
+	if len(name) > maxNameBytes || len(pass) > maxPasswordBytes {
+		http.Error(w, fmt.Sprintf("a user name has at most %d bytes, a password %d", maxNameBytes, maxPasswordBytes), http.StatusBadRequest)
+		return
+	}
+	client := s.client(r)
+	ck := limitKey(client)
+	now := time.Now()
+	if ok, wait, first := s.perClient.take(ck, now); !ok {
+		if first {
+			s.opt.Log.Warn("sign-in refused: too many sign-ins from this address", "client", client)
+		}
+		tooMany(w, wait, "too many sign-ins from this address; try again in a minute")
+		return
+	}
+	acct := ck + "\x00" + name
+	if ok, wait, first := s.failures.take(acct, now); !ok {
+		if first {
+			s.opt.Log.Warn("sign-in refused: too many failures for this account from this address", "user", s.logName(name), "client", client)
+		}
+		tooMany(w, wait, "too many failed sign-ins for this account from this address; try again later")
 		return
 	}
 	var user *User
@@ -246,18 +316,44 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if user != nil {
 		hash = user.Password
 	}
-	if ok := verifyPassword(hash, pass); !ok || user == nil {
-		s.attempts.fail(name)
-		s.opt.Log.Warn("sign-in refused", "user", name, "remote", r.RemoteAddr)
+	ok, err := s.checkPassword(r, hash, pass)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "the server is busy with other sign-ins; try again in a few seconds", http.StatusServiceUnavailable)
+		return
+	}
+	if !ok || user == nil {
+		s.opt.Log.Warn("sign-in refused", "user", s.logName(name), "client", client)
 		http.Redirect(w, r, "/login?failed=1&next="+url.QueryEscape(safeNext(r.PostFormValue("next"))), http.StatusSeeOther)
 		return
 	}
+	s.failures.forget(acct)
 	id, ss := s.sessions.create(user)
 	http.SetCookie(w, s.cookie(sessionCookie, id, true, int(s.sessions.ttl.Seconds())))
 	// The page script copies this token into the sign-out form.
 	http.SetCookie(w, s.cookie(csrfCookie, ss.csrf, false, int(s.sessions.ttl.Seconds())))
-	s.opt.Log.Info("signed in", "user", user.Name, "role", user.Role, "remote", r.RemoteAddr)
+	s.opt.Log.Info("signed in", "user", user.Name, "role", user.Role, "client", client)
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func tooMany(w http.ResponseWriter, wait time.Duration, msg string) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(wait, time.Second).Seconds()))))
+	http.Error(w, msg, http.StatusTooManyRequests)
+}
+
+// logName is how the log names the user of a failed sign-in: a configured
+// account by its name; anything else by a short keyed hash, which tells
+// repeated names apart without writing them (a password typed into the
+// name field, or megabytes of junk).
+func (s *Server) logName(name string) string {
+	for i := range s.opt.Users {
+		if s.opt.Users[i].Name == name {
+			return name
+		}
+	}
+	m := hmac.New(sha256.New, s.logKey)
+	m.Write([]byte(name))
+	return fmt.Sprintf("unknown:%x", m.Sum(nil)[:4])
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -267,7 +363,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ss := s.sessions.get(c.Value)
-	if ss == nil || !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(ss.csrf), []byte(r.PostFormValue("csrf"))) != 1 {
+	if ss == nil || s.origins.Check(r) != nil || subtle.ConstantTimeCompare([]byte(ss.csrf), []byte(r.PostFormValue("csrf"))) != 1 {
 		http.Error(w, "the sign-out form is not valid", http.StatusForbidden)
 		return
 	}
@@ -277,52 +373,161 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// attempts limits password guessing: after maxFailures failed sign-ins of
-// one name within lockout, that name is refused until they age out.
-type attempts struct {
-	mu sync.Mutex
-	m  map[string][]time.Time
+// limiters hold one token bucket per key (a client address, or an account
+// at an address), at most max of them: an entry idle long enough for its
+// bucket to be full again is dropped, being the same as a new one, and past
+// max the least recently used goes.
+type limiters struct {
+	mu    sync.Mutex
+	every time.Duration
+	burst int
+	max   int
+	ll    *list.List // of *limiterEntry, most recently used first
+	m     map[string]*list.Element
 }
 
-const (
-	maxFailures = 5
-	lockout     = 15 * time.Minute
-)
+type limiterEntry struct {
+	key    string
+	lim    *rate.Limiter
+	used   time.Time
+	logged bool // a refusal was logged since the last attempt allowed
+}
 
-func (a *attempts) recent(name string, now time.Time) []time.Time {
-	var keep []time.Time
-	for _, t := range a.m[name] {
-		if now.Sub(t) < lockout {
-			keep = append(keep, t)
+func newLimiters(every time.Duration, burst, max int) *limiters {
+	return &limiters{every: every, burst: burst, max: max, ll: list.New(), m: map[string]*list.Element{}}
+}
+
+// take uses one attempt of key's budget at now. When none is left it says
+// how long until the next, and whether this is the first refusal since the
+// last attempt allowed (the one worth logging).
+func (l *limiters) take(key string, now time.Time) (ok bool, wait time.Duration, first bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	refill := l.every * time.Duration(l.burst)
+	for b := l.ll.Back(); b != nil && now.Sub(b.Value.(*limiterEntry).used) > refill; b = l.ll.Back() {
+		l.remove(b)
+	}
+	el, found := l.m[key]
+	if !found {
+		if l.ll.Len() >= l.max {
+			l.remove(l.ll.Back())
+		}
+		el = l.ll.PushFront(&limiterEntry{key: key, lim: rate.NewLimiter(rate.Every(l.every), l.burst)})
+		l.m[key] = el
+	}
+	l.ll.MoveToFront(el)
+	e := el.Value.(*limiterEntry)
+	e.used = now
+	if e.lim.AllowN(now, 1) {
+		e.logged = false
+		return true, 0, false
+	}
+	wait = time.Duration((1 - e.lim.TokensAt(now)) * float64(l.every))
+	first = !e.logged
+	e.logged = true
+	return false, wait, first
+}
+
+// forget clears key's record (a success).
+func (l *limiters) forget(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if el, ok := l.m[key]; ok {
+		l.remove(el)
+	}
+}
+
+func (l *limiters) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ll.Len()
+}
+
+func (l *limiters) remove(el *list.Element) {
+	l.ll.Remove(el)
+	delete(l.m, el.Value.(*limiterEntry).key)
+}
+
+// client is the address a request comes from: the peer, or, when the peer
+// is a trusted reverse proxy, the nearest address in X-Forwarded-For that is
+// not one (the ones before it could be made up by the client).
+func (s *Server) client(r *http.Request) netip.Addr {
+	var a netip.Addr
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		a = ap.Addr()
+	} else if p, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		a = p
+	}
+	a = a.Unmap()
+	if !s.trustedProxy(a) {
+		return a
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		p, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if a = p.Unmap(); !s.trustedProxy(a) {
+			break
 		}
 	}
-	if len(keep) == 0 {
-		delete(a.m, name)
-	} else {
-		a.m[name] = keep
+	return a
+}
+
+func (s *Server) trustedProxy(a netip.Addr) bool {
+	for _, p := range s.proxies {
+		if p.Contains(a) {
+			return true
+		}
 	}
-	return keep
+	return false
 }
 
-func (a *attempts) allow(name string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.recent(name, time.Now())) < maxFailures
-}
-
-func (a *attempts) fail(name string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.m == nil {
-		a.m = map[string][]time.Time{}
+// limitKey is what a client's limits are kept under: its IPv4 address, or
+// its IPv6 /64 (one host usually has a whole /64 to pick addresses from).
+func limitKey(a netip.Addr) string {
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
 	}
-	a.m[name] = append(a.recent(name, time.Now()), time.Now())
+	return a.String()
 }
 
-// safeNext keeps a post-login redirect on this server.
+// parseProxies reads Options.TrustedProxies: addresses or CIDR prefixes.
+func parseProxies(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is not an IP address or a CIDR prefix", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// safeNext keeps a post-login redirect on this server: a path-absolute URL
+// (one "/", then no "/" or "\", which browsers read as a host to go to) of
+// printable ASCII, as the server's own redirects write it. Tabs, newlines
+// and spaces are refused, not kept: browsers strip them before reading the
+// URL, and "/\t/host" is "//host" to Chromium.
 func safeNext(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+	if len(p) > 2048 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
 		return "/"
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
 	}
 	return p
 }

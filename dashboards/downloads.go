@@ -2,9 +2,13 @@ package dashboards
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,6 +27,7 @@ type Download struct {
 	Created time.Time
 	Path    string // inside the release, slash-separated
 	Bytes   int64
+	SHA256  string // hex, as the release lists it; a file without one is not served
 }
 
 // CutFile writes the part of a file within an area (see Options.Cut).
@@ -129,21 +134,30 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, d.Path+": the WHO files are the site's submission to WHO, for admins only", http.StatusForbidden)
 		return
 	}
-	if u.Area == "" {
-		f, err := os.Open(filepath.Join(s.opt.ReleasesDir, d.Release, filepath.FromSlash(d.Path)))
+	var cut CutFile
+	if u.Area != "" && s.opt.Cut != nil {
+		cut, _ = s.opt.Cut(d, u.Area)
+	}
+	if u.Area == "" || cut != nil {
+		// The file is the release's, whole or before it is cut: a cut
+		// file cannot match the release's checksum, its source must.
+		f, err := s.openRelease(d)
 		if err != nil {
-			s.opt.Log.Error("open download", "release", d.Release, "path", d.Path, "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			s.opt.Log.Error("download refused: the file is not the release's", "release", d.Release, "path", d.Path, "err", err)
+			entry.refused = "the file does not match the release"
+			if err := s.audit.write(s.opt.AuditLog, entry); err != nil {
+				s.opt.Log.Error("audit log", "err", err)
+			}
+			http.Error(w, d.Path+": the file on the server does not match the release (logged for the administrators)", http.StatusInternalServerError)
 			return
 		}
 		defer f.Close()
-		entry.bytes = d.Bytes
-		s.send(w, f, entry, filepath.Base(d.Path))
-		return
-	}
-	var cut CutFile
-	if s.opt.Cut != nil {
-		cut, _ = s.opt.Cut(d, u.Area)
+		if u.Area == "" {
+			entry.bytes = d.Bytes
+			s.send(w, f, entry, filepath.Base(d.Path))
+			return
+		}
+		f.Close()
 	}
 	if cut == nil {
 		entry.refused = "not cut to the account's area"
@@ -179,6 +193,63 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 	}
 	ext := filepath.Ext(d.Path)
 	s.send(w, tmp, entry, strings.TrimSuffix(filepath.Base(d.Path), ext)+"_area"+u.Area+ext)
+}
+
+// openRelease opens a release's file as the release lists it: inside the
+// releases folder (os.Root), through no symbolic link (one planted in a
+// release folder could stand for any file the server may read), a regular
+// file of the listed size and SHA-256. It is read once to check it, and
+// left at its start.
+func (s *Server) openRelease(d Download) (*os.File, error) {
+	if d.SHA256 == "" {
+		return nil, errors.New("the release lists no checksum for it")
+	}
+	root, err := os.OpenRoot(s.opt.ReleasesDir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	name := d.Release + "/" + d.Path
+	var last fs.FileInfo
+	parts := strings.Split(name, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		if last, err = root.Lstat(p); err != nil {
+			return nil, err
+		}
+		if last.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s is a symbolic link", p)
+		}
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case !os.SameFile(fi, last): // swapped for a link since it was looked at
+		err = errors.New("the file changed while it was opened")
+	case !fi.Mode().IsRegular():
+		err = errors.New("not a regular file")
+	case fi.Size() != d.Bytes:
+		err = fmt.Errorf("%d bytes, the release lists %d", fi.Size(), d.Bytes)
+	}
+	if err == nil {
+		h := sha256.New()
+		if _, err = io.Copy(h, io.LimitReader(f, d.Bytes)); err == nil {
+			if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, d.SHA256) {
+				err = fmt.Errorf("SHA-256 %s, the release lists %s", got, d.SHA256)
+			} else {
+				_, err = f.Seek(0, io.SeekStart)
+			}
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // send logs a download, then sends it; a download that cannot be logged is

@@ -3,11 +3,14 @@ package dashboards
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,8 +28,8 @@ func TestDownloads(t *testing.T) {
 	audit := filepath.Join(t.TempDir(), "audit", "downloads.jsonl")
 	s, err := NewServer(Options{Users: fixUsers(t), GeoJSON: fixGeo(t), InsecureCookies: true, ReleasesDir: root, AuditLog: audit,
 		Downloads: func() ([]Download, error) {
-			return []Download{{Release: "r1", Status: "final", Created: time.Now(), Path: "research/births_2020.parquet", Bytes: 8},
-				{Release: "r1", Status: "final", Created: time.Now(), Path: "who/Morticd10.csv", Bytes: 3}}, nil
+			return []Download{{Release: "r1", Status: "final", Created: time.Now(), Path: "research/births_2020.parquet", Bytes: 8, SHA256: sum("PAR1data")},
+				{Release: "r1", Status: "final", Created: time.Now(), Path: "who/Morticd10.csv", Bytes: 3, SHA256: sum("WHO")}}, nil
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -119,8 +122,8 @@ func TestDownloadsArea(t *testing.T) {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, "r1", p)), 0o755)
 		os.WriteFile(filepath.Join(root, "r1", p), []byte(body), 0o644)
 	}
-	list := []Download{{Release: "r1", Status: "final", Created: time.Now(), Path: "research/births_2020.parquet", Bytes: 13},
-		{Release: "r1", Status: "final", Created: time.Now(), Path: "tables/report.csv", Bytes: 10}}
+	list := []Download{{Release: "r1", Status: "final", Created: time.Now(), Path: "research/births_2020.parquet", Bytes: 13, SHA256: sum("all provinces")},
+		{Release: "r1", Status: "final", Created: time.Now(), Path: "tables/report.csv", Bytes: 10, SHA256: sum("the nation")}}
 	users := fixUsers(t)
 	for _, u := range [][2]string{{"kampot-researcher", "07"}, {"angkorchey-researcher", "0701"}} {
 		h, _ := hashPassword("x", 1000)
@@ -247,4 +250,135 @@ func listedCount(t *testing.T, s *Server, user string) int {
 		t.Fatal(err)
 	}
 	return len(l)
+}
+
+func sum(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// releaseFixture is a release r1 under a new releases folder, its files
+// listed with their sizes and checksums, and a secret beside the folder (as
+// the HMAC key lies beside the releases).
+func releaseFixture(t *testing.T, files map[string]string) (root, secret string, list []Download) {
+	t.Helper()
+	dir := t.TempDir()
+	root, secret = filepath.Join(dir, "releases"), filepath.Join(dir, "secret.key")
+	if err := os.WriteFile(secret, []byte("the HMAC key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for p, body := range files {
+		f := filepath.Join(root, "r1", filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, Download{Release: "r1", Status: "final", Created: time.Now(), Path: p, Bytes: int64(len(body)), SHA256: sum(body)})
+	}
+	return root, secret, list
+}
+
+// TestDownloadNeedsAudit: a download whose audit record cannot be written
+// is refused, and nothing of the file is sent.
+func TestDownloadNeedsAudit(t *testing.T) {
+	root, _, list := releaseFixture(t, map[string]string{"tables/report.csv": "the nation's table"})
+	blocker := filepath.Join(t.TempDir(), "not-a-folder")
+	os.WriteFile(blocker, nil, 0o600)
+	for _, audit := range []string{filepath.Join(t.TempDir(), "downloads.jsonl"), filepath.Join(blocker, "downloads.jsonl")} {
+		s, err := NewServer(Options{Users: fixUsers(t), GeoJSON: fixGeo(t), ReleasesDir: root, AuditLog: audit,
+			Downloads: func() ([]Download, error) { return list, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := get(t, s, "researcher", "/downloads/r1/tables/report.csv")
+		logged := !strings.HasPrefix(audit, blocker)
+		if sent := strings.Contains(w.Body.String(), "the nation's table"); sent != logged || (w.Code == 200) != logged {
+			t.Errorf("audit log writable %v: %d, file sent %v", logged, w.Code, sent)
+		}
+	}
+}
+
+// TestDownloadIntegrity: a file is served only as the release lists it: no
+// symbolic link (a link planted in a release folder once served the HMAC
+// key), no other size or content. An account limited to an area gets no cut
+// of a source that fails the same checks.
+func TestDownloadIntegrity(t *testing.T) {
+	files := map[string]string{"tables/report.csv": "the nation's table", "tables/other.csv": "another table",
+		"research/births_2020.parquet": "all provinces", "research/deaths_2020.parquet": "all deaths"}
+	root, secret, list := releaseFixture(t, files)
+	users := fixUsers(t)
+	h, _ := hashPassword("x", 1000)
+	users = append(users, User{Name: "kampot-researcher", Role: "researcher", Area: "07", Password: h})
+	audit := filepath.Join(t.TempDir(), "downloads.jsonl")
+	cuts := 0
+	s, err := NewServer(Options{Users: users, GeoJSON: fixGeo(t), ReleasesDir: root, AuditLog: audit,
+		Downloads: func() ([]Download, error) { return list, nil },
+		Cut: func(d Download, area string) (CutFile, bool) {
+			return func(ctx context.Context, w io.Writer) error {
+				cuts++
+				b, err := os.ReadFile(filepath.Join(root, d.Release, d.Path))
+				w.Write(b)
+				return err
+			}, true
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := func(p string) string { return filepath.Join(root, "r1", filepath.FromSlash(p)) }
+	for p := range files {
+		if w := get(t, s, "researcher", "/downloads/r1/"+p); w.Code != 200 || w.Body.String() != files[p] {
+			t.Fatalf("%s before tampering: %d %q", p, w.Code, w.Body.String())
+		}
+	}
+	// A link to the key, of the listed size, in place of a listed file.
+	os.Remove(rel("tables/report.csv"))
+	if err := os.Symlink(secret, rel("tables/report.csv")); err != nil {
+		t.Fatal(err)
+	}
+	list[slices.IndexFunc(list, func(d Download) bool { return d.Path == "tables/report.csv" })].Bytes = int64(len("the HMAC key"))
+	// A link to a file inside the releases, of the same content (relative:
+	// os.Root follows a link that stays inside it).
+	os.Remove(rel("tables/other.csv"))
+	os.WriteFile(filepath.Join(root, "copy.csv"), []byte("another table"), 0o644)
+	os.Symlink("../../copy.csv", rel("tables/other.csv"))
+	// Another content of the same size; more after the listed content.
+	os.WriteFile(rel("research/births_2020.parquet"), []byte("ALL PROVINCES"), 0o644)
+	os.WriteFile(rel("research/deaths_2020.parquet"), []byte("all deaths, and more"), 0o644)
+	for p := range files {
+		for _, user := range []string{"researcher", "kampot-researcher"} {
+			w := get(t, s, user, "/downloads/r1/"+p)
+			if w.Code == 200 || strings.Contains(w.Body.String(), "HMAC") || strings.Contains(w.Body.String(), files[p]) ||
+				strings.Contains(w.Body.String(), "PROVINCES") || strings.Contains(w.Body.String(), "more") {
+				t.Errorf("%s, tampered, to %s: %d %q", p, user, w.Code, w.Body.String())
+			}
+		}
+	}
+	if cuts != 0 {
+		t.Errorf("%d tampered files were cut for an account limited to an area", cuts)
+	}
+	// A linked folder on the way is refused as well.
+	os.Rename(filepath.Join(root, "r1"), filepath.Join(root, "r1-real"))
+	os.Symlink("r1-real", filepath.Join(root, "r1"))
+	list = list[:0]
+	list = append(list, Download{Release: "r1", Path: "x.csv", Bytes: 1, SHA256: sum("x")})
+	os.WriteFile(filepath.Join(root, "r1-real", "x.csv"), []byte("x"), 0o644)
+	if w := get(t, s, "researcher", "/downloads/r1/x.csv"); w.Code == 200 {
+		t.Errorf("a file through a linked release folder: %d %q", w.Code, w.Body.String())
+	}
+	// A release that lists no checksum serves nothing.
+	list[0] = Download{Release: "r1-real", Path: "x.csv", Bytes: 1}
+	if w := get(t, s, "researcher", "/downloads/r1-real/x.csv"); w.Code == 200 {
+		t.Errorf("a file without a listed checksum: %d", w.Code)
+	}
+	list[0].SHA256 = sum("x")
+	if w := get(t, s, "researcher", "/downloads/r1-real/x.csv"); w.Code != 200 || w.Body.String() != "x" {
+		t.Errorf("the same file with its checksum: %d", w.Code)
+	}
+	// Every refusal is in the audit log.
+	b, _ := os.ReadFile(audit)
+	if n := strings.Count(string(b), `"refused":"the file does not match the release"`); n != 2*len(files)+2 {
+		t.Errorf("%d refusals in the audit log, want %d:\n%s", n, 2*len(files)+2, b)
+	}
 }

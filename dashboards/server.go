@@ -17,8 +17,10 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +42,16 @@ type Options struct {
 	// InsecureCookies leaves the Secure attribute off the cookies, for a
 	// server reached over plain HTTP on another host than localhost.
 	InsecureCookies bool
+	// PublicOrigin is the address browsers reach the server at
+	// (scheme://host[:port]) when a reverse proxy in front passes on another
+	// Host header: a sign-in form posted from it is then not taken for
+	// another site's. "" when the Host header is what browsers use.
+	PublicOrigin string
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR
+	// prefixes) whose X-Forwarded-For header names the client, for the
+	// sign-in limits and the logs. Without them every client behind a proxy
+	// is the proxy, and shares its sign-in budget.
+	TrustedProxies []string
 	// GeoJSON holds the provinces' polygons, with province_code, name_en and
 	// name_km properties (refdata's cambodia/geo file).
 	GeoJSON []byte
@@ -69,8 +81,14 @@ type Server struct {
 	opt       Options
 	data      atomic.Pointer[Data]
 	sessions  sessions
-	attempts  attempts
 	audit     auditLog
+	origins   *http.CrossOriginProtection
+	proxies   []netip.Prefix
+	perClient *limiters // sign-in attempts per client address
+	failures  *limiters // sign-in failures per account and client address
+	hashSlots chan struct{}
+	verify    func(hash, password string) bool // verifyPassword; tests watch it
+	logKey    []byte                           // keys the hashes that stand for unknown names in the log
 	assets    map[string]asset
 	tmpl      *template.Template
 	mux       *http.ServeMux
@@ -127,8 +145,23 @@ func NewServer(opt Options) (*Server, error) {
 		seen[u.Name] = true
 	}
 	s := &Server{opt: opt, sessions: sessions{ttl: opt.SessionTTL, m: map[string]*session{}},
-		cache: newPageCache(opt.CacheBytes)}
+		cache:     newPageCache(opt.CacheBytes),
+		origins:   http.NewCrossOriginProtection(),
+		perClient: newLimiters(clientEvery, clientBurst, maxLimiterEntries),
+		failures:  newLimiters(failureEvery, maxFailures, maxLimiterEntries),
+		hashSlots: make(chan struct{}, hashSlotsFor(runtime.GOMAXPROCS(0))),
+		verify:    verifyPassword,
+		logKey:    []byte(randomID()),
+	}
 	var err error
+	if opt.PublicOrigin != "" {
+		if err := s.origins.AddTrustedOrigin(strings.TrimSuffix(opt.PublicOrigin, "/")); err != nil {
+			return nil, fmt.Errorf("public origin: %w (want scheme://host[:port], e.g. https://stats.example.org)", err)
+		}
+	}
+	if s.proxies, err = parseProxies(opt.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if s.dummyHash, err = hashPassword(randomID(), passwordIterations); err != nil {
 		return nil, err
 	}
@@ -264,6 +297,9 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		key = "" // the history changes between builds
 	}
 	if e, ok := s.cache.get(key); ok {
+		if e.disposition != "" {
+			w.Header().Set("Content-Disposition", e.disposition)
+		}
 		writeBody(w, r, e.ctype, e.gz, e.etag)
 		return
 	}
@@ -275,7 +311,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 	}
 	frames := p.frames(v)
 	var buf bytes.Buffer
-	var ctype string
+	var ctype, disposition string
 	switch kind {
 	case "html":
 		ctype = "text/html; charset=utf-8"
@@ -290,7 +326,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%d.csv"`, frameID, f.Area, f.Year))
+		disposition = fmt.Sprintf(`attachment; filename="%s-%s-%d.csv"`, frameID, f.Area, f.Year)
 		err = frames[i].writeCSV(&buf)
 	}
 	if err != nil {
@@ -298,7 +334,10 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	e := s.cache.put(key, ctype, buf.Bytes())
+	e := s.cache.put(key, ctype, disposition, buf.Bytes())
+	if disposition != "" {
+		w.Header().Set("Content-Disposition", disposition)
+	}
 	writeBody(w, r, ctype, e.gz, e.etag)
 }
 
@@ -457,6 +496,7 @@ type pageCache struct {
 
 type cached struct {
 	key, ctype, etag string
+	disposition      string // Content-Disposition, for a CSV
 	gz               []byte
 }
 
@@ -477,8 +517,8 @@ func (c *pageCache) get(key string) (*cached, bool) {
 	return nil, false
 }
 
-func (c *pageCache) put(key, ctype string, body []byte) *cached {
-	e := &cached{key: key, ctype: ctype, etag: etagOf(body), gz: gzipBytes(body)}
+func (c *pageCache) put(key, ctype, disposition string, body []byte) *cached {
+	e := &cached{key: key, ctype: ctype, disposition: disposition, etag: etagOf(body), gz: gzipBytes(body)}
 	if key == "" || c.max < 0 {
 		return e
 	}

@@ -130,6 +130,13 @@ type ServeConfig struct {
 	TLSCert         string       `toml:"tls_cert"`
 	TLSKey          string       `toml:"tls_key"`
 	Users           []UserConfig `toml:"users"`
+
+	// PublicOrigin is scheme://host[:port] as browsers reach the dashboards
+	// through a reverse proxy that passes on another Host header.
+	PublicOrigin string `toml:"public_origin"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client, for the sign-in limits.
+	TrustedProxies []string `toml:"trusted_proxies"`
 }
 
 // ExportConfig sets up the releases of vitalstats export.
@@ -179,7 +186,7 @@ func defaultConfig() Config {
 			AllowMissing: []string{},
 		},
 		Jobs:   JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
-		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12},
+		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12, TrustedProxies: []string{}},
 		Export: ExportConfig{Releases: "data/releases", Schedule: "CRON_TZ=Asia/Phnom_Penh 0 4 1 * *", MinCell: 5, KAnonymity: 5},
 	}
 }

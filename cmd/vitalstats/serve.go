@@ -154,14 +154,15 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 	}
 	srv, err := dashboards.NewServer(dashboards.Options{
 		Users: users, PublicPage: c.Serve.PublicPage, SessionTTL: time.Duration(c.Serve.SessionHours) * time.Hour,
-		InsecureCookies: c.Serve.InsecureCookies, GeoJSON: geo, Log: e.log.With("job", "serve"), CacheBytes: cacheBytes,
+		InsecureCookies: c.Serve.InsecureCookies, PublicOrigin: c.Serve.PublicOrigin, TrustedProxies: c.Serve.TrustedProxies,
+		GeoJSON: geo, Log: e.log.With("job", "serve"), CacheBytes: cacheBytes,
 		ReleasesDir: c.Export.Releases, AuditLog: filepath.Join(c.DataDir, "audit", "downloads.jsonl"),
 		Downloads: func() ([]dashboards.Download, error) {
 			rels, err := reports.Releases(c.Export.Releases)
 			var out []dashboards.Download
 			for _, r := range rels {
 				for _, f := range r.Files {
-					out = append(out, dashboards.Download{Release: r.ID, Status: r.Status, Created: r.Created, Path: f.Path, Bytes: f.Bytes})
+					out = append(out, dashboards.Download{Release: r.ID, Status: r.Status, Created: r.Created, Path: f.Path, Bytes: f.Bytes, SHA256: f.SHA256})
 				}
 			}
 			return out, err
