@@ -130,12 +130,13 @@ func (w *router) quarantined(rows []canon.Quarantine) error {
 
 // badRow quarantines a file row the reader could not split into fields.
 func (w *router) badRow(f source.DropFile) source.BadRow {
-	return func(line int64, reason, raw, detail string) error {
+	return func(b source.BadLine) error {
 		c := w.counts("file", f.Schema.Event)
 		c.Extracted++
 		c.Quarantined++
 		w.progress(1)
-		q := canon.ParseFailure(f.Schema.Event, "file", fmt.Sprintf("%s:%d", f.Name, line), reason, raw, detail)
+		q := canon.ParseFailure(f.Schema.Event, "file", fmt.Sprintf("%s:%d", f.Name, b.Line), b.Reason, b.Raw, b.Detail)
+		q.Field = b.Field // the column at fault, when the reader knows it
 		return w.quarantined([]canon.Quarantine{q})
 	}
 }

@@ -47,6 +47,13 @@ type Config struct {
 	// named in Summary.Missing. A configured source that is missing and not
 	// optional fails the run, so that a lake never silently misses a source.
 	Optional map[string]bool
+	// InboxSettle: a file drop is taken once its size and modification time
+	// have not changed for this long (the run waits, at most this long, to
+	// look again at files changed more recently); 0 takes every file at
+	// once. A file with a completion marker (<file>.complete) is taken at
+	// once; InboxRequireMarker takes only such files.
+	InboxSettle        time.Duration
+	InboxRequireMarker bool
 }
 
 // The sources a site configures, as Config.Optional and Summary.Missing name them.
@@ -86,7 +93,12 @@ type Summary struct {
 	FilesTaken    int                          `json:"files_taken"`
 	FilesRejected int                          `json:"files_rejected"`
 	FilesSeen     int                          `json:"files_seen_before"` // dropped again after being taken
-	Reasons       map[string]int64             `json:"quarantine_reasons"`
+	// FilesWaiting are files left in the inbox for a later run because they
+	// are not complete yet (still being written, no completion marker), and
+	// why; FilesRefused are inbox entries never read (symbolic links, pipes).
+	FilesWaiting map[string]string `json:"files_waiting,omitempty"`
+	FilesRefused map[string]string `json:"files_refused,omitempty"`
+	Reasons      map[string]int64  `json:"quarantine_reasons"`
 	// Missing holds the optional sources the run went without, and why.
 	Missing map[string]string `json:"missing_sources,omitempty"`
 }
@@ -159,7 +171,7 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	if err := sum.skipMissing(extractRegistry(ctx, cfg, w, &st, log), cfg.Optional, log); err != nil {
 		return sum, err
 	}
-	moves, err := readInbox(ctx, cfg.Inbox, sum.Batch, w, &st, &sum, log)
+	moves, err := readInbox(ctx, cfg, sum.Batch, w, &st, &sum, log)
 	if err = sum.skipMissing(err, cfg.Optional, log); err != nil {
 		return sum, err
 	}
@@ -192,6 +204,7 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	t := sum.Total()
 	log.Info("etl done", "batch", sum.Batch, "extracted", t.Extracted, "loaded", t.Loaded,
 		"quarantined", t.Quarantined, "files", sum.FilesTaken, "rejected", sum.FilesRejected,
+		"waiting", len(sum.FilesWaiting), "refused", len(sum.FilesRefused),
 		"elapsed", sum.Finished.Sub(sum.Started).Round(time.Millisecond).String())
 	return sum, nil
 }
@@ -279,18 +292,37 @@ type pendingMove struct {
 	to   string // done or rejected
 }
 
-// readInbox reads every file drop not taken before, if an inbox is configured.
-func readInbox(ctx context.Context, inbox, batch string, w *router, st *State, sum *Summary, log *slog.Logger) ([]pendingMove, error) {
+// readInbox reads every complete file drop not taken before, if an inbox is
+// configured. Files not complete yet are left for a later run, and inbox
+// entries that are not regular files refused; both are logged and named in
+// the summary.
+func readInbox(ctx context.Context, cfg Config, batch string, w *router, st *State, sum *Summary, log *slog.Logger) ([]pendingMove, error) {
+	inbox := cfg.Inbox
 	if inbox == "" {
 		return nil, nil
 	}
 	if _, err := os.Stat(inbox); errors.Is(err, fs.ErrNotExist) {
 		return nil, &MissingSourceError{Source: SourceInbox, Err: fmt.Errorf("the inbox %s does not exist", inbox)}
 	}
-	files, err := source.ScanInbox(inbox)
+	scan, err := source.ScanInbox(ctx, inbox, source.ScanOptions{Settle: cfg.InboxSettle, RequireMarker: cfg.InboxRequireMarker})
 	if err != nil {
 		return nil, err
 	}
+	for _, l := range scan.Waiting {
+		if sum.FilesWaiting == nil {
+			sum.FilesWaiting = map[string]string{}
+		}
+		sum.FilesWaiting[l.Name] = l.Why
+		log.Info("file drop left for the next run: not complete yet", "file", l.Name, "why", l.Why)
+	}
+	for _, l := range scan.Refused {
+		if sum.FilesRefused == nil {
+			sum.FilesRefused = map[string]string{}
+		}
+		sum.FilesRefused[l.Name] = l.Why
+		log.Warn("inbox entry refused, not read; remove it", "file", l.Name, "why", l.Why)
+	}
+	files := scan.Files
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	var moves []pendingMove
 	for _, f := range files {
@@ -308,6 +340,11 @@ func readInbox(ctx context.Context, inbox, batch string, w *router, st *State, s
 			continue
 		}
 		_, err := source.ReadDrop(f, w.record, w.badRow(f))
+		if changed := (*source.ChangedError)(nil); errors.As(err, &changed) {
+			// Its records are in this batch already: the batch is dropped,
+			// and the next run waits for the file to settle.
+			return nil, fmt.Errorf("etl: %w; nothing of this run is committed, the next run takes the file once it has stopped changing", err)
+		}
 		if err != nil {
 			var unreadable *source.UnreadableError
 			if !errors.As(err, &unreadable) {

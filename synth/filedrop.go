@@ -766,11 +766,17 @@ func (d *FileDrops) Close() (FileDropStats, error) {
 	})
 	for _, k := range keys {
 		f := d.files[k]
-		if err := os.Rename(f.tmp, filepath.Join(d.dir, filepath.FromSlash(f.rel))); err != nil {
+		path := filepath.Join(d.dir, filepath.FromSlash(f.rel))
+		if err := os.Rename(f.tmp, path); err != nil {
 			d.removeTemps()
 			return d.stats, fmt.Errorf("file drops: rename %s: %w", f.tmp, err)
 		}
 		f.tmp = ""
+		// The contractors' completion marker (docs/quarantine.md): the ETL
+		// takes the file at once instead of waiting for it to settle.
+		if err := os.WriteFile(path+".complete", nil, 0o644); err != nil {
+			return d.stats, fmt.Errorf("file drops: completion marker of %s: %w", f.rel, err)
+		}
 	}
 	d.stats.Files = len(keys)
 	for k, list := range d.stats.Damaged {

@@ -111,6 +111,11 @@ type ETLConfig struct {
 	// AllowMissing names the sources (registry, inbox) a run may go
 	// without when they are missing; any other missing source fails it.
 	AllowMissing []string `toml:"allow_missing"`
+	// InboxSettle (a Go duration): a file drop is taken once its size and
+	// time have not changed for this long; InboxRequireMarker takes only
+	// files with a completion marker <file>.complete.
+	InboxSettle        string `toml:"inbox_settle"`
+	InboxRequireMarker bool   `toml:"inbox_require_marker"`
 }
 
 // JobsConfig sets up the scheduled jobs of vitalstats serve.
@@ -184,6 +189,7 @@ func defaultConfig() Config {
 			CompactFiles: 16,
 			Schedule:     "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
 			AllowMissing: []string{},
+			InboxSettle:  "10s",
 		},
 		Jobs:   JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
 		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12, TrustedProxies: []string{}},
@@ -526,6 +532,9 @@ func (c *Config) validate() error {
 	}
 	if err := checkSources(c.ETL.AllowMissing); err != nil {
 		errs = append(errs, fmt.Errorf("etl.allow_missing: %w", err))
+	}
+	if d, err := time.ParseDuration(c.ETL.InboxSettle); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("etl.inbox_settle: %q must be a duration of 0 or more, such as \"10s\" or \"2m\"", c.ETL.InboxSettle))
 	}
 	if c.ETL.CompactFiles < 0 {
 		errs = append(errs, fmt.Errorf("etl.compact_files: %d must be 0 (never) or more", c.ETL.CompactFiles))

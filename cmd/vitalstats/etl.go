@@ -98,7 +98,10 @@ func (c *Config) runETLOnce(ctx context.Context, e *env) (etl.Summary, error) {
 		Log:          log,
 		CompactFiles: c.ETL.CompactFiles,
 		Optional:     map[string]bool{},
+		// validate has checked it
+		InboxRequireMarker: c.ETL.InboxRequireMarker,
 	}
+	ec.InboxSettle, _ = time.ParseDuration(c.ETL.InboxSettle)
 	for _, s := range c.ETL.AllowMissing {
 		ec.Optional[s] = true
 	}
@@ -200,7 +203,21 @@ func printETLSummary(w io.Writer, cfg *Config, s etl.Summary) {
 	}
 	t := s.Total()
 	fmt.Fprintf(w, "  %-23s %12s %12s %12s\n\n", "total", thousands(t.Extracted), thousands(t.Loaded), thousands(t.Quarantined))
-	fmt.Fprintf(w, "  file drops: %d taken, %d rejected, %d seen before\n", s.FilesTaken, s.FilesRejected, s.FilesSeen)
+	fmt.Fprintf(w, "  file drops: %d taken, %d rejected, %d seen before, %d left for the next run, %d refused\n",
+		s.FilesTaken, s.FilesRejected, s.FilesSeen, len(s.FilesWaiting), len(s.FilesRefused))
+	for _, m := range []struct {
+		what  string
+		files map[string]string
+	}{{"WAITING (not complete yet)", s.FilesWaiting}, {"REFUSED (not read; remove it)", s.FilesRefused}} {
+		names := make([]string, 0, len(m.files))
+		for n := range m.files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "  %s %s: %s\n", m.what, n, m.files[n])
+		}
+	}
 	for _, src := range []string{etl.SourceRegistry, etl.SourceInbox} {
 		if why, ok := s.Missing[src]; ok {
 			fmt.Fprintf(w, "  MISSING %s (allowed by -allow-missing or etl.allow_missing): %s\n", src, why)

@@ -218,6 +218,9 @@ func TestQuarantineReasons(t *testing.T) {
 		{"no province 26", source.Marriages, map[string]string{"registration_commune": "261234"}, []want{{"unknown_commune", "registration_commune"}}},
 		{"residence of 5 digits", source.Births, map[string]string{"mother_residence_commune": "10202"}, []want{{"bad_code", "mother_residence_commune"}}},
 		{"invalid UTF-8", source.Births, map[string]string{"reg_no": "B-\xff\xfe"}, []want{{"bad_encoding", "reg_no"}}},
+		{"NUL in free text", source.Births, map[string]string{"facility_id": "F\x00X"}, []want{{"nul_byte", "facility_id"}}},
+		{"NUL in a code", source.Deaths, map[string]string{"sex": "M\x00"}, []want{{"nul_byte", "sex"}}},
+		{"NUL in an identity code", source.Births, map[string]string{"mother_kidc": "8432\x0056754727"}, []want{{"nul_byte", "mother_kidc"}}},
 		{"several problems", source.Births, map[string]string{"sex": "X", "birth_weight_g": "250", "registration_commune": "990000"},
 			[]want{{"unknown_commune", "registration_commune"}, {"bad_code", "sex"}, {"out_of_range", "birth_weight_g"}}},
 	}
@@ -242,6 +245,12 @@ func TestQuarantineReasons(t *testing.T) {
 			}
 			if q.Field != "id" && (q.RecordID == nil || !strings.HasSuffix(*q.RecordID, ":"+fixtures[c.schema]["id"])) {
 				t.Errorf("%s: record_id %v", c.name, q.RecordID)
+			}
+			if q.RawValue != nil && strings.IndexByte(*q.RawValue, 0) >= 0 {
+				t.Errorf("%s: raw value %q holds a NUL", c.name, *q.RawValue)
+			}
+			if q.Reason == "nul_byte" && q.Field == "facility_id" && (q.RawValue == nil || *q.RawValue != `F\x00X`) {
+				t.Errorf("%s: raw value %v, want F\\x00X", c.name, q.RawValue)
 			}
 			if q.Reason == "missing_required" && q.RawValue != nil {
 				t.Errorf("%s: raw value %q for a missing value", c.name, *q.RawValue)

@@ -17,7 +17,8 @@ const (
 	BadCode                 Reason = "bad_code"                  // a coded value not in its closed list, or of the wrong shape
 	TooLong                 Reason = "too_long"                  // a free-text value (id, facility, permit) over its length limit
 	UnknownCommune          Reason = "unknown_commune"           // a 6-digit commune code not in the gazetteer
-	BadEncoding             Reason = "bad_encoding"              // a value that is not valid UTF-8
+	BadEncoding             Reason = "bad_encoding"              // a value that is not valid UTF-8 (or a JSON string with a lone surrogate)
+	NULByte                 Reason = "nul_byte"                  // a value holding a NUL byte (0x00)
 	WrongFieldCount         Reason = "wrong_field_count"         // a row with more or fewer fields than its format (file reader)
 	MalformedRow            Reason = "malformed_row"             // a row that could not be split into fields at all (file reader)
 )
@@ -25,7 +26,7 @@ const (
 // Reasons lists every reason code, in the order of docs/quarantine.md.
 var Reasons = []Reason{
 	MissingRequired, BadDate, FutureDate, Before1900, RegistrationBeforeEvent, BadInt, OutOfRange,
-	BadCode, TooLong, UnknownCommune, BadEncoding,
+	BadCode, TooLong, UnknownCommune, BadEncoding, NULByte,
 	WrongFieldCount, MalformedRow,
 }
 

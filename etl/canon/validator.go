@@ -8,6 +8,7 @@ import (
 	"hash"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -407,6 +408,12 @@ func (v *Validator) get(i int) (string, bool) {
 		v.rejectCol(i, BadEncoding, s, "not valid UTF-8")
 		return "", false
 	}
+	if strings.IndexByte(s, 0) >= 0 {
+		// Text with a NUL is cut short by C strings and many tools
+		// downstream: a value changed without a trace.
+		v.rejectCol(i, NULByte, strings.ReplaceAll(s, "\x00", `\x00`), "holds a NUL byte (0x00), shown as \\x00")
+		return "", false
+	}
 	return s, true
 }
 
@@ -675,6 +682,10 @@ func (v *Validator) idHash(i int) *string {
 	}
 	if !utf8.ValidString(s) {
 		v.reject(v.rec.Schema.Columns[i], BadEncoding, nil, "not valid UTF-8 (identity codes are never kept raw)")
+		return nil
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		v.reject(v.rec.Schema.Columns[i], NULByte, nil, "holds a NUL byte (0x00) (identity codes are never kept raw)")
 		return nil
 	}
 	k := v.kbuf[:0]

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -21,7 +23,7 @@ import (
 const (
 	ReasonWrongFieldCount = "wrong_field_count" // a CSV row with more or fewer fields than the header
 	ReasonMalformedRow    = "malformed_row"     // a quote left open, invalid JSON, not an object, a line too long
-	ReasonBadEncoding     = "bad_encoding"      // a delivered field that is not UTF-8
+	ReasonBadEncoding     = "bad_encoding"      // a delivered field that is not UTF-8, or a JSON string with a lone surrogate
 )
 
 // Limits of one line. A longer line is a bad row, not a record; the raw
@@ -29,10 +31,12 @@ const (
 const (
 	maxLine = 16 << 20
 	maxRaw  = 64 << 10
-	// sniffLines and sniffBytes bound how much of an NDJSON file is read
-	// ahead to decide whether it is readable at all.
+	// sniffLines bounds how many lines of an NDJSON file are read ahead to
+	// decide whether it is readable at all.
 	sniffLines = 100
-	sniffBytes = 4 << 20
+	// maxJoin bounds the lines one CSV record may span (RFC 4180: a quoted
+	// field may hold line breaks); the record is also at most maxLine bytes.
+	maxJoin = 100
 )
 
 // UnreadableError is a whole file that cannot be read: ReadDrop delivered
@@ -44,9 +48,10 @@ type UnreadableError struct {
 
 func (e *UnreadableError) Error() string { return "file drop " + e.File + ": " + e.Reason }
 
-// Stats is what ReadDrop found in one file. Lines = Records + Bad + Blank.
+// Stats is what ReadDrop found in one file. Lines = Records + Bad + Blank + Joined.
 type Stats struct {
 	Lines   int64    // data lines (a CSV header is not one)
+	Joined  int64    // lines that continue a CSV record's quoted field from the line before
 	Records int64    // delivered to fn
 	Bad     int64    // handed to bad
 	Blank   int64    // empty lines, skipped
@@ -54,10 +59,28 @@ type Stats struct {
 	Missing []string // schema columns no field of the file (CSV header) or format (NDJSON) holds: always null
 }
 
-// BadRow receives a row that cannot be split into fields: its line
-// (1-based, a CSV header is line 1), a reason code, the raw line (bytes that
-// are not UTF-8 written as \xNN, cut to 64 KiB) and a detail for people.
-type BadRow func(line int64, reason, raw, detail string) error
+// BadLine is a row that cannot be turned into a record.
+type BadLine struct {
+	Line   int64  // 1-based, a CSV header is line 1; a record over several lines: its first
+	Reason string // one of the Reason codes above
+	Field  string // the schema column at fault; "" for the whole row
+	Raw    string // the raw row: bytes that are not UTF-8 and NUL written as \xNN, cut to 64 KiB
+	Detail string // for people
+}
+
+// BadRow receives the rows that cannot be turned into records.
+type BadRow func(BadLine) error
+
+// ChangedError is a file that changed while ReadDrop read it: what was
+// read is not the file the scan found complete, and must not be kept.
+type ChangedError struct {
+	File   string
+	Detail string
+}
+
+func (e *ChangedError) Error() string {
+	return "file drop " + e.File + " changed while it was read (" + e.Detail + "): its writer is still at it"
+}
 
 // ReadDrop streams the records of one file drop to fn and the rows it
 // cannot split to bad. Each file field goes to its schema column through
@@ -67,9 +90,12 @@ type BadRow func(line int64, reason, raw, detail string) error
 // absent key) is Null. A JSON number, boolean, object or array is delivered
 // as its JSON text, for validation to judge.
 //
-// A file that cannot be read at all (unknown format, empty, binary, no
+// A file that cannot be read at all (unknown format, empty, UTF-16, no
 // header, no field of the format) returns an *UnreadableError before fn or
-// bad is called. fn gets the same *Record each time: its slices are reused
+// bad is called; a fault of one line (a NUL byte, bad bytes, a broken
+// quote, a line over 16 MiB) costs that line, never the file. A CSV quoted
+// field may hold line breaks (RFC 4180). A file whose size or time differ,
+// at the end, from what f says (a scan's DropFile) returns a *ChangedError. fn gets the same *Record each time: its slices are reused
 // after fn returns, the strings are not. An error from fn or bad stops the
 // reading and is returned.
 func ReadDrop(f DropFile, fn func(*Record) error, bad BadRow) (Stats, error) {
@@ -85,7 +111,8 @@ func ReadDrop(f DropFile, fn func(*Record) error, bad BadRow) (Stats, error) {
 		return Stats{}, fmt.Errorf("file drop %s: %w", f.Name, err)
 	}
 	defer fh.Close()
-	d := &dropReader{f: f, r: bufio.NewReaderSize(fh, 256<<10), fn: fn, bad: bad}
+	cr := &countReader{r: fh}
+	d := &dropReader{f: f, r: bufio.NewReaderSize(cr, 256<<10), fn: fn, bad: bad}
 	if err := d.start(); err != nil {
 		return Stats{}, err
 	}
@@ -97,7 +124,38 @@ func ReadDrop(f DropFile, fn func(*Record) error, bad BadRow) (Stats, error) {
 	default:
 		err = d.unreadable("format %s is of kind %q; csv and ndjson can be read", f.Format.Name, f.Format.Kind)
 	}
+	if err == nil && !f.ModTime.IsZero() {
+		err = changed(f, fh, cr.n)
+	}
 	return d.stats, err
+}
+
+// changed checks, after the last line, that the file read is the one the
+// scan found: as many bytes, and the same size and time now.
+func changed(f DropFile, fh *os.File, read int64) error {
+	st, err := fh.Stat()
+	if err != nil {
+		return fmt.Errorf("file drop %s: %w", f.Name, err)
+	}
+	switch {
+	case read != f.Size:
+		return &ChangedError{f.Name, fmt.Sprintf("%d bytes read, %d when it was found complete", read, f.Size)}
+	case st.Size() != f.Size || !st.ModTime().Equal(f.ModTime):
+		return &ChangedError{f.Name, fmt.Sprintf("now %d bytes of %s, %d bytes of %s when it was found complete",
+			st.Size(), st.ModTime().Format(time.RFC3339Nano), f.Size, f.ModTime.Format(time.RFC3339Nano))}
+	}
+	return nil
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 type dropReader struct {
@@ -106,8 +164,11 @@ type dropReader struct {
 	fn    func(*Record) error
 	bad   BadRow
 	stats Stats
-	line  int64  // number of the last line read
-	buf   []byte // a long line's bytes
+	line  int64      // number of the last line read
+	at    int64      // line of the current row (its first, when it spans several)
+	buf   []byte     // a long line's bytes
+	back  []heldLine // lines read ahead and given back, first first
+	join  []byte     // a CSV record over several lines
 	rec   Record
 	extra map[string]bool
 }
@@ -116,7 +177,14 @@ func (d *dropReader) unreadable(format string, args ...any) error {
 	return &UnreadableError{File: d.f.Name, Reason: fmt.Sprintf(format, args...)}
 }
 
-// start refuses what is not a text file and skips a UTF-8 byte order mark.
+// heldLine is a line read ahead, owned.
+type heldLine struct {
+	b         []byte
+	long, cut bool
+}
+
+// start refuses an empty or UTF-16 file and skips a UTF-8 byte order mark.
+// A NUL byte is no reason to refuse a file: it is a fault of its line.
 func (d *dropReader) start() error {
 	head, err := d.r.Peek(8 << 10)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
@@ -127,8 +195,6 @@ func (d *dropReader) start() error {
 		return d.unreadable("the file is empty")
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		return d.unreadable("the file is UTF-16 (it starts with a UTF-16 byte order mark); UTF-8 is expected")
-	case bytes.IndexByte(head, 0) >= 0:
-		return d.unreadable("the file is binary, not text (it holds NUL bytes)")
 	}
 	if bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}) {
 		d.r.Discard(3)
@@ -146,6 +212,12 @@ func (d *dropReader) start() error {
 // ends in it without a line break. It returns io.EOF after the last line.
 // The line is valid until the next call.
 func (d *dropReader) next() (line []byte, long, cut bool, err error) {
+	if len(d.back) > 0 {
+		h := d.back[0]
+		d.back = d.back[1:]
+		d.line++
+		return h.b, h.long, h.cut, nil
+	}
 	d.buf = d.buf[:0]
 	for {
 		chunk, err := d.r.ReadSlice('\n')
@@ -183,40 +255,41 @@ func trimEOL(b []byte) []byte {
 	return bytes.TrimSuffix(b, []byte{'\r'})
 }
 
-// reject hands a row to bad.
-func (d *dropReader) reject(reason string, raw []byte, detail string, cut bool) error {
+// reject hands the current row to bad; field is the schema column at
+// fault, "" for the whole row.
+func (d *dropReader) reject(reason, field string, raw []byte, detail string, cut bool) error {
 	if cut {
 		detail += "; the file ends in this line without a line break (truncated?)"
 	}
 	d.stats.Bad++
-	if err := d.bad(d.line, reason, printable(raw), detail); err != nil {
-		return fmt.Errorf("%s:%d: %w", d.f.Name, d.line, err)
+	if err := d.bad(BadLine{Line: d.at, Reason: reason, Field: field, Raw: printable(raw), Detail: detail}); err != nil {
+		return fmt.Errorf("%s:%d: %w", d.f.Name, d.at, err)
 	}
 	return nil
 }
 
 func (d *dropReader) deliver() error {
 	d.stats.Records++
-	d.rec.Ref = d.f.Name + ":" + strconv.FormatInt(d.line, 10)
+	d.rec.Ref = d.f.Name + ":" + strconv.FormatInt(d.at, 10)
 	if err := d.fn(&d.rec); err != nil {
-		return fmt.Errorf("%s:%d: %w", d.f.Name, d.line, err)
+		return fmt.Errorf("%s:%d: %w", d.f.Name, d.at, err)
 	}
 	return nil
 }
 
-// printable is a raw line as valid UTF-8: bytes that are not UTF-8 become
-// \xNN, and a line over maxRaw bytes is cut.
+// printable is a raw line as valid UTF-8 without NUL: bytes that are not
+// UTF-8, and NUL, become \xNN, and a line over maxRaw bytes is cut.
 func printable(raw []byte) string {
 	if len(raw) > maxRaw {
 		raw = raw[:maxRaw]
 	}
-	if utf8.Valid(raw) {
+	if utf8.Valid(raw) && bytes.IndexByte(raw, 0) < 0 {
 		return string(raw)
 	}
 	var b strings.Builder
 	for len(raw) > 0 {
 		r, n := utf8.DecodeRune(raw)
-		if r == utf8.RuneError && n <= 1 {
+		if r == utf8.RuneError && n <= 1 || r == 0 {
 			fmt.Fprintf(&b, `\x%02x`, raw[0])
 			raw = raw[1:]
 			continue
@@ -262,8 +335,10 @@ func (d *dropReader) finish(held []bool) {
 	sort.Strings(d.stats.Extra)
 }
 
-// lineFeed hands one line at a time to a csv.Reader, so that a quote left
-// open ends at its own line instead of swallowing the rest of the file.
+// lineFeed hands one row at a time to a csv.Reader, so that a quote left
+// open ends at its own line instead of swallowing the rest of the file
+// (readCSV joins the next lines to a row only when that makes one whole
+// record of the right number of fields).
 type lineFeed struct{ b []byte }
 
 func (l *lineFeed) Read(p []byte) (int, error) {
@@ -300,6 +375,23 @@ func (d *dropReader) readCSV() error {
 		feed.b = scratch
 		rec, err := cr.Read()
 		feed.b = nil
+		return rec, err
+	}
+	// splitAll splits text of several lines, which must be exactly one
+	// record: the csv.Reader is drained, so that nothing of it is left
+	// buffered for the next row.
+	splitAll := func(text []byte) ([]string, error) {
+		rec, err := split(text)
+		rec = slices.Clone(rec)
+		for {
+			_, derr := cr.Read()
+			if derr == io.EOF {
+				break
+			}
+			if err == nil {
+				err = errors.New("more than one record")
+			}
+		}
 		return rec, err
 	}
 
@@ -356,6 +448,9 @@ func (d *dropReader) readCSV() error {
 					}
 				}
 			}
+			if bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line) {
+				return d.unreadable("the first line is not a header of text (NUL bytes or bytes that are not UTF-8): the file is binary?")
+			}
 			return d.unreadable("no header field names a field of format %s for %s (missing header?): first line %q%s",
 				ff.Name, d.f.Schema.Table, printable(line[:min(len(line), 200)]), hint)
 		}
@@ -385,30 +480,41 @@ func (d *dropReader) readCSV() error {
 			return err
 		}
 		d.stats.Lines++
+		d.at = d.line
 		if len(line) == 0 {
 			d.stats.Blank++
 			continue
 		}
 		if long {
-			if err := d.reject(ReasonMalformedRow, line, fmt.Sprintf("line over %d MiB", maxLine>>20), cut); err != nil {
+			if err := d.reject(ReasonMalformedRow, "", line, fmt.Sprintf("line over %d MiB", maxLine>>20), cut); err != nil {
 				return err
 			}
 			continue
 		}
 		fields, perr := split(line)
+		if perr != nil && openQuote(line, comma) {
+			// A quoted field may hold line breaks (RFC 4180).
+			joined, jcut, ok, err := d.joinQuoted(line, comma, splitAll, len(cols))
+			if err != nil {
+				return err
+			}
+			if ok {
+				fields, perr, cut = joined, nil, jcut
+			}
+		}
 		if perr != nil {
 			detail := perr.Error()
 			var pe *csv.ParseError
 			if errors.As(perr, &pe) {
 				detail = pe.Err.Error()
 			}
-			if err := d.reject(ReasonMalformedRow, line, detail, cut); err != nil {
+			if err := d.reject(ReasonMalformedRow, "", line, detail, cut); err != nil {
 				return err
 			}
 			continue
 		}
 		if len(fields) != len(cols) {
-			if err := d.reject(ReasonWrongFieldCount, line, fmt.Sprintf("%d fields, the header has %d", len(fields), len(cols)), cut); err != nil {
+			if err := d.reject(ReasonWrongFieldCount, "", line, fmt.Sprintf("%d fields, the header has %d", len(fields), len(cols)), cut); err != nil {
 				return err
 			}
 			continue
@@ -432,8 +538,9 @@ func (d *dropReader) readCSV() error {
 			d.rec.Values[c], d.rec.Null[c] = v, false // csv made one fresh string of the row
 		}
 		if badField >= 0 {
-			detail := fmt.Sprintf("field %d (%s) is not UTF-8", badField+1, d.f.Schema.Columns[cols[badField]])
-			if err := d.reject(ReasonBadEncoding, line, detail, cut); err != nil {
+			col := d.f.Schema.Columns[cols[badField]]
+			detail := fmt.Sprintf("field %d (%s) is not UTF-8", badField+1, col)
+			if err := d.reject(ReasonBadEncoding, col, line, detail, cut); err != nil {
 				return err
 			}
 			continue
@@ -442,6 +549,70 @@ func (d *dropReader) readCSV() error {
 			return err
 		}
 	}
+}
+
+// joinQuoted reads on after a line that ends inside a quoted field, until
+// the quote closes. The lines make one row when they split into exactly one
+// record of want fields; otherwise (a quote left open by mistake) they are
+// given back, to be read as rows of their own, and ok is false. cut is the
+// last line's.
+func (d *dropReader) joinQuoted(first []byte, comma rune, splitAll func([]byte) ([]string, error), want int) (fields []string, cut, ok bool, err error) {
+	d.join = append(d.join[:0], first...)
+	var ahead []heldLine
+	for len(ahead) < maxJoin {
+		line, long, lcut, err := d.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false, false, err
+		}
+		ahead = append(ahead, heldLine{bytes.Clone(line), long, lcut})
+		if long || len(d.join)+1+len(line) > maxLine {
+			break
+		}
+		d.join = append(append(d.join, '\n'), line...)
+		if openQuote(d.join, comma) {
+			continue
+		}
+		if f, err := splitAll(d.join); err == nil && len(f) == want {
+			fields, cut, ok = f, lcut, true
+		}
+		break
+	}
+	if !ok {
+		d.line -= int64(len(ahead))
+		d.back = append(ahead, d.back...)
+		return nil, false, false, nil
+	}
+	d.stats.Lines += int64(len(ahead))
+	d.stats.Joined += int64(len(ahead))
+	return fields, cut, true, nil
+}
+
+// openQuote reports whether CSV text ends inside a quoted field.
+func openQuote(b []byte, comma rune) bool {
+	in, start := false, true
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		i += n
+		if in {
+			if r == '"' {
+				if i < len(b) && b[i] == '"' {
+					i++ // an escaped quote
+				} else {
+					in = false
+				}
+			}
+			continue
+		}
+		if start && r == '"' {
+			in, start = true, false
+			continue
+		}
+		start = r == comma || r == '\n'
+	}
+	return in
 }
 
 func (d *dropReader) readNDJSON() error {
@@ -469,19 +640,20 @@ func (d *dropReader) readNDJSON() error {
 			return err
 		}
 		d.stats.Lines++
+		d.at = d.line
 		if len(bytes.TrimSpace(line)) == 0 {
 			d.stats.Blank++
 			continue
 		}
 		if long {
-			if err := d.reject(ReasonMalformedRow, line, fmt.Sprintf("line over %d MiB", maxLine>>20), cut); err != nil {
+			if err := d.reject(ReasonMalformedRow, "", line, fmt.Sprintf("line over %d MiB", maxLine>>20), cut); err != nil {
 				return err
 			}
 			continue
 		}
-		reason, detail := d.decodeObject(line, obj, byName)
+		reason, field, detail := d.decodeObject(line, obj, byName)
 		if reason != "" {
-			if err := d.reject(reason, line, detail, cut); err != nil {
+			if err := d.reject(reason, field, line, detail, cut); err != nil {
 				return err
 			}
 			continue
@@ -499,15 +671,16 @@ func (d *dropReader) readNDJSON() error {
 	return nil
 }
 
-// decodeObject fills d.rec from one NDJSON line, or says why it cannot.
-func (d *dropReader) decodeObject(line []byte, obj map[string]json.RawMessage, byName map[string]int) (reason, detail string) {
+// decodeObject fills d.rec from one NDJSON line, or says why it cannot
+// (and which schema column is at fault, if one is).
+func (d *dropReader) decodeObject(line []byte, obj map[string]json.RawMessage, byName map[string]int) (reason, field, detail string) {
 	trimmed := bytes.TrimSpace(line)
 	if trimmed[0] != '{' {
-		return ReasonMalformedRow, "not a JSON object"
+		return ReasonMalformedRow, "", "not a JSON object"
 	}
 	clear(obj)
 	if err := json.Unmarshal(trimmed, &obj); err != nil {
-		return ReasonMalformedRow, "invalid JSON: " + err.Error()
+		return ReasonMalformedRow, "", "invalid JSON: " + err.Error()
 	}
 	for i := range d.rec.Values {
 		d.rec.Values[i], d.rec.Null[i] = "", true
@@ -525,16 +698,22 @@ func (d *dropReader) decodeObject(line []byte, obj map[string]json.RawMessage, b
 		}
 		// encoding/json would quietly turn bytes that are not UTF-8 into
 		// U+FFFD: a value changed without a trace. Refuse the row instead.
+		col := d.f.Schema.Columns[c]
 		if !utf8.Valid(raw) {
-			return ReasonBadEncoding, fmt.Sprintf("field %q (%s) is not UTF-8", k, d.f.Schema.Columns[c])
+			return ReasonBadEncoding, col, fmt.Sprintf("field %q (%s) is not UTF-8", k, col)
 		}
 		switch raw[0] {
 		case 'n': // null
 			continue
 		case '"':
+			// Likewise a \ud800 (half of a UTF-16 pair, alone) is no
+			// character: encoding/json would make it U+FFFD.
+			if lone := loneSurrogate(raw); lone != "" {
+				return ReasonBadEncoding, col, fmt.Sprintf("field %q (%s) holds %s, half of a UTF-16 surrogate pair alone: no character", k, col, lone)
+			}
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil {
-				return ReasonMalformedRow, fmt.Sprintf("field %q: %v", k, err)
+				return ReasonMalformedRow, col, fmt.Sprintf("field %q: %v", k, err)
 			}
 			if s == "" || (d.f.Format.Null != "null" && s == d.f.Format.Null) {
 				continue
@@ -544,20 +723,68 @@ func (d *dropReader) decodeObject(line []byte, obj map[string]json.RawMessage, b
 			d.rec.Values[c], d.rec.Null[c] = string(raw), false
 		}
 	}
-	return "", ""
+	return "", "", ""
+}
+
+// loneSurrogate returns the first \uXXXX escape of a JSON string literal
+// that is a UTF-16 surrogate outside a high-low pair, or "".
+func loneSurrogate(lit []byte) string {
+	if !bytes.Contains(lit, []byte(`\u`)) {
+		return ""
+	}
+	for i := 0; i < len(lit); i++ {
+		if lit[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character
+		if i >= len(lit) || lit[i] != 'u' {
+			continue
+		}
+		r := hex4(lit[i+1:])
+		if r < 0 {
+			continue // not valid JSON: json.Unmarshal says so
+		}
+		esc := string(lit[i-1 : i+5])
+		i += 4 // the last hex digit
+		switch {
+		case r >= 0xd800 && r < 0xdc00:
+			if i+6 < len(lit) && lit[i+1] == '\\' && lit[i+2] == 'u' {
+				if lo := hex4(lit[i+3:]); lo >= 0xdc00 && lo < 0xe000 {
+					i += 6
+					continue
+				}
+			}
+			return esc
+		case r >= 0xdc00 && r < 0xe000:
+			return esc
+		}
+	}
+	return ""
+}
+
+// hex4 is the value of four hex digits at the start of b, or -1.
+func hex4(b []byte) int {
+	if len(b) < 4 {
+		return -1
+	}
+	v, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return int(v)
 }
 
 // sniffNDJSON decides, before anything is delivered, whether the file is
 // NDJSON of its format at all: one of its first lines must be a JSON object
-// with the record id among its keys.
+// with the record id among its keys. A line over maxLine is passed over
+// (the reading quarantines it), not held against the file.
 func (d *dropReader) sniffNDJSON(byName map[string]int) error {
 	f, err := os.Open(d.f.Path)
 	if err != nil {
 		return fmt.Errorf("file drop %s: %w", d.f.Name, err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(io.LimitReader(f, sniffBytes))
-	sc.Buffer(make([]byte, 0, 64<<10), sniffBytes)
+	sn := &dropReader{f: d.f, r: bufio.NewReaderSize(f, 64<<10)}
 	idKey := map[string]bool{}
 	for k, c := range byName {
 		if c >= 0 && d.f.Schema.Columns[c] == "id" {
@@ -565,16 +792,27 @@ func (d *dropReader) sniffNDJSON(byName map[string]int) error {
 		}
 	}
 	var first []byte
-	objects := 0
-	for n := 0; n < sniffLines && sc.Scan(); {
-		line := bytes.TrimSpace(sc.Bytes())
-		line = bytes.TrimPrefix(line, []byte{0xef, 0xbb, 0xbf})
+	objects, long := 0, 0
+	n := 0
+	for n < sniffLines {
+		line, tooLong, _, err := sn.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte{0xef, 0xbb, 0xbf}))
 		if len(line) == 0 {
 			continue
 		}
 		n++
 		if first == nil {
 			first = append([]byte(nil), line[:min(len(line), 200)]...)
+		}
+		if tooLong {
+			long++
+			continue
 		}
 		var obj map[string]json.RawMessage
 		if line[0] != '{' || json.Unmarshal(line, &obj) != nil {
@@ -587,11 +825,11 @@ func (d *dropReader) sniffNDJSON(byName map[string]int) error {
 			}
 		}
 	}
-	if first == nil && sc.Err() != nil {
-		return d.unreadable("the first line is over %d MiB", sniffBytes>>20)
-	}
 	if first == nil {
 		return d.unreadable("the file holds no data, only blank lines")
+	}
+	if objects == 0 && long > 0 && long == n {
+		return nil // only lines too long to judge: each is quarantined, the file is not refused
 	}
 	if objects == 0 {
 		return d.unreadable("none of the first lines is a JSON object (first line %q)", printable(first))

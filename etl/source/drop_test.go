@@ -116,14 +116,15 @@ func read(t testing.TB, f DropFile) outcome {
 		c.Null = slices.Clone(r.Null)
 		o.records = append(o.records, c)
 		return nil
-	}, func(line int64, reason, raw, detail string) error {
+	}, func(b BadLine) error {
+		line, reason, raw, detail := b.Line, b.Reason, b.Raw, b.Detail
 		if reason != ReasonWrongFieldCount && reason != ReasonMalformedRow && reason != ReasonBadEncoding {
 			return fmt.Errorf("line %d: reason %q is not in the list", line, reason)
 		}
 		if _, dup := o.badAt[line]; dup {
 			return fmt.Errorf("line %d reported twice", line)
 		}
-		if detail == "" || !utf8Valid(raw) {
+		if detail == "" || !utf8Valid(raw) || strings.ContainsRune(raw, 0) {
 			return fmt.Errorf("line %d: detail %q, raw %q", line, detail, raw)
 		}
 		o.bad[reason]++
@@ -132,7 +133,7 @@ func read(t testing.TB, f DropFile) outcome {
 	})
 	if o.err == nil {
 		s := o.stats
-		if s.Records != int64(len(o.records)) || s.Bad != int64(len(o.badAt)) || s.Lines != s.Records+s.Bad+s.Blank {
+		if s.Records != int64(len(o.records)) || s.Bad != int64(len(o.badAt)) || s.Lines != s.Records+s.Bad+s.Blank+s.Joined {
 			t.Errorf("%s: stats %+v, %d records and %d bad rows delivered", f.Name, s, len(o.records), len(o.badAt))
 		}
 	}
@@ -217,7 +218,7 @@ func TestBadCorpus(t *testing.T) {
 		"contractor_b_ndjson/death_blank.ndjson":        {refused: "blank"},
 		"contractor_b_ndjson/death_garbledfirst.ndjson": {records: 1, bad: map[string]int{mal: 1}},
 	}
-	files, err := ScanInbox(inbox)
+	files, err := scanAll(inbox)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +287,7 @@ func value(r Record, col string) (string, bool) { return r.Value(r.Schema.Index(
 // values of the wrong JSON type arrive as their text.
 func TestDropValues(t *testing.T) {
 	inbox := copyCorpus(t)
-	files, err := ScanInbox(inbox)
+	files, err := scanAll(inbox)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +365,7 @@ func TestScanInbox(t *testing.T) {
 		os.MkdirAll(filepath.Join(inbox, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(inbox, p), []byte("x\n"), 0o644)
 	}
-	files, err := ScanInbox(inbox)
+	files, err := scanAll(inbox)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,14 +379,14 @@ func TestScanInbox(t *testing.T) {
 		}
 	}
 	os.Remove(filepath.Join(inbox, FormatsFile))
-	if _, err := ScanInbox(inbox); err == nil || !strings.Contains(err.Error(), FormatsFile) {
+	if _, err := scanAll(inbox); err == nil || !strings.Contains(err.Error(), FormatsFile) {
 		t.Errorf("inbox without formats.json: %v", err)
 	}
 	empty := t.TempDir()
-	if files, err := ScanInbox(empty); err != nil || len(files) != 0 {
+	if files, err := scanAll(empty); err != nil || len(files) != 0 {
 		t.Errorf("empty inbox: %v, %v", files, err)
 	}
-	if _, err := ScanInbox(filepath.Join(empty, "nowhere")); err == nil {
+	if _, err := scanAll(filepath.Join(empty, "nowhere")); err == nil {
 		t.Error("a missing inbox is no error")
 	}
 }
@@ -394,13 +395,13 @@ func TestScanInbox(t *testing.T) {
 // rejected ones, and keeps an earlier file of the same name.
 func TestTake(t *testing.T) {
 	inbox := copyCorpus(t)
-	files, err := ScanInbox(inbox)
+	files, err := scanAll(inbox)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rejected := 0
 	for _, f := range files {
-		_, err := ReadDrop(f, func(*Record) error { return nil }, func(int64, string, string, string) error { return nil })
+		_, err := ReadDrop(f, func(*Record) error { return nil }, func(BadLine) error { return nil })
 		to := DoneDir
 		if err != nil {
 			to = RejectedDir
@@ -421,7 +422,7 @@ func TestTake(t *testing.T) {
 			}
 			var u *UnreadableError
 			_, rerr := ReadDrop(DropFile{Name: f.Name, Path: moved, Format: f.Format, Schema: f.Schema, Problem: f.Problem},
-				func(*Record) error { return nil }, func(int64, string, string, string) error { return nil })
+				func(*Record) error { return nil }, func(BadLine) error { return nil })
 			if !errors.As(rerr, &u) || !strings.Contains(string(reason), "reason: "+u.Reason) {
 				t.Errorf("%s: reason file %q does not give the reason (%v)", f.Name, reason, rerr)
 			}
@@ -430,13 +431,13 @@ func TestTake(t *testing.T) {
 	if rejected == 0 {
 		t.Fatal("nothing rejected")
 	}
-	if left, err := ScanInbox(inbox); err != nil || len(left) != 0 {
+	if left, err := scanAll(inbox); err != nil || len(left) != 0 {
 		t.Errorf("after Take: %d files left, %v", len(left), err)
 	}
 	// The same name again, other content: both kept.
 	p := filepath.Join(inbox, "contractor_a_csv", "birth_bom.csv")
 	os.WriteFile(p, []byte("new\n"), 0o644)
-	again, err := ScanInbox(inbox)
+	again, err := scanAll(inbox)
 	if err != nil || len(again) != 1 {
 		t.Fatalf("%v, %v", again, err)
 	}
@@ -487,7 +488,7 @@ func TestReadSynthInbox(t *testing.T) {
 			want[r[3]] = ReasonMalformedRow
 		}
 	}
-	files, err := ScanInbox(inbox)
+	files, err := scanAll(inbox)
 	if err != nil {
 		t.Fatal(err)
 	}

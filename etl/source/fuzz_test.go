@@ -53,13 +53,14 @@ func fuzzDrop(f *testing.F, format, name string) {
 				}
 			}
 			return nil
-		}, func(line int64, reason, raw, detail string) error {
+		}, func(b BadLine) error {
+			line, reason, raw := b.Line, b.Reason, b.Raw
 			bad++
 			if reason != ReasonWrongFieldCount && reason != ReasonMalformedRow && reason != ReasonBadEncoding {
 				t.Fatalf("line %d: reason %q", line, reason)
 			}
-			if !utf8Valid(raw) {
-				t.Fatalf("line %d: raw is not UTF-8", line)
+			if !utf8Valid(raw) || strings.ContainsRune(raw, 0) {
+				t.Fatalf("line %d: raw is not UTF-8 without NUL", line)
 			}
 			return nil
 		})
@@ -74,7 +75,7 @@ func fuzzDrop(f *testing.F, format, name string) {
 			return
 		}
 		lines, blank := dataLines(data, ff.Kind == "csv" && ff.Header, ff.Kind == "ndjson")
-		if st.Records != records || st.Bad != bad || st.Lines != records+bad+st.Blank || st.Lines != lines || st.Blank != blank {
+		if st.Records != records || st.Bad != bad || st.Lines != records+bad+st.Blank+st.Joined || st.Lines != lines || st.Blank != blank {
 			t.Fatalf("stats %+v; delivered %d records, %d bad rows; the data has %d lines, %d blank", st, records, bad, lines, blank)
 		}
 	})

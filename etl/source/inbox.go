@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,8 +12,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // FormatsFile is the name of the inbox's description of its file formats.
@@ -79,7 +82,9 @@ type DropFile struct {
 	Name    string      // path relative to the inbox, slash-separated: "contractor_a_csv/birth_2021-03.csv"
 	Path    string      // path on disk
 	Size    int64       // bytes
+	ModTime time.Time   // last modification, as the scan found it
 	SHA256  string      // hex checksum of the content, by which a file is taken once
+	Marker  string      // path of the file's completion marker (<name>.complete), if it has one
 	Format  *FileFormat // nil when no format of formats.json claims the file
 	Schema  *Schema     // the file's event type; nil with Format
 	Problem string      // why Format is nil; ReadDrop refuses such a file
@@ -88,20 +93,58 @@ type DropFile struct {
 	Reason string
 }
 
+// MarkerSuffix ends the name of a completion marker: a contractor who
+// writes "birth_2021-03.csv.complete" (empty, after closing the data file)
+// says the file is whole, and it is taken at once.
+const MarkerSuffix = ".complete"
+
+// ScanOptions says when a file in the inbox is complete. A file with a
+// completion marker is complete (unless it changed after the marker was
+// written). Without one, a file is complete once its size and modification
+// time have not changed for Settle: the scan looks twice, Settle apart, at
+// files changed less than Settle ago. RequireMarker takes only files with a
+// marker. A file that is not complete is left in the inbox for a later run.
+type ScanOptions struct {
+	Settle        time.Duration
+	RequireMarker bool
+	// Sleep waits between the two looks; nil waits on a timer (ended early
+	// by ctx). Tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Left is a file of the inbox that a scan did not list, and why.
+type Left struct {
+	Name string // relative to the inbox, slash-separated
+	Why  string
+}
+
+// Scan is what ScanInbox found.
+type Scan struct {
+	Files   []DropFile // complete data files, sorted by name
+	Waiting []Left     // files not yet complete (still being written, no marker yet): for a later run
+	// Refused are entries never read: symbolic links (which could point
+	// anywhere on the machine, and whose target can change under the run)
+	// and other files that are not regular files (pipes, devices, sockets).
+	Refused []Left
+}
+
 // ScanInbox lists the complete data files of an inbox, sorted by name, with
-// their format, event type and checksum. It skips hidden files (a writer's
-// temporary files start with a dot), formats.json and the done/ and
+// their format, event type and checksum, and the files it leaves (see
+// ScanOptions and Scan). It skips hidden files and *.tmp (a writer's
+// temporary files), completion markers, formats.json and the done/ and
 // rejected/ folders. A file no format claims is listed with its Problem, so
 // that the ETL rejects it rather than leave it waiting forever.
-func ScanInbox(dir string) ([]DropFile, error) {
+func ScanInbox(ctx context.Context, dir string, opt ScanOptions) (Scan, error) {
+	var scan Scan
 	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("inbox: %w", err)
+		return scan, fmt.Errorf("inbox: %w", err)
 	}
 	formats, ferr := ReadFormats(dir)
 	if ferr != nil && !errors.Is(ferr, fs.ErrNotExist) {
-		return nil, fmt.Errorf("inbox: %w", ferr)
+		return scan, fmt.Errorf("inbox: %w", ferr)
 	}
 	var files []DropFile
+	markers := map[string]string{} // data file name -> marker path
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -121,27 +164,125 @@ func ScanInbox(dir string) ([]DropFile, error) {
 			}
 			return nil
 		}
-		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || rel == FormatsFile || !d.Type().IsRegular() {
+		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || rel == FormatsFile {
 			return nil
 		}
-		files = append(files, DropFile{Name: rel, Path: p})
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			scan.Refused = append(scan.Refused, Left{rel, fmt.Sprintf("a symbolic link (to %s): links are not followed; put the file itself in the inbox", target)})
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			scan.Refused = append(scan.Refused, Left{rel, fmt.Sprintf("not a regular file (%s); put the file itself in the inbox", d.Type())})
+			return nil
+		}
+		if data, ok := strings.CutSuffix(rel, MarkerSuffix); ok {
+			markers[data] = p
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files = append(files, DropFile{Name: rel, Path: p, Size: info.Size(), ModTime: info.ModTime()})
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("inbox %s: %w", dir, err)
+		return scan, fmt.Errorf("inbox %s: %w", dir, err)
 	}
 	if len(files) > 0 && ferr != nil {
-		return nil, fmt.Errorf("inbox %s: %d files wait but there is no %s to say how to read them", dir, len(files), FormatsFile)
+		return scan, fmt.Errorf("inbox %s: %d files wait but there is no %s to say how to read them", dir, len(files), FormatsFile)
+	}
+	files, scan.Waiting, err = complete(ctx, files, markers, opt)
+	if err != nil {
+		return scan, err
 	}
 	for i := range files {
 		f := &files[i]
 		f.Format, f.Schema, f.Problem = classify(f.Name, formats)
-		if f.SHA256, f.Size, err = checksum(f.Path); err != nil {
-			return nil, fmt.Errorf("inbox: %w", err)
+		var n int64
+		if f.SHA256, n, err = checksum(f.Path); err != nil {
+			return scan, fmt.Errorf("inbox: %w", err)
+		}
+		// A file that changed while its checksum was computed is not done.
+		if now, err := os.Lstat(f.Path); err != nil || n != f.Size || now.Size() != f.Size || !now.ModTime().Equal(f.ModTime) {
+			scan.Waiting = append(scan.Waiting, Left{f.Name, "it changed while its checksum was computed: still being written"})
+			f.Name = ""
 		}
 	}
+	files = slices.DeleteFunc(files, func(f DropFile) bool { return f.Name == "" })
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	return files, nil
+	sort.Slice(scan.Waiting, func(i, j int) bool { return scan.Waiting[i].Name < scan.Waiting[j].Name })
+	sort.Slice(scan.Refused, func(i, j int) bool { return scan.Refused[i].Name < scan.Refused[j].Name })
+	scan.Files = files
+	return scan, nil
+}
+
+// complete splits files into the complete ones and those left waiting.
+func complete(ctx context.Context, files []DropFile, markers map[string]string, opt ScanOptions) (done []DropFile, waiting []Left, err error) {
+	var young []DropFile // changed less than Settle ago: looked at again
+	var wait time.Duration
+	now := time.Now()
+	for _, f := range files {
+		if m, ok := markers[f.Name]; ok {
+			mi, err := os.Stat(m)
+			if err != nil {
+				return nil, nil, fmt.Errorf("inbox: %w", err)
+			}
+			if f.ModTime.After(mi.ModTime()) {
+				waiting = append(waiting, Left{f.Name, "it changed after its completion marker " + path.Base(f.Name) + MarkerSuffix + " was written: write the marker again once the file is whole"})
+				continue
+			}
+			f.Marker = m
+			done = append(done, f)
+			continue
+		}
+		switch age := now.Sub(f.ModTime); {
+		case opt.RequireMarker:
+			waiting = append(waiting, Left{f.Name, "no completion marker " + path.Base(f.Name) + MarkerSuffix + " yet (etl requires one)"})
+		case opt.Settle <= 0 || age >= opt.Settle:
+			done = append(done, f)
+		default:
+			// age may be negative (a clock ahead): the wait is capped.
+			young = append(young, f)
+			wait = max(wait, min(opt.Settle-age, opt.Settle))
+		}
+	}
+	if len(young) == 0 {
+		return done, waiting, nil
+	}
+	sleep := opt.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	if err := sleep(ctx, wait); err != nil {
+		return nil, nil, err
+	}
+	for _, f := range young {
+		now, err := os.Lstat(f.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue // moved away by its writer
+		case err != nil:
+			return nil, nil, fmt.Errorf("inbox: %w", err)
+		case now.Size() != f.Size || !now.ModTime().Equal(f.ModTime) || !now.Mode().IsRegular():
+			waiting = append(waiting, Left{f.Name, fmt.Sprintf("still being written: its size or time changed within %s (etl.inbox_settle)", opt.Settle)})
+		default:
+			done = append(done, f)
+		}
+	}
+	return done, waiting, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // classify finds a file's format (by its folder and extension) and event
@@ -233,13 +374,20 @@ func Take(inbox string, f DropFile, to string) error {
 	if err := os.Rename(src, dst); err != nil {
 		return fmt.Errorf("take %s: %w", f.Name, err)
 	}
+	// The marker follows its file; one left behind by a crash here is
+	// ignored (a marker without its file is no file).
+	if f.Marker != "" {
+		if err := os.Rename(f.Marker, dst+MarkerSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("take %s: its marker: %w", f.Name, err)
+		}
+	}
 	return nil
 }
 
 // whyUnreadable works out again why a file was refused, for a caller that
 // did not keep ReadDrop's error.
 func whyUnreadable(f DropFile) string {
-	_, err := ReadDrop(f, func(*Record) error { return errStop }, func(int64, string, string, string) error { return errStop })
+	_, err := ReadDrop(f, func(*Record) error { return errStop }, func(BadLine) error { return errStop })
 	var u *UnreadableError
 	if errors.As(err, &u) {
 		return u.Reason
