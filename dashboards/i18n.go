@@ -44,7 +44,7 @@ var words = map[string][2]string{
 	"as_of":         {"Data as of", "ទិន្នន័យគិតត្រឹម"},
 	"built":         {"warehouse built", "ឃ្លាំងទិន្នន័យបានកសាង"},
 	"snapshot":      {"lake snapshot", "រូបថតបឹងទិន្នន័យ"},
-	"legend_flags":  {"Flags: lt20 = fewer than 20 events (unstable); lt5 = fewer than 5; counts carry a small random change that protects privacy (the same cell always the same), and cells from 1 to 4 are suppressed; window_open = late registrations still arriving; provisional = the year's registrations are still arriving (drawn dashed, never compared).", "សញ្ញាសម្គាល់៖ lt20 = តិចជាង ២០ ព្រឹត្តិការណ៍ (មិនស្ថិតស្ថេរ); lt5 = តិចជាង ៥; ចំនួនមានការកែប្រែបន្តិចដោយចៃដន្យ ដើម្បីការពារឯកជនភាព (ក្រឡាដដែលតែងតែដូចគ្នា) ហើយក្រឡាពី ១ ដល់ ៤ ត្រូវបានលាក់; window_open = ការចុះបញ្ជីយឺតកំពុងមកដល់; provisional = ការចុះបញ្ជីនៃឆ្នាំនេះកំពុងមកដល់ (គូសជាបន្ទាត់ដាច់ៗ មិនប្រៀបធៀប)។"},
+	"legend_flags":  {"Flags: lt20 = fewer than 20 events (unstable); lt5 = fewer than 5; counts carry a small random change that protects privacy (the same cell always the same), and cells from 1 to 4 are suppressed; window_open = late registrations still arriving; provisional = the year's registrations are still arriving (drawn dashed, never compared).", "សញ្ញាសម្គាល់៖ lt20 = តិចជាង ២០ ព្រឹត្តិការណ៍ (មិនស្ថិតស្ថេរ); lt5 = តិចជាង ៥; ចំនួនមានការផ្លាស់ប្តូរបន្តិចដោយចៃដន្យ ដើម្បីការពារឯកជនភាព (ក្រឡាដដែលតែងតែដូចគ្នា) ហើយក្រឡាពី ១ ដល់ ៤ ត្រូវបានលាក់; window_open = ការចុះបញ្ជីយឺតកំពុងមកដល់; provisional = ការចុះបញ្ជីនៃឆ្នាំនេះកំពុងមកដល់ (គូសជាបន្ទាត់ដាច់ៗ មិនប្រៀបធៀប)។"},
 	"birth":         {"Births", "កំណើត"},
 	"death":         {"Deaths", "មរណភាព"},
 	"fetal_death":   {"Fetal deaths", "ការស្លាប់របស់ទារកក្នុងផ្ទៃ"},

@@ -37,6 +37,7 @@ var benchFigures = []string{
 	"etl.backfill.seconds", "etl.backfill.rss",
 	"etl.incremental.small.seconds", "etl.incremental.seconds", "etl.incremental.rss", "cycle.small.seconds", "cycle.seconds",
 	"build.seconds", "build.rss", "build.tables", "build.file_mib",
+	"publish.cells", "publish.changed_share", "publish.withheld", "publish.mean_abs_change",
 	"dashboards.p95_ms", "dashboards.p50_ms", "dashboards.rps", "dashboards.cold_p95_ms", "dashboards.cold_p50_ms",
 	"dashboards.page_kib", "dashboards.external", "dashboards.load_s", "dashboards.rss",
 	"export.seconds", "export.rss", "export.release_kib", "full_rebuild.seconds",
@@ -118,7 +119,7 @@ func TestBenchEndToEnd(t *testing.T) {
 		t.Errorf("BENCHMARKS.md of a second run does not compare with the first:\n%s", md)
 	}
 	// Every figure of the second run shows the first run's value.
-	prevCell := regexp.MustCompile(`\| [0-9,.]+ (s|MiB|KiB|ms|rows|rows/s|pages/s|count)( \([+-][0-9.]+%\))?( |, MISSED )\|\n`)
+	prevCell := regexp.MustCompile(`\| [0-9,.]+( (s|MiB|KiB|ms|rows|rows/s|pages/s|count|events))?( \([+-][0-9.]+%\))?( |, MISSED )\|\n`)
 	if n := len(prevCell.FindAllString(md, -1)); n != len(benchFigures) {
 		t.Errorf("%d rows of BENCHMARKS.md compare with the previous run, want %d:\n%s", n, len(benchFigures), md)
 	}
