@@ -295,7 +295,8 @@ func (b *bencher) lake(name string, reg *benchRegistry) (*benchLake, error) {
 // etl runs `vitalstats etl` on a lake in a child process and reads the
 // run's summary from the run history it keeps.
 func (b *bencher) etl(ctx context.Context, l *benchLake, name string) (childRun, etl.Summary, error) {
-	run, err := b.child(ctx, name, "etl", "-config", l.config)
+	// -init: the bench's lakes start empty (on a lake that exists it changes nothing).
+	run, err := b.child(ctx, name, "etl", "-init", "-config", l.config)
 	if err != nil {
 		return run, etl.Summary{}, err
 	}
