@@ -405,7 +405,8 @@ func writeJSONAtomic(path string, v any) error {
 }
 
 // dropFiles lists the data files of an inbox (relative paths, sorted):
-// everything but formats.json and what the ETL has moved aside.
+// everything but formats.json, the completion markers and what the ETL
+// has moved aside.
 func dropFiles(inbox string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(inbox, func(path string, d fs.DirEntry, err error) error {
@@ -419,7 +420,7 @@ func dropFiles(inbox string) ([]string, error) {
 			}
 			return nil
 		}
-		if rel != source.FormatsFile {
+		if rel != source.FormatsFile && !strings.HasSuffix(rel, source.MarkerSuffix) {
 			out = append(out, rel)
 		}
 		return nil
@@ -445,6 +446,11 @@ func linkInbox(from, to string) (int, error) {
 		return 0, err
 	}
 	n := len(files)
+	for _, rel := range files[:n] { // the generator's completion markers: taken at once
+		if _, err := os.Stat(filepath.Join(from, rel+source.MarkerSuffix)); err == nil {
+			files = append(files, rel+source.MarkerSuffix)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(from, source.FormatsFile)); err == nil {
 		files = append(files, source.FormatsFile)
 	}
