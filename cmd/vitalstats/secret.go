@@ -87,11 +87,11 @@ func (c *Config) siteSecret(use secretUse, log *slog.Logger) ([]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		switch {
 		case use == secretRead:
-			return nil, fmt.Errorf("no site secret: %s does not exist and $%s is not set; restore the key the lake %s was written with%s (only vitalstats etl makes a key, on a lake's first run)",
-				c.ETL.SecretFile, c.ETL.SecretEnv, c.ETL.Lake, fingerprintHint(last))
+			return nil, fmt.Errorf("no site secret: %s; restore the key the lake %s was written with%s; only vitalstats etl makes a key, on a lake's first run",
+				c.noSecret(), c.ETL.Lake, fingerprintHint(last))
 		case use == secretFirstUse && hasData:
-			return nil, fmt.Errorf("no site secret: %s does not exist and $%s is not set, but the lake %s holds data hashed with a secret%s; restore that key from a backup: a new one would change every identity hash, and duplicates across the change would no longer be found (etl -new-secret makes a new one knowingly)",
-				c.ETL.SecretFile, c.ETL.SecretEnv, c.ETL.Lake, fingerprintHint(last))
+			return nil, fmt.Errorf("no site secret: %s, but the lake %s holds data hashed with a secret%s; restore that key from a backup: a new one would change every identity hash, and duplicates across the change would no longer be found (etl -new-secret makes a new one knowingly)",
+				c.noSecret(), c.ETL.Lake, fingerprintHint(last))
 		}
 		if secret, err = c.createSecret(); err != nil {
 			return nil, err
@@ -133,6 +133,14 @@ func (c *Config) siteSecret(use secretUse, log *slog.Logger) ([]byte, error) {
 		return nil, err
 	}
 	return secret, nil
+}
+
+// noSecret says where no secret was found.
+func (c *Config) noSecret() string {
+	if c.ETL.SecretEnv == "" {
+		return c.ETL.SecretFile + " does not exist"
+	}
+	return fmt.Sprintf("%s does not exist and $%s is not set", c.ETL.SecretFile, c.ETL.SecretEnv)
 }
 
 func fingerprintHint(last *secretRecord) string {
