@@ -176,7 +176,7 @@ func (s *Server) prepareDir() error {
 		return fmt.Errorf("pgserver: user postgres has non-numeric uid %q or gid %q", u.Uid, u.Gid)
 	}
 	s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	if err := openParent(s.dir, uint32(gid)); err != nil {
+	if err := s.openAncestors(uint32(gid)); err != nil {
 		return err
 	}
 	if err := checkReachable(s.dir, uint32(uid), uint32(gid)); err != nil {
@@ -202,27 +202,32 @@ func (s *Server) prepareDir() error {
 	})
 }
 
-// openParent lets group postgres traverse the directory that holds the
-// cluster when that directory is private to root (mode 0700, as vitalstats
-// makes its data directory): group postgres, mode 0710, which lets user
-// postgres reach the cluster but neither list nor read anything else in it.
-// A parent that is not private is left alone (checkReachable judges it), and
-// so is every further ancestor.
-func openParent(dir string, gid uint32) error {
-	parent := filepath.Dir(dir)
-	info, err := os.Stat(parent)
-	if err != nil {
-		return fmt.Errorf("pgserver: stat %s: %w", parent, err)
-	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok || st.Uid != uint32(os.Geteuid()) || info.Mode().Perm()&0o077 != 0 || parent == filepath.Dir(parent) {
-		return nil
-	}
-	if err := os.Chown(parent, -1, int(gid)); err != nil {
-		return fmt.Errorf("pgserver: let group postgres reach %s: %w", parent, err)
-	}
-	if err := os.Chmod(parent, info.Mode().Perm()|0o010); err != nil {
-		return fmt.Errorf("pgserver: let group postgres reach %s: %w", parent, err)
+// openAncestors lets group postgres traverse the folders above the cluster
+// that are private to root (owned by root, no group or other bits: what
+// vitalstats creates under its umask 077, such as the data directory):
+// group postgres and mode 0710, which lets user postgres reach the cluster
+// but neither list nor read anything in them. It walks up from the
+// cluster's parent and stops at the first folder that is not private to
+// root, and never changes the home folder or "/": checkReachable then
+// judges the rest, as before.
+func (s *Server) openAncestors(gid uint32) error {
+	home, _ := os.UserHomeDir()
+	for p := filepath.Dir(s.dir); p != filepath.Dir(p) && p != home; p = filepath.Dir(p) {
+		info, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("pgserver: stat %s: %w", p, err)
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok || st.Uid != uint32(os.Geteuid()) || info.Mode().Perm()&0o077 != 0 {
+			return nil
+		}
+		if err := os.Chown(p, -1, int(gid)); err != nil {
+			return fmt.Errorf("pgserver: let group postgres reach %s: %w", p, err)
+		}
+		if err := os.Chmod(p, info.Mode().Perm()|0o010); err != nil {
+			return fmt.Errorf("pgserver: let group postgres reach %s: %w", p, err)
+		}
+		s.log.Info("let group postgres traverse a private folder above the cluster (mode 0710)", "folder", p)
 	}
 	return nil
 }

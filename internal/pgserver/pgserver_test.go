@@ -354,3 +354,56 @@ func alive(pid int) bool {
 	}
 	return true
 }
+
+// TestPrivateAncestorsOpenedForTraversal: run as root, a cluster below
+// folders private to root (what vitalstats's umask 077 makes, such as the
+// data directory and the bench's cache) starts; those folders are opened
+// to group postgres for traversal only, and the top folder, which is not
+// private, is left as it was.
+func TestPrivateAncestorsOpenedForTraversal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to user postgres")
+	}
+	top, err := os.MkdirTemp("", "vitalstats-pgtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(top) })
+	if err := os.Chmod(top, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(top, "data")
+	cache := filepath.Join(data, "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{data, cache} {
+		os.Chmod(d, 0o700)
+	}
+	s, err := StartWith(context.Background(), filepath.Join(cache, "pg"), Options{Throwaway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	if got := query(t, s.DSN(), "select 1"); got != 1 {
+		t.Fatalf("select 1 = %d", got)
+	}
+	pg, err := user.Lookup("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]os.FileMode{top: 0o755, data: 0o710, cache: 0o710} {
+		fi, err := os.Stat(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %04o, want %04o", d, got, want)
+		}
+		if want == 0o710 {
+			if gid := fi.Sys().(*syscall.Stat_t).Gid; strconv.Itoa(int(gid)) != pg.Gid {
+				t.Errorf("%s: group %d, want postgres (%s)", d, gid, pg.Gid)
+			}
+		}
+	}
+}
