@@ -18,12 +18,14 @@ export CGO_ENABLED := 1
 ## demo: build, write the synthetic registry, take it into the lake and build the warehouse
 demo: build
 	@# The demo starts from a clean slate: a new registry, lake and warehouse.
-	rm -rf data/lake data/inbox data/jobs data/warehouse.duckdb data/site data/releases
-	@mkdir -p data
+	rm -rf data/lake data/inbox data/jobs data/warehouse.duckdb data/site data/releases data/demo.toml data/demo-admin-password.txt
+	@# data/ holds names, identity numbers and the admin's password: for this account only
+	@# (vitalstats itself creates everything 0700/0600; this closes what older demos left open).
+	@mkdir -p -m 700 data && chmod -R go= data
 	@# The synthetic country's own population stands in for NIS projections, and two of its
 	@# years for censuses (Cambodia counted its people in 2008 and 2019).
 	@# data/demo.toml lives in data/, and a config's paths are relative to its folder.
-	sed -e 's|^data_dir = "data"|data_dir = "."|' -e 's|= "data/|= "|' \
+	umask 077; sed -e 's|^data_dir = "data"|data_dir = "."|' -e 's|= "data/|= "|' \
 	    -e 's|^population = ""|population = "truth_population.csv"|' \
 	    -e 's|^population_source = ""|population_source = "the simulated mid-year population of the synthetic country (vitalstats gen)"|' \
 	    -e 's|^census_years = \[\]|census_years = [2008, 2019]|' \
@@ -33,7 +35,7 @@ demo: build
 	$(BIN) build -config data/demo.toml
 	@# The dashboards: an admin account with a new random password (kept in data/, shown below),
 	@# the national overview public, and a static copy of the planners' pages.
-	@pw=$$(head -c 18 /dev/urandom | base64 | tr -d '/+='); \
+	@umask 077; pw=$$(head -c 18 /dev/urandom | base64 | tr -d '/+='); \
 	  printf '\n[[serve.users]]\nname = "admin"\nrole = "admin"\n' >> data/demo.toml; \
 	  echo "$$pw" | $(BIN) passwd >> data/demo.toml && echo "$$pw" > data/demo-admin-password.txt
 	$(BIN) serve -config data/demo.toml -export-site data/site

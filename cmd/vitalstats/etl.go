@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,6 +25,7 @@ func runETL(ctx context.Context, e *env, args []string) error {
 	configPath := configFlag(fs)
 	init := fs.Bool("init", false, "start a new lake if there is none at etl.lake (the first run of a site); without it a missing lake stops the run")
 	allow := fs.String("allow-missing", "", "run without these `SOURCES` (registry, inbox; comma-separated) if they are missing, as [etl] allow_missing does; otherwise a missing source fails the run")
+	newSecret := fs.Bool("new-secret", false, "make a new site secret when etl.secret_file is missing (or carry on with a secret other than the one the lake records), although the lake holds data: identity hashes before and after differ, and duplicates across the change are not found")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -51,7 +49,11 @@ func runETL(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var sum etl.Summary
-	job := cfg.etlJob(e, &sum)
+	use := secretFirstUse
+	if *newSecret {
+		use = secretRenew
+	}
+	job := cfg.etlJobWith(e, &sum, use)
 	if err := runner.Do(ctx, job); err != nil {
 		if m := (*etl.MissingSourceError)(nil); errors.As(err, &m) {
 			return fmt.Errorf("etl: %w (nothing committed; etl -allow-missing %s runs without it)", err, m.Source)
@@ -65,8 +67,13 @@ func runETL(ctx context.Context, e *env, args []string) error {
 // etlJob is the ETL as a job: the function both etl and serve run. The last
 // summary is left in *last.
 func (c *Config) etlJob(e *env, last *etl.Summary) jobs.Job {
+	return c.etlJobWith(e, last, secretFirstUse)
+}
+
+// etlJobWith is etlJob with what the run may do about the site secret.
+func (c *Config) etlJobWith(e *env, last *etl.Summary, use secretUse) jobs.Job {
 	return jobs.Job{Name: "etl", Schedule: c.ETL.Schedule, Run: func(ctx context.Context) (any, error) {
-		sum, err := c.runETLOnce(ctx, e)
+		sum, err := c.runETLOnce(ctx, e, use)
 		if last != nil {
 			*last = sum
 		}
@@ -80,12 +87,12 @@ func (c *Config) jobRunner(e *env, opt jobs.Options) (*jobs.Runner, error) {
 	return jobs.New(filepath.Join(c.DataDir, "jobs"), e.log, opt)
 }
 
-func (c *Config) runETLOnce(ctx context.Context, e *env) (etl.Summary, error) {
+func (c *Config) runETLOnce(ctx context.Context, e *env, use secretUse) (etl.Summary, error) {
 	log := e.log.With("job", "etl")
 	if err := c.expectLake(); err != nil {
 		return etl.Summary{}, err
 	}
-	secret, err := c.secret()
+	secret, err := c.siteSecret(use, log)
 	if err != nil {
 		return etl.Summary{}, err
 	}
@@ -149,41 +156,6 @@ func checkSources(names []string) error {
 		}
 	}
 	return nil
-}
-
-// secret reads the site secret from the environment, or from the secret
-// file, creating that with a random secret the first time.
-func (c *Config) secret() ([]byte, error) {
-	if c.ETL.SecretEnv != "" {
-		if v := os.Getenv(c.ETL.SecretEnv); v != "" {
-			if len(v) < 16 {
-				return nil, fmt.Errorf("the site secret in $%s is shorter than 16 characters", c.ETL.SecretEnv)
-			}
-			return []byte(v), nil
-		}
-	}
-	if c.ETL.SecretFile == "" {
-		return nil, fmt.Errorf("no site secret: set $%s or etl.secret_file", c.ETL.SecretEnv)
-	}
-	b, err := os.ReadFile(c.ETL.SecretFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		var r [32]byte
-		rand.Read(r[:])
-		b = []byte(hex.EncodeToString(r[:]) + "\n")
-		if err := os.MkdirAll(filepath.Dir(c.ETL.SecretFile), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(c.ETL.SecretFile, b, 0o600); err != nil {
-			return nil, fmt.Errorf("create the site secret %s: %w", c.ETL.SecretFile, err)
-		}
-	} else if err != nil {
-		return nil, fmt.Errorf("read the site secret: %w", err)
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) < 16 {
-		return nil, fmt.Errorf("the site secret in %s is shorter than 16 characters", c.ETL.SecretFile)
-	}
-	return []byte(s), nil
 }
 
 // printETLSummary reconciles the run: extracted = loaded + quarantined.

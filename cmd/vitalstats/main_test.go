@@ -81,6 +81,9 @@ func TestTopLevelHelpListsCommands(t *testing.T) {
 }
 
 func TestErrorsAreOneLine(t *testing.T) {
+	// A site secret, so that build reaches the errors below: it never makes
+	// one (a missing key is refused first, see TestSiteSecret).
+	t.Setenv("VITALSTATS_SECRET", "the site secret of the error tests")
 	cfgUnknown := writeConfig(t, "[gen]\nseed = 1\nsede = 2\n")
 	cfgBadSchedule := writeConfig(t, "[etl]\nschedule = \"at two\"\n")
 	cfgBadCountry := writeConfig(t, "[export]\nwho_country = \"KHM\"\n")

@@ -1,18 +1,34 @@
 // Package pgserver owns a local PostgreSQL 15 server run from Debian's
 // binaries: the throwaway registry that tests, `vitalstats gen` and `make demo`
 // write into. It initialises a cluster in a directory, starts it on a free
-// port of 127.0.0.1 with trust authentication, and stops it. It knows nothing
-// about the registry's tables and must not import the pipeline or synth.
+// port of 127.0.0.1, and stops it. It knows nothing about the registry's
+// tables and must not import the pipeline or synth.
+//
+// The registry holds names and identity numbers, so the server is private:
+//   - every connection, TCP or unix socket, authenticates with a password
+//     (SCRAM-SHA-256); pg_hba.conf is rewritten at every start and never
+//     trusts anyone. The password is random, made once per cluster, and kept
+//     in DIR/pgpass (mode 0600, the libpq password-file format), which DSN
+//     names (passfile=...), so that pgx and psql find it and nobody else;
+//   - the directory, the unix socket's folder and the log are owner-only;
+//   - the server does not outlive the process that started it: a watchdog
+//     (a small shell process reading a pipe that only this process holds
+//     open) sends the postmaster SIGINT, a fast shutdown, when the pipe
+//     closes, which the kernel does when this process ends in any way,
+//     SIGKILL included.
 package pgserver
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -45,19 +61,22 @@ type Options struct {
 }
 
 // Server is a running (or stopped) PostgreSQL cluster in a directory.
-// Layout of the directory: data/ (PGDATA), run/ (the unix socket),
-// postgres.log (the server log).
+// Layout of the directory (0700): data/ (PGDATA), run/ (the unix socket,
+// 0700), postgres.log (the server log), pgpass (the superuser's password).
 type Server struct {
-	dir     string
-	dataDir string
-	sockDir string
-	logPath string
-	binDir  string
-	port    int
-	opts    Options
-	log     *slog.Logger
-	cred    *syscall.Credential // set when we run as root and must drop to user postgres
-	stopped bool
+	dir      string
+	dataDir  string
+	sockDir  string
+	logPath  string
+	passPath string
+	binDir   string
+	port     int
+	opts     Options
+	log      *slog.Logger
+	cred     *syscall.Credential // set when we run as root and must drop to user postgres
+	stopped  bool
+	watchdog *exec.Cmd // stops the postmaster if this process dies; nil when stopped
+	watchW   *os.File  // the pipe's write end: closed by the kernel when we die
 }
 
 // Start initialises dir as a cluster if it holds none yet, starts postgres on
@@ -74,12 +93,13 @@ func StartWith(ctx context.Context, dir string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("pgserver: directory %s: %w", dir, err)
 	}
 	s := &Server{
-		dir:     abs,
-		dataDir: filepath.Join(abs, "data"),
-		sockDir: filepath.Join(abs, "run"),
-		logPath: filepath.Join(abs, "postgres.log"),
-		opts:    opts,
-		log:     opts.Log,
+		dir:      abs,
+		dataDir:  filepath.Join(abs, "data"),
+		sockDir:  filepath.Join(abs, "run"),
+		logPath:  filepath.Join(abs, "postgres.log"),
+		passPath: filepath.Join(abs, "pgpass"),
+		opts:     opts,
+		log:      opts.Log,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -126,14 +146,22 @@ func findBinDir() (string, error) {
 	return "", fmt.Errorf("pgserver: PostgreSQL 15 server binaries (initdb, pg_ctl, postgres) not found in %s; install the Debian package postgresql-15 (apt-get install postgresql-15)", strings.Join(candidates, " or "))
 }
 
-// prepareDir creates the directory and, when we are root, hands it to user
-// postgres: PostgreSQL refuses to run as root.
+// prepareDir creates the directory owner-only and, when we are root, hands
+// it to user postgres: PostgreSQL refuses to run as root.
 func (s *Server) prepareDir() error {
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
-		return fmt.Errorf("pgserver: create %s: %w", s.dir, err)
+	for _, d := range []string{s.dir, s.sockDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("pgserver: create %s: %w", d, err)
+		}
+		// A directory made by an older version (0755) is closed too.
+		if err := os.Chmod(d, 0o700); err != nil {
+			return fmt.Errorf("pgserver: chmod %s: %w", d, err)
+		}
 	}
-	if err := os.MkdirAll(s.sockDir, 0o755); err != nil {
-		return fmt.Errorf("pgserver: create %s: %w", s.sockDir, err)
+	if _, err := os.Stat(s.logPath); err == nil {
+		if err := os.Chmod(s.logPath, 0o600); err != nil {
+			return fmt.Errorf("pgserver: chmod %s: %w", s.logPath, err)
+		}
 	}
 	if os.Geteuid() != 0 {
 		return nil
@@ -148,6 +176,9 @@ func (s *Server) prepareDir() error {
 		return fmt.Errorf("pgserver: user postgres has non-numeric uid %q or gid %q", u.Uid, u.Gid)
 	}
 	s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	if err := s.openAncestors(uint32(gid)); err != nil {
+		return err
+	}
 	if err := checkReachable(s.dir, uint32(uid), uint32(gid)); err != nil {
 		return err
 	}
@@ -169,6 +200,36 @@ func (s *Server) prepareDir() error {
 		}
 		return nil
 	})
+}
+
+// openAncestors lets group postgres traverse the folders above the cluster
+// that are private to root (owned by root, no group or other bits: what
+// vitalstats creates under its umask 077, such as the data directory):
+// group postgres and mode 0710, which lets user postgres reach the cluster
+// but neither list nor read anything in them. It walks up from the
+// cluster's parent and stops at the first folder that is not private to
+// root, and never changes the home folder or "/": checkReachable then
+// judges the rest, as before.
+func (s *Server) openAncestors(gid uint32) error {
+	home, _ := os.UserHomeDir()
+	for p := filepath.Dir(s.dir); p != filepath.Dir(p) && p != home; p = filepath.Dir(p) {
+		info, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("pgserver: stat %s: %w", p, err)
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok || st.Uid != uint32(os.Geteuid()) || info.Mode().Perm()&0o077 != 0 {
+			return nil
+		}
+		if err := os.Chown(p, -1, int(gid)); err != nil {
+			return fmt.Errorf("pgserver: let group postgres reach %s: %w", p, err)
+		}
+		if err := os.Chmod(p, info.Mode().Perm()|0o010); err != nil {
+			return fmt.Errorf("pgserver: let group postgres reach %s: %w", p, err)
+		}
+		s.log.Info("let group postgres traverse a private folder above the cluster (mode 0710)", "folder", p)
+	}
+	return nil
 }
 
 // checkReachable fails clearly when user postgres cannot traverse an
@@ -239,7 +300,18 @@ func (s *Server) initdb(ctx context.Context) error {
 	if entries, err := os.ReadDir(s.dataDir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("pgserver: %s is neither empty nor a PostgreSQL cluster (no PG_VERSION)", s.dataDir)
 	}
-	args := []string{"-D", s.dataDir, "-U", superuser, "--auth=trust", "-E", "UTF8", "--no-locale"}
+	pw, err := s.password()
+	if err != nil {
+		return err
+	}
+	// initdb reads the superuser's password from a file of its own, removed
+	// at once; pgpass (another format) is what clients read.
+	pwFile := filepath.Join(s.dir, "initdb-pwfile")
+	if err := s.writeFile(pwFile, pw+"\n"); err != nil {
+		return err
+	}
+	defer os.Remove(pwFile)
+	args := []string{"-D", s.dataDir, "-U", superuser, "--auth=scram-sha-256", "--pwfile=" + pwFile, "-E", "UTF8", "--no-locale"}
 	if s.opts.Throwaway {
 		args = append(args, "--no-sync")
 	}
@@ -264,6 +336,91 @@ func (s *Server) initdb(ctx context.Context) error {
 	return nil
 }
 
+// password returns the superuser's password, kept in pgpass; it makes a
+// random one, and the file, when there is none.
+func (s *Server) password() (string, error) {
+	b, err := os.ReadFile(s.passPath)
+	if err == nil {
+		// One line "*:*:*:postgres:PASSWORD" (the password is hex: no ':' or '\\').
+		line, _, _ := strings.Cut(string(b), "\n")
+		if f := strings.Split(line, ":"); len(f) == 5 && f[3] == superuser && len(f[4]) >= 32 {
+			return f[4], nil
+		}
+		return "", fmt.Errorf("pgserver: %s is not the password file pgserver writes (one line *:*:*:%s:PASSWORD); remove it to make a new password", s.passPath, superuser)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("pgserver: read %s: %w", s.passPath, err)
+	}
+	var r [32]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", fmt.Errorf("pgserver: a random password: %w", err)
+	}
+	pw := hex.EncodeToString(r[:])
+	if err := s.writeFile(s.passPath, fmt.Sprintf("*:*:*:%s:%s\n", superuser, pw)); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// writeFile writes a file readable by its owner only, owned by user
+// postgres when we are root (the server must read the files we write in
+// its data directory).
+func (s *Server) writeFile(path, content string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		return fmt.Errorf("pgserver: write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil { // the file may have been there
+		return fmt.Errorf("pgserver: write %s: %w", path, err)
+	}
+	if s.cred != nil {
+		if err := os.Chown(tmp, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+			return fmt.Errorf("pgserver: chown %s to postgres: %w", path, err)
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("pgserver: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// hbaConf is the whole of pg_hba.conf: a password for every connection.
+// It is rewritten at every start, so a cluster made by an older pgserver
+// (initdb --auth=trust) is closed too.
+const hbaConf = `# Written by vitalstats pgserver at every start: edits are lost.
+# Every connection authenticates with the superuser's password (SCRAM-SHA-256);
+# pgserver keeps it in the file pgpass next to the data directory.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 scram-sha-256
+host    all       all   127.0.0.1/32  scram-sha-256
+host    all       all   ::1/128       scram-sha-256
+`
+
+// secure makes sure the cluster has a password and pg_hba.conf asks for it.
+// A cluster without pgpass (made by an older pgserver, with trust) gets a
+// new password, set in single-user mode: the server is not running, and no
+// connection is needed.
+func (s *Server) secure(ctx context.Context) error {
+	_, err := os.Stat(s.passPath)
+	missing := errors.Is(err, fs.ErrNotExist)
+	pw, err := s.password()
+	if err != nil {
+		return err
+	}
+	if missing {
+		cmd := s.command(ctx, "postgres", "--single", "-D", s.dataDir, superuser)
+		cmd.Stdin = strings.NewReader(fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'\n", superuser, pw))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			os.Remove(s.passPath) // the next start tries again
+			return fmt.Errorf("pgserver: set the superuser's password (postgres --single): %w\n%s", err, strings.TrimSpace(out.String()))
+		}
+		s.log.Info("set a password on a cluster that had none", "pgpass", s.passPath)
+	}
+	return s.writeFile(filepath.Join(s.dataDir, "pg_hba.conf"), hbaConf)
+}
+
 // writeConf writes the settings of this start.
 func (s *Server) writeConf() error {
 	sock := s.sockDir
@@ -282,11 +439,8 @@ func (s *Server) writeConf() error {
 	if s.opts.Throwaway {
 		b.WriteString("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
 	}
-	path := filepath.Join(s.dataDir, "vitalstats.conf")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("pgserver: write %s: %w", path, err)
-	}
-	return nil
+	b.WriteString("unix_socket_permissions = 0700\npassword_encryption = 'scram-sha-256'\n")
+	return s.writeFile(filepath.Join(s.dataDir, "vitalstats.conf"), b.String())
 }
 
 func (s *Server) running(ctx context.Context) bool {
@@ -303,6 +457,9 @@ func (s *Server) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.secure(ctx); err != nil {
+		return err
+	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if s.port, err = freePort(); err != nil {
@@ -315,6 +472,10 @@ func (s *Server) start(ctx context.Context) error {
 		err = s.run(ctx, "pg_ctl", "start", "-D", s.dataDir, "-l", s.logPath, "-w", "-t", "120")
 		if err == nil {
 			s.stopped = false
+			if werr := s.watch(); werr != nil {
+				_ = s.stop("immediate")
+				return werr
+			}
 			s.log.Info("postgres started", "port", s.port, "elapsed", time.Since(t0).Round(time.Millisecond))
 			return nil
 		}
@@ -356,11 +517,15 @@ func (s *Server) createDatabase(ctx context.Context) error {
 	return nil
 }
 
+// dsn names the password file rather than holding the password, so that
+// the connection string may be logged and printed.
 func (s *Server) dsn(db string) string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", superuser, s.port, db)
+	pf := strings.ReplaceAll(url.QueryEscape(s.passPath), "%2F", "/") // a slash needs no escape in a query
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable&passfile=%s", superuser, s.port, db, pf)
 }
 
-// DSN is the connection string of database registry.
+// DSN is the connection string of database registry; the password is in the
+// file its passfile parameter names.
 func (s *Server) DSN() string { return s.dsn(Database) }
 
 // Port is the TCP port the server listens on (127.0.0.1).
@@ -368,6 +533,18 @@ func (s *Server) Port() int { return s.port }
 
 // Dir is the server's directory; LogPath its log file.
 func (s *Server) Dir() string { return s.dir }
+
+// SocketDir is the folder of the server's unix socket (0700), "" when its
+// path is too long for a socket and the server listens on TCP only.
+func (s *Server) SocketDir() string {
+	if len(s.sockDir)+len("/.s.PGSQL.65535.lock") > 100 {
+		return ""
+	}
+	return s.sockDir
+}
+
+// PassFile is the file holding the superuser's password (libpq's format).
+func (s *Server) PassFile() string { return s.passPath }
 
 // LogPath is the server's log file, inside Dir.
 func (s *Server) LogPath() string { return s.logPath }
@@ -389,14 +566,75 @@ func (s *Server) stop(mode string) error {
 	if err := s.run(ctx, "pg_ctl", "stop", "-D", s.dataDir, "-m", mode, "-w", "-t", "90"); err != nil {
 		if !s.running(ctx) {
 			s.stopped = true
+			s.unwatch()
 			return nil
 		}
 		return err
 	}
 	s.stopped = true
+	s.unwatch()
 	s.log.Info("postgres stopped", "mode", mode)
 	return nil
 }
+
+// watch starts the watchdog of the postmaster just started: a shell in a
+// session of its own (a Ctrl-C to our process group does not reach it)
+// that blocks reading a pipe whose write end only this process holds (Go
+// opens pipes close-on-exec, so no other child inherits it). When this
+// process ends, however it ends, the kernel closes that end, the read
+// returns, and the shell sends the postmaster SIGINT: a fast shutdown that
+// ends the sessions and checkpoints. The signal goes to the postmaster's
+// pid, not through pg_ctl on the directory, so that it can never stop a
+// server a later process has started there.
+func (s *Server) watch() error {
+	pid, err := s.postmasterPID()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("pgserver: watchdog pipe: %w", err)
+	}
+	defer r.Close() // the child has its own copy
+	cmd := exec.Command("/bin/sh", "-c", `read -r _; kill -INT "$1" 2>/dev/null; exit 0`, "vitalstats-pgwatch", strconv.Itoa(pid))
+	cmd.Stdin = r
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("pgserver: start the watchdog: %w", err)
+	}
+	s.watchdog, s.watchW = cmd, w
+	return nil
+}
+
+// unwatch ends the watchdog of a server stopped on purpose: killed first,
+// so that it signals nothing, then reaped.
+func (s *Server) unwatch() {
+	if s.watchdog == nil {
+		return
+	}
+	_ = s.watchdog.Process.Kill()
+	_ = s.watchdog.Wait()
+	s.watchW.Close()
+	s.watchdog, s.watchW = nil, nil
+}
+
+// postmasterPID reads the first line of postmaster.pid.
+func (s *Server) postmasterPID() (int, error) {
+	b, err := os.ReadFile(filepath.Join(s.dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("pgserver: the postmaster's pid: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("pgserver: %s/postmaster.pid: first line %q is not a pid", s.dataDir, line)
+	}
+	return pid, nil
+}
+
+// PostmasterPID is the pid of the running server's postmaster.
+func (s *Server) PostmasterPID() (int, error) { return s.postmasterPID() }
 
 // Restart starts a stopped (or killed) server again on the same directory,
 // on a new free port.

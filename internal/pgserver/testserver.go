@@ -18,10 +18,6 @@ func NewForTest(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("pgserver: temp dir: %v", err)
 	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		os.RemoveAll(dir)
-		t.Fatalf("pgserver: chmod %s: %v", dir, err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	s, err := StartWith(ctx, dir, Options{Throwaway: true, Log: slog.New(slog.DiscardHandler)})
