@@ -103,6 +103,13 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	case o.small >= o.scale:
 		return usageError{fmt.Errorf("bench: -small %d must be less than -scale %d", o.small, o.scale)}
 	}
+	// The configs the bench writes name its folders, and a config's paths
+	// are relative to its own folder: give them whole.
+	abs, err := filepath.Abs(o.dir)
+	if err != nil {
+		return err
+	}
+	o.dir = abs
 	b := &bencher{e: e, log: e.log.With("job", "bench"), opt: o, runDir: filepath.Join(o.dir, "run"),
 		regs: map[int64]*benchRegistry{}, lakes: map[string]*benchLake{}}
 	err := b.run(ctx)
