@@ -112,7 +112,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	o.dir = abs
 	b := &bencher{e: e, log: e.log.With("job", "bench"), opt: o, runDir: filepath.Join(o.dir, "run"),
 		regs: map[int64]*benchRegistry{}, lakes: map[string]*benchLake{}}
-	err := b.run(ctx)
+	err = b.run(ctx)
 	if cerr := b.close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
