@@ -46,6 +46,12 @@ const (
 	bBirthWeight
 	bGestation
 	bAttendant
+	bChildName
+	bChildNameLatin
+	bMotherName
+	bMotherNameLatin
+	bFatherName
+	bFatherNameLatin
 	birthColumns
 )
 
@@ -73,6 +79,8 @@ const (
 	dManner
 	dPregnancy
 	dBurialPermit
+	dDeceasedName
+	dDeceasedNameLatin
 	deathColumns
 )
 
@@ -90,6 +98,8 @@ const (
 	fRegistrationDate
 	fRegistrationCommune
 	fCause
+	fMotherName
+	fMotherNameLatin
 	fetalColumns
 )
 
@@ -105,6 +115,10 @@ const (
 	mBrideAge
 	mBrideResidence
 	mBridePrevStatus
+	mGroomName
+	mGroomNameLatin
+	mBrideName
+	mBrideNameLatin
 	marriageColumns
 )
 
@@ -135,19 +149,21 @@ var expectedColumns = []struct {
 		"facility_id", "facility_type", "registration_date", "registration_commune", "mother_kidc",
 		"mother_date_of_birth", "mother_age", "mother_nationality", "mother_residence_commune",
 		"mother_education", "marital_status", "father_age", "birth_order", "plurality", "birth_weight_g",
-		"gestation_weeks", "attendant"), birthColumns},
+		"gestation_weeks", "attendant", "child_name", "child_name_latin", "mother_name", "mother_name_latin",
+		"father_name", "father_name_latin"), birthColumns},
 	{source.Deaths, append(slices.Clone(commonNames), "deceased_kidc", "sex", "date_of_birth", "age_value",
 		"age_unit", "date_of_death", "place_commune", "facility_id", "facility_type", "residence_commune",
 		"registration_date", "registration_commune", "marital_status", "cause_a", "cause_b", "cause_c",
 		"cause_d", "cause_part2", "underlying_cause", "certification", "manner", "pregnancy_status",
-		"burial_permit_no"), deathColumns},
+		"burial_permit_no", "deceased_name", "deceased_name_latin"), deathColumns},
 	{source.FetalDeaths, append(slices.Clone(commonNames), "mother_kidc", "mother_age", "sex",
 		"date_of_delivery", "gestation_weeks", "birth_weight_g", "place_commune", "facility_id",
 		"facility_type", "mother_residence_commune", "registration_date", "registration_commune",
-		"cause_icd10"), fetalColumns},
+		"cause_icd10", "mother_name", "mother_name_latin"), fetalColumns},
 	{source.Marriages, append(slices.Clone(commonNames), "date_of_marriage", "registration_date",
 		"registration_commune", "groom_kidc", "groom_age", "groom_residence", "groom_prev_status",
-		"bride_kidc", "bride_age", "bride_residence", "bride_prev_status"), marriageColumns},
+		"bride_kidc", "bride_age", "bride_residence", "bride_prev_status", "groom_name", "groom_name_latin",
+		"bride_name", "bride_name_latin"), marriageColumns},
 	{source.Notifications, []string{"id", "facility_id", "facility_type", "event_type", "event_date", "sex",
 		"subject_kidc", "mother_age", "age_years", "residence_commune", "notified_at"}, notificationColumns},
 }

@@ -32,6 +32,8 @@ var birthFixture = map[string]string{
 	"mother_residence_commune": "120109", "mother_education": "secondary", "marital_status": "married",
 	"father_age": "30", "birth_order": "2", "plurality": "1", "birth_weight_g": "3150",
 	"gestation_weeks": "39", "attendant": "midwife",
+	"child_name": "ឆន ដារា", "child_name_latin": "Chan Dara", "mother_name": "សុខ សុភា", "mother_name_latin": "<null>",
+	"father_name": "ឆន វិសាល", "father_name_latin": "Chan Visal",
 }
 
 // A paper record digitized years later, arriving as a file drop: a
@@ -45,6 +47,7 @@ var deathFixture = map[string]string{
 	"registration_commune": "070101", "marital_status": "married", "cause_a": "J96.0", "cause_b": "i64",
 	"cause_part2": "I10", "underlying_cause": " I64 ", "certification": "physician", "manner": "natural",
 	"burial_permit_no": "BP-0701-2012-77",
+	"deceased_name": "ហេង សុខា", "deceased_name_latin": "Heng Sokha",
 }
 
 var fetalFixture = map[string]string{
@@ -54,6 +57,7 @@ var fetalFixture = map[string]string{
 	"gestation_weeks": "34", "birth_weight_g": "2100", "place_commune": "230101", "facility_id": "HC230101",
 	"facility_type": "health_centre", "mother_residence_commune": "230103", "registration_date": "2023-05-20",
 	"registration_commune": "230101", "cause_icd10": "P95",
+	"mother_name": "លី ចន្ថា", "mother_name_latin": "Ly Chantha",
 }
 
 var marriageFixture = map[string]string{
@@ -63,6 +67,7 @@ var marriageFixture = map[string]string{
 	"registration_commune": "010201", "groom_kidc": "302918475566", "groom_age": "27",
 	"groom_residence": "010202", "groom_prev_status": "never_married", "bride_kidc": "664401928374",
 	"bride_age": "24", "bride_residence": "010201", "bride_prev_status": "never_married",
+	"groom_name": "គឹម រតនា", "groom_name_latin": "Kim Rotana", "bride_name": "ស៊ិន ស្រីមុំ", "bride_name_latin": "<null>",
 }
 
 var notificationFixture = map[string]string{

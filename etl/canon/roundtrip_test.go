@@ -54,7 +54,7 @@ func TestParquetRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	var births []canon.Birth
 	for _, e := range []map[string]string{nil, {"id": "7", "registration_date": "2021-04-10", "mother_date_of_birth": "<null>", "mother_age": "11"},
-		{"id": "8", "facility_id": "<null>", "birth_weight_g": "<null>", "sex": "M", "date_of_birth": "1900-01-01", "registration_date": "1900-01-01", "mother_date_of_birth": "<null>"},
+		{"id": "8", "father_name": "<null>", "father_name_latin": "<null>", "facility_id": "<null>", "birth_weight_g": "<null>", "sex": "M", "date_of_birth": "1900-01-01", "registration_date": "1900-01-01", "mother_date_of_birth": "<null>"},
 		{"id": "10", "sex": "<null>", "mother_residence_commune": "990000"}} {
 		res := v.Validate(record(source.Births, e))
 		if res.Birth == nil {
@@ -87,6 +87,9 @@ func TestParquetRoundTrip(t *testing.T) {
 	for i := range births {
 		if births[i].Flags == nil {
 			births[i].Flags = []string{}
+		}
+		if births[i].FatherNameTok == nil {
+			births[i].FatherNameTok = []int64{}
 		}
 	}
 	for _, rows := range [][]canon.Death{deaths} {

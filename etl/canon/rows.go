@@ -11,7 +11,8 @@ import (
 // DATE, timestamps TIMESTAMP(microsecond) in UTC; column names are
 // snake_case. Dates are lake.Date, not time.Time: parquet-go v0.32.0 writes
 // a time.Time into a DATE column wrongly (see lake.Date). Identity codes appear only as *_id_hash (hex HMAC-SHA256 with
-// the site secret); names are not in the sources' schema at all.
+// the site secret); names appear only as *_name_bf and *_name_tok, their
+// keyed record-linkage encodings (names.go).
 
 // Common holds the columns every registration row starts with (DESIGN.md
 // section 3). Embedded, its fields become top-level columns.
@@ -54,6 +55,14 @@ type Common struct {
 type Birth struct {
 	Common
 	ChildIDHash *string `parquet:"child_id_hash"`
+	// The names of the child, mother and father as record-linkage encodings
+	// (names.go): a keyed Bloom filter and keyed tokens; NULL if not given.
+	ChildNameBF   []byte  `parquet:"child_name_bf,optional"`
+	ChildNameTok  []int64 `parquet:"child_name_tok,list"`
+	MotherNameBF  []byte  `parquet:"mother_name_bf,optional"`
+	MotherNameTok []int64 `parquet:"mother_name_tok,list"`
+	FatherNameBF  []byte  `parquet:"father_name_bf,optional"`
+	FatherNameTok []int64 `parquet:"father_name_tok,list"`
 	// LinkKey matches the birth to its health-facility notification (keys.go).
 	LinkKey        *string `parquet:"link_key"`
 	MotherIDHash   *string `parquet:"mother_id_hash"`
@@ -82,6 +91,9 @@ type Birth struct {
 type Death struct {
 	Common
 	DeceasedIDHash *string `parquet:"deceased_id_hash"`
+	// The deceased's name as record-linkage encodings (names.go).
+	NameBF  []byte  `parquet:"deceased_name_bf,optional"`
+	NameTok []int64 `parquet:"deceased_name_tok,list"`
 	// LinkKey matches the death to its health-facility notification (keys.go).
 	LinkKey     *string    `parquet:"link_key"`
 	Sex         *string    `parquet:"sex"` // M, F; NULL = not stated (flag sex_not_stated)
@@ -118,6 +130,8 @@ type Death struct {
 type FetalDeath struct {
 	Common
 	MotherIDHash           *string `parquet:"mother_id_hash"`
+	MotherNameBF           []byte  `parquet:"mother_name_bf,optional"` // names.go
+	MotherNameTok          []int64 `parquet:"mother_name_tok,list"`
 	MotherAge              *int32  `parquet:"mother_age"`
 	Sex                    *string `parquet:"sex"` // M, F, U (undetermined)
 	GestationWeeks         *int32  `parquet:"gestation_weeks"`
@@ -135,6 +149,10 @@ type FetalDeath struct {
 type Marriage struct {
 	Common
 	GroomIDHash            *string `parquet:"groom_id_hash"`
+	GroomNameBF            []byte  `parquet:"groom_name_bf,optional"` // names.go
+	GroomNameTok           []int64 `parquet:"groom_name_tok,list"`
+	BrideNameBF            []byte  `parquet:"bride_name_bf,optional"`
+	BrideNameTok           []int64 `parquet:"bride_name_tok,list"`
 	GroomAge               *int32  `parquet:"groom_age"`
 	GroomResidence         *string `parquet:"groom_residence"`
 	GroomResidenceProvince *string `parquet:"groom_residence_province"`

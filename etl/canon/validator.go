@@ -14,6 +14,7 @@ import (
 
 	"vitalstats/etl/lake"
 	"vitalstats/etl/source"
+	"vitalstats/link"
 	"vitalstats/refdata"
 )
 
@@ -50,6 +51,7 @@ type Validator struct {
 
 	mac    hash.Hash
 	secret []byte
+	names  *link.NameCoder
 	kbuf   []byte
 	sum    []byte
 
@@ -147,6 +149,7 @@ func NewValidator(ref refdata.Source, secret []byte, asOf time.Time) (*Validator
 
 func (v *Validator) init() {
 	v.mac = hmac.New(sha256.New, v.secret)
+	v.names = link.NewNameCoder(nameKey(v.secret))
 	v.kbuf = make([]byte, 0, 32)
 	v.sum = make([]byte, 0, sha256.Size)
 	for i, e := range eventNames {
@@ -830,6 +833,9 @@ func (v *Validator) birth() *Birth {
 	dob, dobOK := v.common(&b.Common, kBirth, bDateOfBirth, bRegistrationDate, bRegistrationCommune)
 	b.ChildIDHash = v.idHash(bChildKIDC)
 	b.MotherIDHash = v.idHash(bMotherKIDC)
+	b.ChildNameBF, b.ChildNameTok = v.personName(bChildName, bChildNameLatin)
+	b.MotherNameBF, b.MotherNameTok = v.personName(bMotherName, bMotherNameLatin)
+	b.FatherNameBF, b.FatherNameTok = v.personName(bFatherName, bFatherNameLatin)
 	b.Sex = v.sex(bSex)
 	b.PlaceCommune, _, _ = v.where(bPlaceCommune, FlagPlaceNotStated)
 	b.FacilityID = v.text(bFacilityID)
@@ -906,6 +912,7 @@ func (v *Validator) death() *Death {
 	d := v.deaths.new()
 	dod, dodOK := v.common(&d.Common, kDeath, dDateOfDeath, dRegistrationDate, dRegistrationCommune)
 	d.DeceasedIDHash = v.idHash(dDeceasedKIDC)
+	d.NameBF, d.NameTok = v.personName(dDeceasedName, dDeceasedNameLatin)
 	d.Sex = v.sex(dSex)
 	// Age: the date of birth wins; the reported age is kept as reported.
 	d.AgeUnit = v.code(dAgeUnit, ageUnits, false)
@@ -1017,6 +1024,7 @@ func (v *Validator) fetalDeath() *FetalDeath {
 	f := v.fetals.new()
 	v.common(&f.Common, kFetal, fDateOfDelivery, fRegistrationDate, fRegistrationCommune)
 	f.MotherIDHash = v.idHash(fMotherKIDC)
+	f.MotherNameBF, f.MotherNameTok = v.personName(fMotherName, fMotherNameLatin)
 	f.MotherAge = v.motherAge(fMotherAge)
 	f.Sex = v.code(fSex, sexMFU, false)
 	f.GestationWeeks = v.intPtr(fGestation, minGestation, maxGestation)
@@ -1038,6 +1046,8 @@ func (v *Validator) marriage() *Marriage {
 	m := v.marrs.new()
 	v.common(&m.Common, kMarriage, mDateOfMarriage, mRegistrationDate, mRegistrationCommune)
 	m.GroomIDHash = v.idHash(mGroomKIDC)
+	m.GroomNameBF, m.GroomNameTok = v.personName(mGroomName, mGroomNameLatin)
+	m.BrideNameBF, m.BrideNameTok = v.personName(mBrideName, mBrideNameLatin)
 	m.GroomAge = v.spouseAge(mGroomAge)
 	m.GroomResidence, m.GroomResidenceProvince, m.GroomResidenceDistrict = v.where(mGroomResidence, FlagResidenceNotStated)
 	m.GroomPrevStatus = v.code(mGroomPrevStatus, prevStatuses, false)

@@ -2,8 +2,9 @@ package source
 
 // Schema is the source layout of one event type: the columns every source
 // delivers for it, in order, whatever the source's own names. They are the
-// registry's column names less the names of persons, which are never
-// extracted. A site's own extract query (sql/extract/<table>.sql) must
+// registry's column names. The names of persons come last: the validator
+// turns them into keyed encodings for record linkage and nothing else ever
+// holds them (not the lake, not quarantine, not a log). A site's own extract query (sql/extract/<table>.sql) must
 // return these columns; file drop formats map their fields onto them.
 type Schema struct {
 	Event     string   // birth, death, fetal_death, marriage, notification
@@ -43,6 +44,7 @@ var (
 		"registration_date", "registration_commune", "mother_kidc", "mother_date_of_birth", "mother_age",
 		"mother_nationality", "mother_residence_commune", "mother_education", "marital_status",
 		"father_age", "birth_order", "plurality", "birth_weight_g", "gestation_weeks", "attendant",
+		"child_name", "child_name_latin", "mother_name", "mother_name_latin", "father_name", "father_name_latin",
 	}}
 	Deaths = &Schema{Event: "death", Table: "deaths", Watermark: "updated_at", Columns: []string{
 		"id", "reg_no", "version", "status", "source", "created_at", "updated_at", "digitized_at",
@@ -50,17 +52,19 @@ var (
 		"place_commune", "facility_id", "facility_type", "residence_commune", "registration_date",
 		"registration_commune", "marital_status", "cause_a", "cause_b", "cause_c", "cause_d",
 		"cause_part2", "underlying_cause", "certification", "manner", "pregnancy_status", "burial_permit_no",
+		"deceased_name", "deceased_name_latin",
 	}}
 	FetalDeaths = &Schema{Event: "fetal_death", Table: "fetal_deaths", Watermark: "updated_at", Columns: []string{
 		"id", "reg_no", "version", "status", "source", "created_at", "updated_at", "digitized_at",
 		"mother_kidc", "mother_age", "sex", "date_of_delivery", "gestation_weeks", "birth_weight_g",
 		"place_commune", "facility_id", "facility_type", "mother_residence_commune", "registration_date",
-		"registration_commune", "cause_icd10",
+		"registration_commune", "cause_icd10", "mother_name", "mother_name_latin",
 	}}
 	Marriages = &Schema{Event: "marriage", Table: "marriages", Watermark: "updated_at", Columns: []string{
 		"id", "reg_no", "version", "status", "source", "created_at", "updated_at", "digitized_at",
 		"date_of_marriage", "registration_date", "registration_commune", "groom_kidc", "groom_age",
 		"groom_residence", "groom_prev_status", "bride_kidc", "bride_age", "bride_residence", "bride_prev_status",
+		"groom_name", "groom_name_latin", "bride_name", "bride_name_latin",
 	}}
 	Notifications = &Schema{Event: "notification", Table: "notifications", Watermark: "notified_at", Columns: []string{
 		"id", "facility_id", "facility_type", "event_type", "event_date", "sex", "subject_kidc",

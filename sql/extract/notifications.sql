@@ -1,6 +1,6 @@
 -- Extract query of the notifications table, for the ETL (etl/source).
--- Returns the columns of the notification schema, in order and under these names
--- (names of persons are never selected), for rows after the watermark:
+-- Returns the columns of the notification schema, in order and under these names,
+-- (a notification carries no names), for rows after the watermark:
 -- $1 = notified_at and $2 = id of the last row read, oldest change first.
 -- A site whose registry differs copies this file, adapts it (same columns,
 -- same parameters, same order) and names it in the config's [etl.extract].
