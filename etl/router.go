@@ -25,6 +25,7 @@ type router struct {
 	marriages     sink[canon.Marriage]
 	notifications sink[canon.Notification]
 	quarantine    sink[canon.Quarantine]
+	link          *linker
 }
 
 // sink holds a table's open partition writers, by year.
@@ -99,9 +100,15 @@ func (w *router) record(rec *source.Record) error {
 	case res.Birth != nil:
 		c.Loaded++
 		err = w.births.write(w.b, int(res.Birth.OccurrenceYear), res.Birth)
+		if b := res.Birth; w.link != nil {
+			w.link.add(w.b, "birth", birthRecord(b), b.Version, b.OccurrenceYear, b.Status)
+		}
 	case res.Death != nil:
 		c.Loaded++
 		err = w.deaths.write(w.b, int(res.Death.OccurrenceYear), res.Death)
+		if d := res.Death; w.link != nil {
+			w.link.add(w.b, "death", deathRecord(d), d.Version, d.OccurrenceYear, d.Status)
+		}
 	case res.FetalDeath != nil:
 		c.Loaded++
 		err = w.fetalDeaths.write(w.b, int(res.FetalDeath.OccurrenceYear), res.FetalDeath)

@@ -54,6 +54,9 @@ type Config struct {
 	// once; InboxRequireMarker takes only such files.
 	InboxSettle        time.Duration
 	InboxRequireMarker bool
+	// LinkDecisions is the file of analysts' decisions on pairs of records
+	// (LinkDecision, one JSON object a line): every run honours all of them.
+	LinkDecisions string
 }
 
 // The sources a site configures, as Config.Optional and Summary.Missing name them.
@@ -68,6 +71,7 @@ const (
 type State struct {
 	Registry map[string]source.Watermark `json:"registry"` // table -> last row extracted
 	Files    map[string]TakenFile        `json:"files"`    // sha256 -> file taken
+	Link     LinkState                   `json:"link"`     // the record linkage's model
 }
 
 // TakenFile records a file drop the lake has dealt with.
@@ -164,6 +168,13 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 		}
 	}()
 	w := newRouter(b, v, &sum, sum.Started)
+	decisions, err := readDecisions(cfg.LinkDecisions)
+	if err != nil {
+		return sum, err
+	}
+	if w.link, err = newLinker(sum.Batch); err != nil {
+		return sum, err
+	}
 	bar := progress.New("etl", 0, cfg.Progress, log)
 	defer bar.Finish()
 	w.progress = bar.Add
@@ -173,6 +184,9 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	}
 	moves, err := readInbox(ctx, cfg, sum.Batch, w, &st, &sum, log)
 	if err = sum.skipMissing(err, cfg.Optional, log); err != nil {
+		return sum, err
+	}
+	if err := w.link.finish(ctx, lk, b, &st.Link, decisions, log); err != nil {
 		return sum, err
 	}
 	w.summarize()

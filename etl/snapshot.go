@@ -20,7 +20,8 @@ type Snapshot struct {
 }
 
 // Tables are the lake's tables, in the order a warehouse loads them.
-var Tables = []string{"birth", "death", "fetal_death", "marriage", "notification", QuarantineTable}
+var Tables = []string{"birth", "death", "fetal_death", "marriage", "notification", QuarantineTable,
+	LinkClusterTable, LinkPairTable, LinkDecisionTable}
 
 // TakeSnapshot lists the committed files of every table. A table with no data
 // yet gets one empty Parquet file of its schema, written below emptyDir, so
@@ -71,6 +72,12 @@ func WriteEmpty(table, path string) error {
 		return parquet.WriteFile[canon.Notification](path, nil)
 	case QuarantineTable:
 		return parquet.WriteFile[canon.Quarantine](path, nil)
+	case LinkClusterTable:
+		return parquet.WriteFile[linkCluster](path, nil)
+	case LinkPairTable:
+		return parquet.WriteFile[linkPair](path, nil)
+	case LinkDecisionTable:
+		return parquet.WriteFile[appliedDecision](path, nil)
 	}
 	return fmt.Errorf("unknown table %q", table)
 }

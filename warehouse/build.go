@@ -75,7 +75,8 @@ type ExtractsInput struct {
 }
 
 // LakeTables are the lake tables a build reads, as raw_<table> views.
-var LakeTables = []string{"birth", "death", "fetal_death", "marriage", "notification", "quarantine"}
+var LakeTables = []string{"birth", "death", "fetal_death", "marriage", "notification", "quarantine",
+	"link_cluster", "link_pair", "link_decision"}
 
 // BuildSummary describes a finished build.
 type BuildSummary struct {

@@ -1,9 +1,16 @@
--- Live birth registrations as they stand in the lake, every version.
+-- Live birth registrations as they stand in the lake, every version, each
+-- in the duplicate group of its linkage cluster.
 -- Sex not stated (NULL in the lake, flag sex_not_stated) is 'U'; a residence
 -- not stated (missing, or a commune the gazetteer does not know) has NULL
 -- province_code and district_code.
 with source as (
     select * from raw_birth
+),
+
+-- a linked record's duplicate group is its cluster; a record the linkage
+-- never saw (cancelled) keeps the group its identity code gave it
+clusters as (
+    select event_id, cluster_id from stg_lake__link_clusters where event_type = 'birth'
 ),
 
 final as (
@@ -13,7 +20,9 @@ final as (
         status,
         source,
         provenance,
-        dup_group,
+        coalesce(c.cluster_id, s.dup_group) as dup_group,
+        child_id_hash is not null as has_id_code,
+        child_id_hash as person_id_hash,
         link_key,
         event_date as date_of_birth,
         registration_date,
@@ -36,7 +45,8 @@ final as (
         marital_status,
         mother_nationality,
         flags
-    from source
+    from source as s
+    left join clusters as c using (event_id)
 )
 
 select * from final
