@@ -38,6 +38,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"export":  {"-config", "-final", "-accept-changes"},
 		"serve":   {"-config", "-export-site", "-no-jobs"},
 		"passwd":  {"-token"},
+		"link":    {"-config", "-out"},
 		"bench":   {"-scale"},
 		"version": nil,
 	}

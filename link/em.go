@@ -1,0 +1,296 @@
+package link
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+)
+
+// Params are the Fellegi–Sunter parameters: for each field and level
+// (null excluded) m = P(level | match) and u = P(level | non-match), and
+// Lambda, the share of matches among the candidate pairs. An id field has
+// no parameters: it forces or forbids a match.
+type Params struct {
+	Lambda float64
+	Fields []FieldParams
+}
+
+// FieldParams are one field's levels.
+type FieldParams struct {
+	Name   string
+	Kind   Kind
+	Levels []LevelParams // level 1.. (level 0, null, weighs 0)
+}
+
+// LevelParams are one level's m and u.
+type LevelParams struct {
+	Name string
+	M, U float64
+}
+
+// Weight is log2(m/u), the level's contribution to a pair's match weight.
+func (l LevelParams) Weight() float64 { return math.Log2(l.M / l.U) }
+
+// PriorWeight is log2(λ/(1−λ)), the weight every pair starts from.
+func (p *Params) PriorWeight() float64 { return math.Log2(p.Lambda / (1 - p.Lambda)) }
+
+// check makes sure fixed params fit the config.
+func (p *Params) check(c *Config) error {
+	if p.Lambda <= 0 || p.Lambda >= 1 {
+		return fmt.Errorf("params: lambda %g is not in (0,1)", p.Lambda)
+	}
+	if len(p.Fields) != len(c.Fields) {
+		return fmt.Errorf("params: %d fields, the config has %d", len(p.Fields), len(c.Fields))
+	}
+	for f, fp := range p.Fields {
+		fd := c.Fields[f]
+		want := c.nLevels(f) - 1
+		if fd.Kind == KindID {
+			want = 0
+		}
+		if fp.Name != fd.Name || fp.Kind != fd.Kind || len(fp.Levels) != want {
+			return fmt.Errorf("params: field %d is %s (%s, %d levels); the config has %s (%s, %d levels)", f+1, fp.Name, fp.Kind, len(fp.Levels), fd.Name, fd.Kind, want)
+		}
+		for _, l := range fp.Levels {
+			if !(l.M > 0 && l.U > 0) {
+				return fmt.Errorf("params: field %s level %s: m and u must be positive", fp.Name, l.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// weights is the weight of each field's levels, indexed [field][level].
+func (p *Params) weights() [][]float64 {
+	w := make([][]float64, len(p.Fields))
+	for f, fp := range p.Fields {
+		w[f] = make([]float64, len(fp.Levels)+1)
+		for l, lp := range fp.Levels {
+			w[f][l+1] = lp.Weight()
+		}
+	}
+	return w
+}
+
+// pattern is the comparison vector of records i and j: 4 bits per field.
+func (t *Table) pattern(i, j int32) uint64 {
+	var p uint64
+	for f := range t.cfg.Fields {
+		p |= uint64(t.level(f, i, j)) << (4 * f)
+	}
+	return p
+}
+
+func levelOf(p uint64, f int) int { return int(p >> (4 * f) & 15) }
+
+// estimateU compares random pairs (all pairs when there are fewer than
+// UPairs): since almost every random pair is a non-match, the share of
+// each level estimates u (Splink's estimate_u_using_random_sampling). A
+// level never seen gets half a count.
+func (t *Table) estimateU(ctx context.Context) ([][]float64, int, error) {
+	c := t.cfg
+	n := int64(t.n)
+	var nl, nr int64 // linking: sizes of the sources
+	if t.Link {
+		for _, s := range t.source {
+			if s == 0 {
+				nl++
+			}
+		}
+		nr = n - nl
+	}
+	total := n * (n - 1) / 2
+	if t.Link {
+		total = nl * nr
+	}
+	if total == 0 {
+		return nil, 0, fmt.Errorf("u estimation: no pair of records to compare")
+	}
+	exhaustive := total <= int64(c.UPairs)
+	workers := c.workers()
+	counts := make([][][]int64, workers)
+	var wg sync.WaitGroup
+	var left, right []int32
+	if t.Link && !exhaustive {
+		for i := int32(0); i < int32(t.n); i++ {
+			if t.source[i] == 0 {
+				left = append(left, i)
+			} else {
+				right = append(right, i)
+			}
+		}
+	}
+	for w := 0; w < workers; w++ {
+		counts[w] = make([][]int64, len(c.Fields))
+		for f := range c.Fields {
+			counts[w][f] = make([]int64, c.nLevels(f))
+		}
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			cnt := counts[w]
+			add := func(i, j int32) {
+				for f := range c.Fields {
+					cnt[f][t.level(f, i, j)]++
+				}
+			}
+			if exhaustive {
+				for i := int32(w); i < int32(t.n); i += int32(workers) {
+					if ctx.Err() != nil {
+						return
+					}
+					for j := i + 1; j < int32(t.n); j++ {
+						if !t.Link || t.source[i] != t.source[j] {
+							add(i, j)
+						}
+					}
+				}
+				return
+			}
+			rng := rand.New(rand.NewPCG(uint64(c.Seed), uint64(w)+1))
+			for k := w; k < c.UPairs; k += workers {
+				if k%4096 == 0 && ctx.Err() != nil {
+					return
+				}
+				if t.Link {
+					add(left[rng.IntN(len(left))], right[rng.IntN(len(right))])
+					continue
+				}
+				i := rng.Int32N(int32(t.n))
+				j := rng.Int32N(int32(t.n - 1))
+				if j >= i {
+					j++
+				}
+				add(i, j)
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	u := make([][]float64, len(c.Fields))
+	sampled := total
+	if !exhaustive {
+		sampled = int64(c.UPairs)
+	}
+	for f := range c.Fields {
+		L := c.nLevels(f)
+		sum := make([]float64, L)
+		var nonNull float64
+		for w := range counts {
+			for l := 1; l < L; l++ {
+				sum[l] += float64(counts[w][f][l])
+			}
+		}
+		for l := 1; l < L; l++ {
+			if sum[l] == 0 {
+				sum[l] = 0.5
+			}
+			nonNull += sum[l]
+		}
+		u[f] = make([]float64, L)
+		for l := 1; l < L; l++ {
+			u[f][l] = sum[l] / nonNull
+		}
+	}
+	return u, int(sampled), nil
+}
+
+// em estimates m and λ by expectation–maximisation on the counts of the
+// comparison patterns of the candidate pairs, u held fixed (Splink's
+// default; Fellegi & Sunter 1969, Winkler 1988 for EM). It returns the
+// params and the number of iterations.
+func (c *Config) em(patterns map[uint64]int64, u [][]float64) (*Params, int) {
+	type pc struct {
+		p uint64
+		n float64
+	}
+	var ps []pc
+	for p, n := range patterns {
+		ps = append(ps, pc{p, float64(n)})
+	}
+	nf := len(c.Fields)
+	m := make([][]float64, nf)
+	for f := range c.Fields {
+		L := c.nLevels(f)
+		m[f] = make([]float64, L)
+		// start believing in agreement: m halves from the closest level on,
+		// "else" gets 5%
+		sum := 0.0
+		for l := 1; l < L-1; l++ {
+			m[f][l] = math.Pow(0.5, float64(l))
+			sum += m[f][l]
+		}
+		for l := 1; l < L-1; l++ {
+			m[f][l] *= 0.95 / sum
+		}
+		m[f][L-1] = 0.05
+		if L == 3 { // two levels: equal / else
+			m[f][1], m[f][2] = 0.95, 0.05
+		}
+	}
+	lambda := 0.1
+	iter := 0
+	num := make([][]float64, nf)
+	for f := range num {
+		num[f] = make([]float64, len(m[f]))
+	}
+	for iter = 1; iter <= c.EMIterations; iter++ {
+		for f := range num {
+			clear(num[f])
+		}
+		var matches, all float64
+		for _, x := range ps {
+			lm, lu := math.Log(lambda), math.Log(1-lambda)
+			for f := range c.Fields {
+				if c.Fields[f].Kind == KindID {
+					continue
+				}
+				if l := levelOf(x.p, f); l != levelNull {
+					lm += math.Log(m[f][l])
+					lu += math.Log(u[f][l])
+				}
+			}
+			w := 1 / (1 + math.Exp(lu-lm))
+			matches += x.n * w
+			all += x.n
+			for f := range c.Fields {
+				num[f][levelOf(x.p, f)] += x.n * w
+			}
+		}
+		change := math.Abs(matches/all - lambda)
+		lambda = min(max(matches/all, 1e-9), 1-1e-9)
+		for f := range c.Fields {
+			sum := 0.0
+			for l := 1; l < len(m[f]); l++ {
+				sum += num[f][l]
+			}
+			if sum == 0 {
+				continue // never present: keep the start
+			}
+			for l := 1; l < len(m[f]); l++ {
+				v := max(num[f][l]/sum, 1e-6)
+				change = max(change, math.Abs(v-m[f][l]))
+				m[f][l] = v
+			}
+		}
+		if change < 1e-6 {
+			break
+		}
+	}
+	p := &Params{Lambda: lambda}
+	for f, fd := range c.Fields {
+		fp := FieldParams{Name: fd.Name, Kind: fd.Kind}
+		if fd.Kind != KindID {
+			names := c.LevelNames(f)
+			for l := 1; l < len(m[f]); l++ {
+				fp.Levels = append(fp.Levels, LevelParams{Name: names[l], M: m[f][l], U: u[f][l]})
+			}
+		}
+		p.Fields = append(p.Fields, fp)
+	}
+	return p, min(iter, c.EMIterations)
+}
