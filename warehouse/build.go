@@ -270,6 +270,9 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild
 	if err := step("publish", func() error { return publish(ctx, conn, ms, in.CellKey) }); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	if err := step("review queue", func() error { return buildReview(ctx, conn) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	// Before the extracts: a refused build writes nothing.
 	if len(in.Only) == 0 {
 		if sum.Accepted, err = guardTotals(ctx, conn, prev, in.Guard, log); err != nil {

@@ -116,6 +116,9 @@ type ETLConfig struct {
 	// files with a completion marker <file>.complete.
 	InboxSettle        string `toml:"inbox_settle"`
 	InboxRequireMarker bool   `toml:"inbox_require_marker"`
+	// LinkDecisions is the file where the review page appends analysts'
+	// decisions on pairs of records; every ETL run honours all of them.
+	LinkDecisions string `toml:"link_decisions"`
 }
 
 // JobsConfig sets up the scheduled jobs of vitalstats serve.
@@ -181,15 +184,16 @@ func defaultConfig() Config {
 		Warehouse: WarehouseConfig{Path: "data/warehouse.duckdb", Threads: 2, MemoryLimit: "1200MB", CensusYears: []int{},
 			ProvisionalShare: 0.95, MaxFall: 0.10, MaxFallMinEvents: 100, MaxRise: 0.50},
 		ETL: ETLConfig{
-			Lake:         "data/lake",
-			Inbox:        "data/inbox",
-			SecretEnv:    "VITALSTATS_SECRET",
-			SecretFile:   "data/secret.key",
-			Extract:      map[string]string{},
-			CompactFiles: 16,
-			Schedule:     "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
-			AllowMissing: []string{},
-			InboxSettle:  "10s",
+			Lake:          "data/lake",
+			Inbox:         "data/inbox",
+			SecretEnv:     "VITALSTATS_SECRET",
+			SecretFile:    "data/secret.key",
+			Extract:       map[string]string{},
+			CompactFiles:  16,
+			Schedule:      "CRON_TZ=Asia/Phnom_Penh 0 2 * * *",
+			AllowMissing:  []string{},
+			InboxSettle:   "10s",
+			LinkDecisions: "data/link_decisions.jsonl",
 		},
 		Jobs:   JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
 		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12, TrustedProxies: []string{}},
@@ -257,6 +261,7 @@ func (c *Config) paths() []configPath {
 		{"etl.lake", &c.ETL.Lake, false},
 		{"etl.inbox", &c.ETL.Inbox, false},
 		{"etl.secret_file", &c.ETL.SecretFile, false},
+		{"etl.link_decisions", &c.ETL.LinkDecisions, false},
 		{"serve.tls_cert", &c.Serve.TLSCert, true},
 		{"serve.tls_key", &c.Serve.TLSKey, true},
 		{"export.releases", &c.Export.Releases, false},

@@ -107,6 +107,7 @@ func (c *Config) runETLOnce(ctx context.Context, e *env, use secretUse) (etl.Sum
 		Optional:     map[string]bool{},
 		// validate has checked it
 		InboxRequireMarker: c.ETL.InboxRequireMarker,
+		LinkDecisions:      c.ETL.LinkDecisions,
 	}
 	ec.InboxSettle, _ = time.ParseDuration(c.ETL.InboxSettle)
 	for _, s := range c.ETL.AllowMissing {
