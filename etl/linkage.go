@@ -54,6 +54,39 @@ const (
 // reuses the lake's.
 const reestimateAt = 20000
 
+// minEstimate: with fewer records than this and no model yet, EM has too
+// few pairs to learn from; the run uses defaultParams.
+const minEstimate = 2000
+
+// defaultParams is a cautious model for a lake too small to estimate one:
+// a field's best level is strong evidence (m 0.85, u 0.02), its worst
+// evidence against (m 0.05, u 0.9), the levels between weak. It is replaced
+// by the first estimate from a batch large enough.
+func defaultParams(c *link.Config) *link.Params {
+	p := &link.Params{Lambda: 0.001}
+	for f, fd := range c.Fields {
+		fp := link.FieldParams{Name: fd.Name, Kind: fd.Kind}
+		names := c.LevelNames(f)[1:]
+		if fd.Kind != link.KindID {
+			n := len(names)
+			for i, name := range names {
+				l := link.LevelParams{Name: name}
+				switch {
+				case i == 0:
+					l.M, l.U = 0.85, 0.02
+				case i == n-1:
+					l.M, l.U = 0.05, 0.9
+				default:
+					l.M, l.U = 0.1/float64(n-2), 0.08/float64(n-2)
+				}
+				fp.Levels = append(fp.Levels, l)
+			}
+		}
+		p.Fields = append(p.Fields, fp)
+	}
+	return p
+}
+
 // LinkDecision is an analyst's decision on a pair, as the review page
 // appends it to the decisions file (one JSON object a line).
 type LinkDecision struct {
@@ -130,12 +163,12 @@ type LinkState struct {
 
 // linkKind links one event type.
 type linkKind struct {
-	event   string
-	cfg     *link.Config
-	t       *link.Table
-	rows    sink[linkRecord]
-	years   map[string]int32 // new record -> occurrence year
-	keys    map[uint64]struct{}
+	event string
+	cfg   *link.Config
+	t     *link.Table
+	rows  sink[linkRecord]
+	years map[string]int32 // new record -> occurrence year
+	keys  map[uint64]struct{}
 }
 
 // linker collects a batch's births and deaths as the router writes them.
@@ -366,11 +399,20 @@ func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *L
 		if fresh < reestimateAt && st.Params[e] != nil {
 			prior.Params = st.Params[e]
 		}
+		if prior.Params == nil && fresh+existing < minEstimate {
+			prior.Params = defaultParams(k.cfg)
+			log.Warn("linkage: too few records to estimate the model; a cautious default is used until a larger batch", "event", e, "records", fresh+existing)
+		}
 		res, err := link.Dedupe(ctx, k.t, prior)
+		if err != nil && prior.Params == nil {
+			log.Warn("linkage: the model could not be estimated; a cautious default is used", "event", e, "err", err)
+			prior.Params = defaultParams(k.cfg)
+			res, err = link.Dedupe(ctx, k.t, prior)
+		}
 		if err != nil {
 			return fmt.Errorf("linkage of %ss: %w", e, err)
 		}
-		if prior.Params == nil {
+		if prior.Params == nil || st.Params[e] == nil {
 			st.Params[e] = res.Params
 		}
 		s := res.Stats

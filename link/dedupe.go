@@ -204,7 +204,9 @@ func (s *scorer) score(i, j int32) (scored, bool) {
 		}
 	}
 	for f, w := range s.wt {
-		r.w += w[levelOf(p, f)]
+		if lv := levelOf(p, f); lv < len(w) { // an id field has no weights
+			r.w += w[lv]
+		}
 	}
 	return r, true
 }

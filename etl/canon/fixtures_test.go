@@ -47,7 +47,7 @@ var deathFixture = map[string]string{
 	"registration_commune": "070101", "marital_status": "married", "cause_a": "J96.0", "cause_b": "i64",
 	"cause_part2": "I10", "underlying_cause": " I64 ", "certification": "physician", "manner": "natural",
 	"burial_permit_no": "BP-0701-2012-77",
-	"deceased_name": "ហេង សុខា", "deceased_name_latin": "Heng Sokha",
+	"deceased_name":    "ហេង សុខា", "deceased_name_latin": "Heng Sokha",
 }
 
 var fetalFixture = map[string]string{
