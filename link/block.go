@@ -217,8 +217,9 @@ func (t *Table) blockUseful(es []entry) bool {
 	return anyNew && (!t.Link || src[0] && src[1])
 }
 
-// pairVisitor is called once per candidate pair, on worker w.
-type pairVisitor func(w int, i, j int32)
+// pairVisitor is called once per candidate pair, on worker w, with the
+// rule that found it.
+type pairVisitor func(w, r int, i, j int32)
 
 // candidates calls visit once for every distinct pair that shares a key of
 // some rule in a block that was not skipped, that involves a new record,
@@ -255,7 +256,7 @@ func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, vis
 								continue
 							}
 							n++
-							visit(w, i, j)
+							visit(w, r, i, j)
 						}
 					}
 				}
