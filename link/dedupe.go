@@ -119,7 +119,7 @@ func Dedupe(ctx context.Context, t *Table, prior Prior) (*Result, error) {
 				counts[w][r] = map[uint64]int64{}
 			}
 		}
-		nc, err := t.candidates(ctx, bl, workers, func(w, r int, i, j int32) {
+		nc, err := t.candidates(ctx, bl, workers, true, func(w, r int, i, j int32) {
 			counts[w][r][t.pattern(i, j)]++
 		})
 		if err != nil {
@@ -145,7 +145,7 @@ func Dedupe(ctx context.Context, t *Table, prior Prior) (*Result, error) {
 
 	kept := make([][]scored, workers)
 	cannot := make([]int64, workers)
-	n, err := t.candidates(ctx, bl, workers, func(w, _ int, i, j int32) {
+	n, err := t.candidates(ctx, bl, workers, false, func(w, _ int, i, j int32) {
 		s, ok := sc.score(i, j)
 		if !ok {
 			cannot[w]++

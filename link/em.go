@@ -200,7 +200,7 @@ func (t *Table) estimateU(ctx context.Context) ([][]float64, int, error) {
 }
 
 // em estimates the params from the counts of the comparison patterns of
-// the candidate pairs, per blocking rule (the pairs a rule found first).
+// the candidate pairs, per blocking rule (all the pairs the rule blocks).
 // As Splink does, u comes from random pairs and m from one EM session per
 // rule in which the rule's own fields are left out: all pairs of a rule
 // agree on its fields whatever their match status, so those fields say

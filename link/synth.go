@@ -68,6 +68,9 @@ func SyntheticConfig() *Config {
 			{Keys: []string{"child.token", "dob"}},                              // day-month swap, other commune
 			{Keys: []string{"mother.token", "dob.month_day", "place.province"}}, // year off
 			{Keys: []string{"child.token", "dob.year", "place.district"}},       // day off, day-month swap
+			// a rule without the date, so that EM has a session where the
+			// date is free to disagree
+			{Keys: []string{"mother.token", "place"}},
 		},
 		Threshold: 6,
 		Review:    0,
