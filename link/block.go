@@ -217,14 +217,17 @@ func (t *Table) blockUseful(es []entry) bool {
 	return anyNew && (!t.Link || src[0] && src[1])
 }
 
-// pairVisitor is called once per candidate pair, on worker w.
-type pairVisitor func(w int, i, j int32)
+// pairVisitor is called once per candidate pair, on worker w, with the
+// rule that found it.
+type pairVisitor func(w, r int, i, j int32)
 
 // candidates calls visit once for every distinct pair that shares a key of
 // some rule in a block that was not skipped, that involves a new record,
 // and (linking) crosses sources. A pair sharing several keys is visited at
-// its first (rule, key) only: no set of pairs is kept.
-func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, visit pairVisitor) (int64, error) {
+// its first (rule, key) only: no set of pairs is kept. With perRule, a pair
+// is visited once for each rule that blocks it (EM's sessions need all the
+// pairs of a rule).
+func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, perRule bool, visit pairVisitor) (int64, error) {
 	var total atomic.Int64
 	for r, b := range bl {
 		var next atomic.Int64
@@ -251,11 +254,11 @@ func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, vis
 							if !iNew && !t.isNew(j) || t.Link && t.source[i] == t.source[j] {
 								continue
 							}
-							if t.seenBefore(bl, r, key, i, j, &ki, &kj) {
+							if t.seenBefore(bl, r, key, i, j, perRule, &ki, &kj) {
 								continue
 							}
 							n++
-							visit(w, i, j)
+							visit(w, r, i, j)
 						}
 					}
 				}
@@ -271,9 +274,14 @@ func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, vis
 }
 
 // seenBefore reports whether records i and j share a compared key that
-// comes before key of rule r: of an earlier rule, or a smaller key of r.
-func (t *Table) seenBefore(bl []*blocking, r int, key uint64, i, j int32, ki, kj *[]uint64) bool {
-	for q := 0; q <= r; q++ {
+// comes before key of rule r: of an earlier rule (unless perRule), or a
+// smaller key of r.
+func (t *Table) seenBefore(bl []*blocking, r int, key uint64, i, j int32, perRule bool, ki, kj *[]uint64) bool {
+	q0 := 0
+	if perRule {
+		q0 = r
+	}
+	for q := q0; q <= r; q++ {
 		*ki = t.ruleKeys(q, i, (*ki)[:0])
 		*kj = t.ruleKeys(q, j, (*kj)[:0])
 		for _, a := range *ki {

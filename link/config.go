@@ -41,9 +41,12 @@ type Config struct {
 	MaxBlock int `toml:"max_block"`
 	// UPairs random pairs estimate u; EMIterations bounds EM; Seed makes
 	// the sampling repeatable.
-	UPairs       int   `toml:"u_pairs"`
-	EMIterations int   `toml:"em_iterations"`
-	Seed         int64 `toml:"seed"`
+	UPairs       int `toml:"u_pairs"`
+	EMIterations int `toml:"em_iterations"`
+	// FixU keeps u at its random-pair estimate during EM (Splink's
+	// default); otherwise EM updates it.
+	FixU bool  `toml:"em_fix_u"`
+	Seed int64 `toml:"seed"`
 	// Workers compare in parallel (0: GOMAXPROCS).
 	Workers int `toml:"workers"`
 

@@ -111,32 +111,41 @@ func Dedupe(ctx context.Context, t *Table, prior Prior) (*Result, error) {
 			return nil, err
 		}
 		st.USampled = n
-		counts := make([]map[uint64]int64, workers)
+		// pattern counts per worker and rule
+		counts := make([][]map[uint64]int64, workers)
 		for w := range counts {
-			counts[w] = map[uint64]int64{}
-		}
-		if _, err := t.candidates(ctx, bl, workers, func(w int, i, j int32) {
-			counts[w][t.pattern(i, j)]++
-		}); err != nil {
-			return nil, err
-		}
-		all := counts[0]
-		for _, m := range counts[1:] {
-			for p, n := range m {
-				all[p] += n
+			counts[w] = make([]map[uint64]int64, len(c.rules))
+			for r := range counts[w] {
+				counts[w][r] = map[uint64]int64{}
 			}
 		}
-		if len(all) == 0 {
+		nc, err := t.candidates(ctx, bl, workers, true, func(w, r int, i, j int32) {
+			counts[w][r][t.pattern(i, j)]++
+		})
+		if err != nil {
+			return nil, err
+		}
+		if nc == 0 {
 			return nil, errors.New("no candidate pairs: the blocking rules let no two records meet, so nothing can be estimated")
 		}
-		params, st.EMIterations = c.em(all, u)
+		byRule := counts[0]
+		for _, cw := range counts[1:] {
+			for r, m := range cw {
+				for p, n := range m {
+					byRule[r][p] += n
+				}
+			}
+		}
+		if params, st.EMIterations, err = c.em(byRule, u); err != nil {
+			return nil, err
+		}
 	}
 	res.Params = params
 	sc := newScorer(t, params)
 
 	kept := make([][]scored, workers)
 	cannot := make([]int64, workers)
-	n, err := t.candidates(ctx, bl, workers, func(w int, i, j int32) {
+	n, err := t.candidates(ctx, bl, workers, false, func(w, _ int, i, j int32) {
 		s, ok := sc.score(i, j)
 		if !ok {
 			cannot[w]++

@@ -24,6 +24,21 @@
 //     they agree when the parts are swapped; they serve blocking and a
 //     token-agreement level.
 //
-// README.md says what someone holding the lake but not the key can learn
-// from these encodings.
+// # Engine
+//
+// A Config (TOML: LoadConfig) names the fields and their kinds (name, date,
+// exact, place, string, levenshtein, id), the blocking rules and the
+// thresholds. Records go into a columnar Table (NewTable, Table.Add); those
+// with a Cluster are existing ones. Dedupe(ctx, table, Prior) compares the
+// candidate pairs (blocking, sort-based, with a cap on block size) that
+// involve a new record, estimates u from random pairs and m and λ by EM in
+// one session per blocking rule (unless Prior.Params are given), weighs each
+// pair (Fellegi & Sunter 1969), and clusters the matches without chaining,
+// honouring analysts' decisions; cluster ids are stable (see IDLess).
+// Config.BlockKeys gives a record's blocking keys for the ETL to store.
+// RunCSV is vitalstats link. PairScores and ClusterScores (pairwise and
+// B-cubed) score a result against a truth. SyntheticBirths makes test data.
+//
+// README.md describes the method for docs/methods.md and says what someone
+// holding the lake but not the key can learn from these encodings.
 package link

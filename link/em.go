@@ -199,88 +199,113 @@ func (t *Table) estimateU(ctx context.Context) ([][]float64, int, error) {
 	return u, int(sampled), nil
 }
 
-// em estimates m and λ by expectation–maximisation on the counts of the
-// comparison patterns of the candidate pairs, u held fixed (Splink's
-// default; Fellegi & Sunter 1969, Winkler 1988 for EM). It returns the
-// params and the number of iterations.
-func (c *Config) em(patterns map[uint64]int64, u [][]float64) (*Params, int) {
-	type pc struct {
-		p uint64
-		n float64
-	}
-	var ps []pc
-	for p, n := range patterns {
-		ps = append(ps, pc{p, float64(n)})
-	}
+// em estimates the params from the counts of the comparison patterns of
+// the candidate pairs, per blocking rule (all the pairs the rule blocks).
+// As Splink does, u comes from random pairs and m from one EM session per
+// rule in which the rule's own fields are left out: all pairs of a rule
+// agree on its fields whatever their match status, so those fields say
+// nothing there, and counting them drives EM to take every candidate for a
+// match (λ → 1 on the synthetic births). A field that every rule blocks on
+// is estimated in the sessions of the rules that block on a part of it
+// only (dob.year). A field's m is the mean over the sessions that estimated
+// it. λ, the share of matches among all candidate
+// pairs, is then estimated with m and u fixed (Fellegi & Sunter 1969;
+// Winkler 1988; Splink's training sessions). It returns the params and
+// the EM iterations run.
+func (c *Config) em(byRule []map[uint64]int64, u [][]float64) (*Params, int, error) {
 	nf := len(c.Fields)
-	m := make([][]float64, nf)
-	for f := range c.Fields {
-		L := c.nLevels(f)
-		m[f] = make([]float64, L)
-		// start believing in agreement: m halves from the closest level on,
-		// "else" gets 5%
-		sum := 0.0
-		for l := 1; l < L-1; l++ {
-			m[f][l] = math.Pow(0.5, float64(l))
-			sum += m[f][l]
-		}
-		for l := 1; l < L-1; l++ {
-			m[f][l] *= 0.95 / sum
-		}
-		m[f][L-1] = 0.05
-		if L == 3 { // two levels: equal / else
-			m[f][1], m[f][2] = 0.95, 0.05
-		}
-	}
-	lambda := 0.1
-	iter := 0
-	num := make([][]float64, nf)
-	for f := range num {
-		num[f] = make([]float64, len(m[f]))
-	}
-	for iter = 1; iter <= c.EMIterations; iter++ {
-		for f := range num {
-			clear(num[f])
-		}
-		var matches, all float64
-		for _, x := range ps {
-			lm, lu := math.Log(lambda), math.Log(1-lambda)
-			for f := range c.Fields {
-				if c.Fields[f].Kind == KindID {
-					continue
-				}
-				if l := levelOf(x.p, f); l != levelNull {
-					lm += math.Log(m[f][l])
-					lu += math.Log(u[f][l])
-				}
-			}
-			w := 1 / (1 + math.Exp(lu-lm))
-			matches += x.n * w
-			all += x.n
-			for f := range c.Fields {
-				num[f][levelOf(x.p, f)] += x.n * w
-			}
-		}
-		change := math.Abs(matches/all - lambda)
-		lambda = min(max(matches/all, 1e-9), 1-1e-9)
+	start := func() [][]float64 {
+		m := make([][]float64, nf)
 		for f := range c.Fields {
+			L := c.nLevels(f)
+			m[f] = make([]float64, L)
+			// believe in agreement: m halves from the closest level on,
+			// "else" gets 5%
 			sum := 0.0
-			for l := 1; l < len(m[f]); l++ {
-				sum += num[f][l]
+			for l := 1; l < L-1; l++ {
+				m[f][l] = math.Pow(0.5, float64(l))
+				sum += m[f][l]
 			}
-			if sum == 0 {
-				continue // never present: keep the start
+			for l := 1; l < L-1; l++ {
+				m[f][l] *= 0.95 / sum
 			}
-			for l := 1; l < len(m[f]); l++ {
-				v := max(num[f][l]/sum, 1e-6)
-				change = max(change, math.Abs(v-m[f][l]))
-				m[f][l] = v
-			}
+			m[f][L-1] = 0.05
 		}
-		if change < 1e-6 {
-			break
+		return m
+	}
+	mSum := make([][]float64, nf)
+	mN := make([]int, nf)
+	for f := range mSum {
+		mSum[f] = make([]float64, c.nLevels(f))
+	}
+	// blocked[r][f]: 0 free, 1 a part of f's value (date.year, name.token),
+	// 2 the whole value
+	blocked := make([][]int, len(byRule))
+	free := make([]int, nf)
+	for r := range byRule {
+		blocked[r] = make([]int, nf)
+		for _, p := range c.rules[r].parts {
+			b := 1
+			if p.op == "" {
+				b = 2
+			}
+			blocked[r][p.field] = max(blocked[r][p.field], b)
+		}
+		for f := range c.Fields {
+			if blocked[r][f] == 0 {
+				free[f]++
+			}
 		}
 	}
+	iters := 0
+	for r, counts := range byRule {
+		// a field is estimated in the sessions of the rules that do not
+		// block on it; one blocked on in every rule, in those that block
+		// on a part of it only
+		use := make([]bool, nf)
+		anyField := false
+		for f, fd := range c.Fields {
+			use[f] = fd.Kind != KindID && (blocked[r][f] == 0 || free[f] == 0 && blocked[r][f] == 1)
+			anyField = anyField || use[f]
+		}
+		if !anyField || len(counts) == 0 {
+			continue
+		}
+		m, _, it := c.emSession(counts, start(), u, use, false)
+		iters += it
+		for f := range c.Fields {
+			if use[f] {
+				for l := range m[f] {
+					mSum[f][l] += m[f][l]
+				}
+				mN[f]++
+			}
+		}
+	}
+	m := start()
+	for f, fd := range c.Fields {
+		if fd.Kind == KindID {
+			continue
+		}
+		if mN[f] == 0 {
+			return nil, 0, fmt.Errorf("EM: every blocking rule blocks on the whole of field %s, so no rule's pairs can estimate its m; add a rule without it", fd.Name)
+		}
+		for l := range m[f] {
+			m[f][l] = mSum[f][l] / float64(mN[f])
+		}
+	}
+	all := map[uint64]int64{}
+	for _, counts := range byRule {
+		for p, n := range counts {
+			all[p] += n
+		}
+	}
+	use := make([]bool, nf)
+	for f, fd := range c.Fields {
+		use[f] = fd.Kind != KindID
+	}
+	_, lambda, it := c.emSession(all, m, u, use, true)
+	iters += it
 	p := &Params{Lambda: lambda}
 	for f, fd := range c.Fields {
 		fp := FieldParams{Name: fd.Name, Kind: fd.Kind}
@@ -292,5 +317,76 @@ func (c *Config) em(patterns map[uint64]int64, u [][]float64) (*Params, int) {
 		}
 		p.Fields = append(p.Fields, fp)
 	}
-	return p, min(iter, c.EMIterations)
+	return p, iters, nil
+}
+
+// emSession runs EM on pattern counts over the fields in use, u fixed;
+// lambdaOnly keeps m fixed too. It returns m, λ and the iterations.
+func (c *Config) emSession(counts map[uint64]int64, m, u [][]float64, use []bool, lambdaOnly bool) ([][]float64, float64, int) {
+	type pc struct {
+		p uint64
+		n float64
+	}
+	ps := make([]pc, 0, len(counts))
+	for p, n := range counts {
+		ps = append(ps, pc{p, float64(n)})
+	}
+	num := make([][]float64, len(m))
+	for f := range num {
+		num[f] = make([]float64, len(m[f]))
+	}
+	lambda := 0.1
+	iter := 1
+	for ; iter <= c.EMIterations; iter++ {
+		for f := range num {
+			clear(num[f])
+		}
+		var matches, all float64
+		for _, x := range ps {
+			lm, lu := math.Log(lambda), math.Log(1-lambda)
+			for f := range m {
+				if l := levelOf(x.p, f); use[f] && l != levelNull {
+					lm += math.Log(m[f][l])
+					lu += math.Log(u[f][l])
+				}
+			}
+			w := 1 / (1 + math.Exp(lu-lm))
+			matches += x.n * w
+			all += x.n
+			for f := range m {
+				num[f][levelOf(x.p, f)] += x.n * w
+			}
+		}
+		next := min(max(matches/all, 1e-9), 1-1e-9)
+		change := math.Abs(next - lambda)
+		lambda = next
+		if !lambdaOnly {
+			for f := range m {
+				sum := 0.0
+				for l := 1; l < len(m[f]); l++ {
+					sum += num[f][l]
+				}
+				if !use[f] || sum == 0 {
+					continue
+				}
+				for l := 1; l < len(m[f]); l++ {
+					v := max(num[f][l]/sum, 1e-4) // a level never seen among matches is rare, not impossible
+					change = max(change, math.Abs(v-m[f][l]))
+					m[f][l] = v
+				}
+			}
+		}
+		if change < 1e-6 {
+			break
+		}
+	}
+	return m, lambda, min(iter, c.EMIterations)
+}
+
+func clone2(x [][]float64) [][]float64 {
+	y := make([][]float64, len(x))
+	for i := range x {
+		y[i] = append([]float64(nil), x[i]...)
+	}
+	return y
 }
