@@ -75,6 +75,16 @@ func newAccum(w *world) *accum {
 
 func (a *accum) yi(year int) int { return year - a.first }
 
+// duplicate counts a second record of an event, by route.
+func (a *accum) duplicate(t int, route string) {
+	ev := &a.events[t]
+	ev.Duplicates++
+	if ev.DuplicateRoutes == nil {
+		ev.DuplicateRoutes = map[string]int64{}
+	}
+	ev.DuplicateRoutes[route]++
+}
+
 func (a *accum) population(year int, c *commune, pop *[2][maxAge + 1]int32) {
 	y := a.yi(year)
 	for sx := range 2 {

@@ -35,46 +35,61 @@ func (s *sim) yearOf(d day) *yearRates {
 }
 
 // birthRecords registers one birth and writes its records; it returns the
-// birth record when one exists (a later death of the child reuses its KIDC).
-func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int) (*Birth, error) {
+// birth record when one exists (a later death of the child reuses its name
+// and KIDC). The second of twins takes the first's place and registration.
+func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int, mom mother, plural int) (*Birth, error) {
 	w := s.w
 	yr := &w.years[yi]
 	c := &w.communes[ci]
 	pv := &w.provinces[c.province]
 	s.acc.birth(yr.year, sx, motherAge, c.province)
 
-	inFacility := s.r.bernoulli(yr.facBirth)
-	placeCi := ci
-	var facID, facType string
-	if inFacility {
-		placeCi = s.nearby(ci, 0.25)
-		facID, facType = s.facility(placeCi)
-	} else if s.r.bernoulli(0.95) {
-		facType = "home"
+	var bc birthCtx
+	if plural == secondTwin {
+		bc = s.twin
+		s.twin = birthCtx{}
 	} else {
-		facType = "other"
+		bc = birthCtx{dob: dob, placeCi: ci}
+		bc.inFacility = s.r.bernoulli(yr.facBirth)
+		if bc.inFacility {
+			bc.placeCi = s.nearby(ci, 0.25)
+			bc.facID, bc.facType = s.facility(bc.placeCi)
+		} else if s.r.bernoulli(0.95) {
+			bc.facType = "home"
+		} else {
+			bc.facType = "other"
+		}
+		bc.regCi = s.nearby(ci, 0.15)
+		bc.reg = s.register(logistic(yr.regBirth+pv.regShift), dob, w.p.Registration.BirthLimitDays, bc.regCi)
 	}
-	regCi := s.nearby(ci, 0.15)
-	reg := s.register(logistic(yr.regBirth+pv.regShift), dob, w.p.Registration.BirthLimitDays, regCi)
+	reg := bc.reg
 	s.countRegistration(tBirth, reg, c.province, dob)
 	if !reg.available {
-		return nil, s.notify(tBirth, inFacility, facID, facType, dob, sx, motherAge, ci, nil, false)
+		if plural == firstTwin {
+			s.twin = bc
+		}
+		return nil, s.notify(tBirth, bc.inFacility, bc.facID, bc.facType, dob, sx, motherAge, ci, nil, false)
 	}
 	f := float64(yi) / float64(len(w.years))
 	gest := min(max(39+int(math.Round(s.r.NormFloat64()*1.7)), 24), 44)
+	if plural != single {
+		gest = min(gest, 37+s.r.IntN(2)) // twins come early
+	}
 	weight := min(max(3100+180*(gest-39)+int(s.r.NormFloat64()*420), 400), 5800)
-	mdob := dob - day(float64(motherAge)*365.25) - day(s.r.IntN(365))
+	// The child takes the father's family name; twins differ by given name.
+	child := givenFrom(s.r.Uint64(), sx, mom.husband().fam)
+	for try := 0; plural == secondTwin && bc.first != nil && child.km() == bc.first.ChildName && try < 20; try++ {
+		child = givenFrom(s.r.Uint64(), sx, mom.husband().fam)
+	}
 	b := &Birth{
 		ID:                     s.id(tBirth),
 		Source:                 "digitized",
-		ChildName:              s.r.name(sx == 1),
 		Sex:                    ptr([2]string{"M", "F"}[sx]),
 		DateOfBirth:            dob.ptime(),
-		PlaceCommune:           ptr(w.communes[placeCi].code),
-		FacilityType:           ptr(facType),
+		PlaceCommune:           ptr(w.communes[bc.placeCi].code),
+		FacilityType:           ptr(bc.facType),
 		RegistrationDate:       reg.day.ptime(),
-		RegistrationCommune:    w.communes[regCi].code,
-		MotherName:             s.r.name(true),
+		RegistrationCommune:    w.communes[bc.regCi].code,
 		MotherAge:              ptr(int32(motherAge)),
 		MotherNationality:      ptr(pickStr(s.r, []string{"KHM", "VNM", "THA"}, []float64{0.985, 0.997, 1})),
 		MotherResidenceCommune: ptr(c.code),
@@ -85,25 +100,40 @@ func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int) (*Birth, erro
 		Plurality:      ptr(int32(1)),
 		GestationWeeks: ptr(int32(gest)),
 		BirthWeightG:   ptr(int32(weight)),
+		child:          child,
+		mom:            mom,
 	}
 	if reg.ict {
 		b.Source = "ict"
 	}
-	b.RegNo = regNo('B', b.RegistrationCommune, yr.year, b.ID)
-	b.ChildKIDC = s.issueKIDC()
-	if s.r.bernoulli(0.6) || (reg.ict && s.r.bernoulli(0.875)) {
-		b.MotherKIDC = ptr(s.issueKIDC())
-		b.MotherDateOfBirth = mdob.ptime()
-	}
-	if s.r.bernoulli(0.95) {
-		b.FatherName = ptr(s.r.name(false))
-		b.FatherAge = ptr(int32(max(motherAge+3+int(s.r.NormFloat64()*3), 16)))
-	}
-	if s.r.bernoulli(0.012) {
+	if plural != single {
 		b.Plurality = ptr(int32(2))
 	}
-	if inFacility {
-		b.FacilityID = ptr(facID)
+	b.RegNo = regNo('B', b.RegistrationCommune, yr.year, b.ID)
+	// Her date of birth, when recorded, gives her age at this birth; one
+	// that would put her outside the ages the registry accepts is not written.
+	if a := yearsBetween(mom.dob(), dob); a >= 10 && a <= 64 {
+		b.MotherDateOfBirth = mom.dob().ptime()
+	}
+	mdob := b.MotherDateOfBirth
+	b.MotherDateOfBirth = nil
+	if !s.backlog(reg) {
+		b.ChildKIDC = ptr(s.issueKIDC())
+		if s.r.bernoulli(0.6) || (reg.ict && s.r.bernoulli(0.875)) {
+			b.MotherKIDC = ptr(mom.kidc(s.buf[:]))
+			b.MotherDateOfBirth = mdob
+		}
+	} else if s.r.bernoulli(0.6) {
+		b.MotherDateOfBirth = mdob // a paper form with her date of birth, no KIDC
+	}
+	if s.r.bernoulli(0.95) {
+		b.FatherAge = ptr(int32(max(motherAge+mom.gap(), 16)))
+		b.FatherName = ptr("") // filled by setNames
+	}
+	b.latin = s.r.bernoulli(s.latinShare(reg.ict))
+	b.setNames()
+	if bc.inFacility {
+		b.FacilityID = ptr(bc.facID)
 		b.Attendant = ptr(pickStr(s.r, []string{"doctor", "midwife", "nurse"}, []float64{0.3, 0.9, 1}))
 	} else {
 		b.Attendant = ptr(pickStr(s.r, []string{"traditional", "midwife", "none"}, []float64{0.6, 0.8, 1}))
@@ -115,42 +145,79 @@ func (s *sim) birthRecords(yi, ci, sx int, dob day, motherAge int) (*Birth, erro
 	b.Status, b.Version, b.UpdatedAt = s.lifecycle(tBirth, b.CreatedAt)
 	clean := *b // a duplicate is entered from the event, with defects of its own
 	s.birthDefects(b)
-	if err := s.write(tBirth, BirthTable, b.Values, reg.toFile, reg.digitized); err != nil {
+	dup, route := s.r.bernoulli(w.p.Defects.Duplicate), ""
+	toFile := reg.toFile
+	if dup {
+		route = s.dupRoute(reg.ict)
+		toFile = toFile || route == routeDigitizedTwice // both contractors' drops
+	}
+	if err := s.write(tBirth, BirthTable, b.Values, toFile, reg.digitized); err != nil {
 		return nil, err
 	}
-	if err := s.notify(tBirth, inFacility, facID, facType, dob, sx, motherAge, ci, b.MotherKIDC, true); err != nil {
+	eid := eventID(toFile, b.ID)
+	switch plural {
+	case firstTwin:
+		bc.first, bc.firstID = b, eid
+		s.twin = bc
+	case secondTwin:
+		if bc.first != nil && bc.first.Status != "cancelled" && b.Status != "cancelled" {
+			s.twinPair(BirthTable, bc.firstID, eid)
+		}
+	}
+	if err := s.notify(tBirth, bc.inFacility, bc.facID, bc.facType, dob, sx, motherAge, ci, b.MotherKIDC, true); err != nil {
 		return nil, err
 	}
-	if s.r.bernoulli(w.p.Defects.Duplicate) {
-		d := clean
-		d.ID = s.id(tBirth)
-		d.RegNo = regNo('B', d.RegistrationCommune, yr.year, d.ID)
-		if s.r.bernoulli(0.5) && d.DateOfBirth != nil {
-			d.DateOfBirth = ptr(d.DateOfBirth.AddDate(0, 0, -1-s.r.IntN(3)))
-		} else {
-			d.RegistrationDate = s.reRegistered(reg.day, 200)
+	if dup {
+		other := bc.placeCi // registered again where it happened, or where the family lives
+		if other == bc.regCi {
+			other = ci
 		}
-		if s.r.bernoulli(0.5) {
-			d.MotherAge = nil
+		if other == bc.regCi {
+			other = s.otherCommune(ci)
 		}
-		d.Status, d.Version = "registered", 1
-		if s.r.bernoulli(0.3) {
-			d.Status, d.Version = "cancelled", 2
-		}
-		s.acc.events[tBirth].Duplicates++
-		s.markDefect(BirthTable, d.ID, "duplicate", strconv.FormatInt(b.ID, 10))
-		s.birthDefects(&d)
-		if err := s.write(tBirth, BirthTable, d.Values, dupToFile(s, reg), reg.digitized); err != nil {
+		if err := s.birthDuplicate(clean, b, eid, reg, route, other, yr.year); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
 }
 
-// reRegistered is the date a duplicate was registered again, up to maxDays
-// after the first registration and never after as_of.
-func (s *sim) reRegistered(first day, maxDays int) *time.Time {
-	return min(first+day(1+s.r.IntN(maxDays)), s.w.asOf).ptime()
+// setNames writes the record's names from the people it is about, in
+// Khmer script and, when the record has them, romanized. Every name is a
+// new string, so a copy of the record can be damaged on its own.
+func (b *Birth) setNames() {
+	b.ChildName, b.ChildNameLatin = b.child.km(), nil
+	b.MotherName, b.MotherNameLatin = b.mom.name().km(), nil
+	if b.FatherName != nil {
+		b.FatherName, b.FatherNameLatin = ptr(b.mom.husband().km()), nil
+	}
+	if b.latin {
+		b.ChildNameLatin = ptr(b.child.latin())
+		b.MotherNameLatin = ptr(b.mom.name().latin())
+		if b.FatherName != nil {
+			b.FatherNameLatin = ptr(b.mom.husband().latin())
+		}
+	}
+}
+
+// backlog reports whether a registration is on paper from before the forms
+// had a KIDC: such records carry none, for anyone.
+func (s *sim) backlog(r registration) bool { return !r.ict && r.day < s.w.kidcFrom }
+
+func (s *sim) latinShare(ict bool) float64 {
+	if ict {
+		return s.w.p.Names.LatinICT
+	}
+	return s.w.p.Names.LatinPaper
+}
+
+// eventID is the id the ETL gives a record: reg:<id> in the registry,
+// file:<id> in a file drop.
+func eventID(toFile bool, id int64) string {
+	if toFile {
+		return "file:" + strconv.FormatInt(id, 10)
+	}
+	return "reg:" + strconv.FormatInt(id, 10)
 }
 
 // missingRequired blanks the event date or the sex.
@@ -201,14 +268,16 @@ func (s *sim) birthDefects(b *Birth) {
 	s.datesAndCommune(BirthTable, b.ID, &b.DateOfBirth, &b.RegistrationDate, &b.MotherResidenceCommune, "mother_residence_commune")
 }
 
-// childDeath is the death of a child simulated from birth.
+// childDeath is the death of a child simulated from birth: a registered
+// child dies under the name and KIDC of its birth record.
 func (s *sim) childDeath(ci, sx int, dob, dod day, b *Birth) error {
 	var kid *string
+	var who *personName
 	if b != nil {
-		kid = &b.ChildKIDC
+		kid, who = b.ChildKIDC, &b.child
 	}
 	ageDays := dod - dob
-	return s.death(ci, sx, dob, dod, yearsBetween(dob, dod), ageDays, kid)
+	return s.death(ci, sx, dob, dod, yearsBetween(dob, dod), ageDays, kid, who)
 }
 
 // adultDeath is a death in the cell model at completed age a.
@@ -223,11 +292,11 @@ func (s *sim) adultDeath(yi, ci, sx, a int) error {
 	if s.r.bernoulli(0.7) {
 		kid = ptr(s.issueKIDC())
 	}
-	return s.death(ci, sx, dob, dod, a, dod-dob, kid)
+	return s.death(ci, sx, dob, dod, a, dod-dob, kid, nil)
 }
 
 // death registers one death and writes its record.
-func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *string) error {
+func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *string, who *personName) error {
 	w := s.w
 	c := &w.communes[ci]
 	pv := &w.provinces[c.province]
@@ -262,11 +331,16 @@ func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *st
 	if !reg.available {
 		return s.notify(tDeath, inFacility, facID, facType, dod, sx, ageYears, ci, kid, false)
 	}
+	person := s.r.name(sx)
+	if who != nil {
+		person = *who
+	}
 	d := &Death{
 		ID:                  s.id(tDeath),
 		Source:              "digitized",
-		DeceasedName:        s.r.name(sx == 1),
-		DeceasedKIDC:        kid,
+		person:              person,
+		kid:                 kid,
+		latin:               s.r.bernoulli(s.latinShare(reg.ict)),
 		Sex:                 ptr([2]string{"M", "F"}[sx]),
 		DateOfDeath:         dod.ptime(),
 		PlaceCommune:        ptr(w.communes[placeCi].code),
@@ -280,6 +354,10 @@ func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *st
 	}
 	if inFacility {
 		d.FacilityID = ptr(facID)
+	}
+	d.setNames()
+	if !s.backlog(reg) {
+		d.DeceasedKIDC = kid
 	}
 	d.RegNo = regNo('D', d.RegistrationCommune, yr.year, d.ID)
 	// Age: in days under a month, months under a year, else years. Paper
@@ -326,31 +404,34 @@ func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *st
 	d.Status, d.Version, d.UpdatedAt = s.lifecycle(tDeath, d.CreatedAt)
 	clean := *d // a duplicate is entered from the event, with defects of its own
 	s.deathDefects(d)
-	if err := s.write(tDeath, DeathTable, d.Values, reg.toFile, reg.digitized); err != nil {
+	dup, route := s.r.bernoulli(df.Duplicate), ""
+	toFile := reg.toFile
+	if dup {
+		route = s.dupRoute(reg.ict)
+		toFile = toFile || route == routeDigitizedTwice
+	}
+	if err := s.write(tDeath, DeathTable, d.Values, toFile, reg.digitized); err != nil {
 		return err
 	}
 	if err := s.notify(tDeath, inFacility, facID, facType, dod, sx, ageYears, ci, kid, true); err != nil {
 		return err
 	}
-	if s.r.bernoulli(df.Duplicate) {
-		dup := clean
-		dup.ID = s.id(tDeath)
-		dup.RegNo = regNo('D', dup.RegistrationCommune, yr.year, dup.ID)
-		if s.r.bernoulli(0.5) && dup.DateOfDeath != nil && ageDays > 3 { // never before the birth
-			dup.DateOfDeath = ptr(dup.DateOfDeath.AddDate(0, 0, -1-s.r.IntN(3)))
-		} else {
-			dup.RegistrationDate = s.reRegistered(reg.day, 60)
+	if dup {
+		other := placeCi
+		if other == ci {
+			other = s.otherCommune(ci)
 		}
-		dup.Status, dup.Version = "registered", 1
-		if s.r.bernoulli(0.3) {
-			dup.Status, dup.Version = "cancelled", 2
-		}
-		s.acc.events[tDeath].Duplicates++
-		s.markDefect(DeathTable, dup.ID, "duplicate", strconv.FormatInt(d.ID, 10))
-		s.deathDefects(&dup)
-		return s.write(tDeath, DeathTable, dup.Values, dupToFile(s, reg), reg.digitized)
+		return s.deathDuplicate(clean, d, eventID(toFile, d.ID), reg, route, other, yr.year)
 	}
 	return nil
+}
+
+// setNames writes the deceased's name, as Birth.setNames does.
+func (d *Death) setNames() {
+	d.DeceasedName, d.DeceasedNameLatin = d.person.km(), nil
+	if d.latin {
+		d.DeceasedNameLatin = ptr(d.person.latin())
+	}
 }
 
 // causeOfDeath certifies the death: who certified it and which underlying
@@ -493,11 +574,5 @@ func (s *sim) notify(t int, inFacility bool, facID, facType string, event day, s
 
 // illDefinedShare is how often each kind of certifier ends with a vague cause.
 var illDefinedShare = map[string]float64{"physician": 0.04, "verbal_autopsy": 0.12, "lay_report": 0.45}
-
-// dupToFile routes a duplicate: an ICT record's double stays in the
-// registry; a paper record's may be digitized twice, by either route.
-func dupToFile(s *sim, reg registration) bool {
-	return !reg.ict && (reg.toFile || s.r.bernoulli(0.3))
-}
 
 func pickStr(r rng, vals []string, cum []float64) string { return vals[r.pick(cum)] }

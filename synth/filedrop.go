@@ -212,6 +212,7 @@ type FileDrops struct {
 	tick    uint64      // use counter, for closing the least recently used file
 	stats   FileDropStats
 	buf     []byte
+	keys    map[*Table][][]byte // NDJSON keys, by table
 	closed  bool
 }
 
@@ -354,7 +355,7 @@ func (d *FileDrops) Write(t *Table, batch string, values []any) error {
 	if f.format == formatCSV {
 		line, err = appendCSVRow(d.buf[:0], t, values, df)
 	} else {
-		line, err = appendNDJSONRow(d.buf[:0], t, values, df, rng)
+		line, err = appendNDJSONRow(d.buf[:0], t, d.jsonKeys(t), values, df, rng)
 	}
 	d.buf = line
 	if err != nil {
@@ -681,15 +682,31 @@ func appendEscapedQuotes(b, f []byte) []byte {
 	return b
 }
 
-func appendNDJSONRow(b []byte, t *Table, values []any, df defect, rng *rand.Rand) ([]byte, error) {
+// jsonKeys are the table's NDJSON keys, quoted, each followed by a colon:
+// made once per table rather than once per row.
+func (d *FileDrops) jsonKeys(t *Table) [][]byte {
+	if k, ok := d.keys[t]; ok {
+		return k
+	}
+	k := make([][]byte, len(t.Columns))
+	for i, c := range t.Columns {
+		k[i] = append(appendJSONString(nil, []byte(jsonField(c.Name))), ':')
+	}
+	if d.keys == nil {
+		d.keys = map[*Table][][]byte{}
+	}
+	d.keys[t] = k
+	return k
+}
+
+func appendNDJSONRow(b []byte, t *Table, keys [][]byte, values []any, df defect, rng *rand.Rand) ([]byte, error) {
 	var scratch []byte
 	b = append(b, '{')
 	for i, c := range t.Columns {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, []byte(jsonField(c.Name)))
-		b = append(b, ':')
+		b = append(b, keys[i]...)
 		if i == df.col {
 			b = appendJSONString(b, df.text)
 			continue

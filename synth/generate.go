@@ -63,6 +63,12 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 		if out.defects, err = createCSV(filepath.Join(dir, "truth_defects.csv"), "table,id,kind,detail"); err != nil {
 			return nil, err
 		}
+		if out.dups, err = createCSV(filepath.Join(dir, "truth_duplicates.csv"), "table,event_id,group,route,defects"); err != nil {
+			return nil, err
+		}
+		if out.twins, err = createCSV(filepath.Join(dir, "truth_twins.csv"), "table,event_id,pair"); err != nil {
+			return nil, err
+		}
 	}
 	s := newSim(w, opt.Seed, scale, out)
 	bar := progress.New("gen", int64(len(w.years)*len(w.communes)), opt.Progress, log)
@@ -116,6 +122,14 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 			return nil, err
 		}
 		truth.Files["defects"] = "truth_defects.csv"
+		for _, c := range []*csvFile{out.dups, out.twins} {
+			if err := c.close(); err != nil {
+				return nil, err
+			}
+		}
+		out.dups, out.twins = nil, nil
+		truth.Files["duplicates"] = "truth_duplicates.csv"
+		truth.Files["twins"] = "truth_twins.csv"
 		truth.Files["population"] = "truth_population.csv"
 		if err := s.acc.writePopulation(filepath.Join(dir, "truth_population.csv")); err != nil {
 			return nil, err
@@ -166,8 +180,10 @@ func (o *outputs) abort() {
 	if o.files != nil {
 		o.files.Abort()
 	}
-	if o.defects != nil {
-		o.defects.abort()
+	for _, c := range []*csvFile{o.defects, o.dups, o.twins} {
+		if c != nil {
+			c.abort()
+		}
 	}
 }
 

@@ -34,11 +34,13 @@ func (s *sim) fetalDeaths(yi, ci, births int, motherAges []int) error {
 		}
 		placeCi := s.nearby(ci, 0.25)
 		facID, facType := s.facility(placeCi)
+		age := motherAges[s.r.IntN(len(motherAges))]
+		mom := s.motherOf(ci, yr.year, age, int(s.cell[ci][1][age]))
 		f := &FetalDeath{
 			ID:                     s.id(tFetal),
 			Source:                 "digitized",
-			MotherName:             s.r.name(true),
-			MotherAge:              ptr(int32(motherAges[s.r.IntN(len(motherAges))])),
+			MotherName:             mom.name().km(),
+			MotherAge:              ptr(int32(age)),
 			Sex:                    ptr(pickStr(s.r, []string{"M", "F", "U"}, []float64{0.5, 0.95, 1})),
 			DateOfDelivery:         dod.ptime(),
 			GestationWeeks:         ptr(int32(gest)),
@@ -54,8 +56,11 @@ func (s *sim) fetalDeaths(yi, ci, births int, motherAges []int) error {
 		if reg.ict {
 			f.Source = "ict"
 		}
-		if s.r.bernoulli(0.7) {
-			f.MotherKIDC = ptr(s.issueKIDC())
+		if s.r.bernoulli(s.latinShare(reg.ict)) {
+			f.MotherNameLatin = ptr(mom.name().latin())
+		}
+		if s.r.bernoulli(0.7) && !s.backlog(reg) {
+			f.MotherKIDC = ptr(mom.kidc(s.buf[:]))
 		}
 		f.RegNo = regNo('F', f.RegistrationCommune, yr.year, f.ID)
 		f.CreatedAt, f.DigitizedAt = s.stamps(reg)
@@ -92,6 +97,7 @@ func (s *sim) marriages(yi, ci int, pop *[2][maxAge + 1]int32) error {
 		if !reg.available {
 			continue
 		}
+		groom, bride := s.r.name(0), s.r.name(1)
 		prev := []string{"never_married", "divorced", "widowed"}
 		prevCum := []float64{0.94, 0.97, 1}
 		m := &Marriage{
@@ -100,11 +106,11 @@ func (s *sim) marriages(yi, ci int, pop *[2][maxAge + 1]int32) error {
 			DateOfMarriage:      dom.ptime(),
 			RegistrationDate:    reg.day.ptime(),
 			RegistrationCommune: c.code,
-			GroomName:           s.r.name(false),
+			GroomName:           groom.km(),
 			GroomAge:            ptr(int32(18 + min(int(s.r.ExpFloat64()*8), 62))),
 			GroomResidence:      ptr(w.communes[s.nearby(ci, 0.3)].code),
 			GroomPrevStatus:     ptr(pickStr(s.r, prev, prevCum)),
-			BrideName:           s.r.name(true),
+			BrideName:           bride.km(),
 			BrideAge:            ptr(int32(18 + min(int(s.r.ExpFloat64()*5.5), 57))),
 			BrideResidence:      ptr(c.code),
 			BridePrevStatus:     ptr(pickStr(s.r, prev, prevCum)),
@@ -112,10 +118,13 @@ func (s *sim) marriages(yi, ci int, pop *[2][maxAge + 1]int32) error {
 		if reg.ict {
 			m.Source = "ict"
 		}
-		if s.r.bernoulli(0.75) {
+		if s.r.bernoulli(s.latinShare(reg.ict)) {
+			m.GroomNameLatin, m.BrideNameLatin = ptr(groom.latin()), ptr(bride.latin())
+		}
+		if s.r.bernoulli(0.75) && !s.backlog(reg) {
 			m.GroomKIDC = ptr(s.issueKIDC())
 		}
-		if s.r.bernoulli(0.75) {
+		if s.r.bernoulli(0.75) && !s.backlog(reg) {
 			m.BrideKIDC = ptr(s.issueKIDC())
 		}
 		m.RegNo = regNo('M', m.RegistrationCommune, yr.year, m.ID)

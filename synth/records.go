@@ -19,9 +19,10 @@ type Birth struct {
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 	DigitizedAt            *time.Time // digitized paper records only
-	ChildName              string
-	ChildKIDC              string
-	Sex                    *string // M, F
+	ChildName              string     // Khmer script: family name, a space, given name
+	ChildNameLatin         *string    // the romanization, where the record has one
+	ChildKIDC              *string    // nil on paper records registered before paper_kidc_from
+	Sex                    *string    // M, F
 	DateOfBirth            *time.Time
 	PlaceCommune           *string
 	FacilityID             *string
@@ -29,6 +30,7 @@ type Birth struct {
 	RegistrationDate       *time.Time
 	RegistrationCommune    string
 	MotherName             string
+	MotherNameLatin        *string
 	MotherKIDC             *string
 	MotherDateOfBirth      *time.Time
 	MotherAge              *int32
@@ -37,12 +39,17 @@ type Birth struct {
 	MotherEducation        *string // none, primary, secondary, higher
 	MaritalStatus          *string // married, single, other
 	FatherName             *string
+	FatherNameLatin        *string
 	FatherAge              *int32
 	BirthOrder             *int32
 	Plurality              *int32
 	BirthWeightG           *int32
 	GestationWeeks         *int32
 	Attendant              *string // doctor, midwife, nurse, traditional, none
+
+	child personName // who the record is about, for a duplicate and a later death
+	mom   mother
+	latin bool // the record carries romanized names
 }
 
 // Death is one death registration record.
@@ -56,6 +63,7 @@ type Death struct {
 	UpdatedAt           time.Time
 	DigitizedAt         *time.Time
 	DeceasedName        string
+	DeceasedNameLatin   *string
 	DeceasedKIDC        *string
 	Sex                 *string
 	DateOfBirth         *time.Time
@@ -79,6 +87,10 @@ type Death struct {
 	Manner              *string // natural, accident, suicide, homicide, pending, unknown
 	PregnancyStatus     *string // not_pregnant, pregnant, within_42_days, 43_days_to_1_year, unknown
 	BurialPermitNo      *string
+
+	person personName
+	kid    *string // the person's KIDC, whether or not this record shows it
+	latin  bool
 }
 
 // FetalDeath is one fetal death report (late-term fetal deaths reach the
@@ -93,6 +105,7 @@ type FetalDeath struct {
 	UpdatedAt              time.Time
 	DigitizedAt            *time.Time
 	MotherName             string
+	MotherNameLatin        *string
 	MotherKIDC             *string
 	MotherAge              *int32
 	Sex                    *string
@@ -122,11 +135,13 @@ type Marriage struct {
 	RegistrationDate    *time.Time
 	RegistrationCommune string
 	GroomName           string
+	GroomNameLatin      *string
 	GroomKIDC           *string
 	GroomAge            *int32
 	GroomResidence      *string
 	GroomPrevStatus     *string // never_married, widowed, divorced
 	BrideName           string
+	BrideNameLatin      *string
 	BrideKIDC           *string
 	BrideAge            *int32
 	BrideResidence      *string

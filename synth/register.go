@@ -12,6 +12,8 @@ type outputs struct {
 	registry *RegistryWriter
 	files    *FileDrops
 	defects  *csvFile
+	dups     *csvFile // truth_duplicates.csv
+	twins    *csvFile // truth_twins.csv
 }
 
 // registration is what happened to one event in the registration system.

@@ -43,8 +43,19 @@ func TestRegistryHoldsExactlyTheEvents(t *testing.T) {
 	}
 	// Registrations carry names and identity numbers like a real registry;
 	// ICT records appear only in the pilot communes and after their start.
-	if count("select count(*) from births where child_name = '' or child_kidc = ''") != 0 {
-		t.Error("births without a name or KIDC")
+	if count("select count(*) from births where child_name = '' or mother_name = '' or child_kidc = ''") != 0 {
+		t.Error("births without a name, or with an empty KIDC")
+	}
+	// Paper records from before the forms had a KIDC carry none; ICT ones always do.
+	from := DefaultProfile().Registration.PaperKIDCFrom
+	if n := count(`select count(*) from births where child_kidc is null and (source = 'ict' or registration_date >= '` + from + `')`); n != 0 {
+		t.Errorf("%d births without KIDC that are not paper backlog", n)
+	}
+	if count(`select count(*) from births where child_kidc is null`) == 0 || count(`select count(*) from deaths where deceased_kidc is not null and source = 'digitized' and registration_date < '`+from+`'`) != 0 {
+		t.Error("the paper backlog must lack KIDC, births and deaths")
+	}
+	if count("select count(*) from births where child_name_latin is not null") == 0 || count("select count(*) from births where child_name_latin is null") == 0 {
+		t.Error("some births, not all, have romanized names")
 	}
 	if n := count(`select count(*) from births where source = 'ict'
 		and not (registration_commune like '23%' or registration_commune like '07%' or registration_commune like '12%')`); n != 0 {

@@ -17,6 +17,8 @@ type sim struct {
 	acc   *accum
 
 	kid     kidc
+	seedMix uint64   // the seed, scrambled: identities' names and codes derive from it
+	twin    birthCtx // the first of twins, while the second is simulated
 	buf     [32]byte
 	nextID  [5]int64
 	records int64 // source records written (or that would be)
@@ -39,7 +41,7 @@ const (
 var eventNames = [5]string{"birth", "death", "fetal_death", "marriage", "notification"}
 
 func newSim(w *world, seed uint64, scale float64, out *outputs) *sim {
-	s := &sim{w: w, r: newRNG(seed, 1), scale: scale, out: out, acc: newAccum(w)}
+	s := &sim{w: w, r: newRNG(seed, 1), scale: scale, out: out, acc: newAccum(w), seedMix: mix64(seed ^ 0x6e616d6573)}
 	s.cell = make([][2][maxAge + 1]int32, len(w.communes))
 	s.u5 = make([][][2][6]int32, len(w.years)+6)
 	for i := range s.u5 {
@@ -90,14 +92,28 @@ func (s *sim) run(ctx context.Context, progress func(int64)) error {
 				if emit {
 					s.acc.fertilityExposure(yr.year, a, float64(women), rate)
 				}
-				n := s.r.poisson(float64(women) * rate)
+				// Deliveries, a share of them twins: births are as many as the
+				// rate says, in expectation.
+				n := s.r.poisson(float64(women) * rate / (1 + w.p.TwinShare))
 				for range n {
-					if err := s.birth(yi, ci, a, emit); err != nil {
+					plural := single
+					if s.r.bernoulli(w.p.TwinShare) {
+						plural = firstTwin
+					}
+					mom := s.motherOf(ci, yr.year, a, int(women))
+					if err := s.birth(yi, ci, a, mom, plural, emit); err != nil {
 						return err
 					}
 					motherAges = append(motherAges, a)
+					nBirths++
+					if plural == firstTwin {
+						if err := s.birth(yi, ci, a, mom, secondTwin, emit); err != nil {
+							return err
+						}
+						motherAges = append(motherAges, a)
+						nBirths++
+					}
 				}
-				nBirths += n
 			}
 			for sx := range 2 {
 				for a := range maxAge + 1 {
@@ -184,11 +200,14 @@ func (s *sim) childRate(sch *schedule, pv *province, a int) float64 { return sch
 
 // birth simulates one live birth in year index yi to a mother aged a in
 // commune ci, the child's survival to age five, and the records.
-func (s *sim) birth(yi, ci, motherAge int, emit bool) error {
+func (s *sim) birth(yi, ci, motherAge int, mom mother, plural int, emit bool) error {
 	w := s.w
 	yr := &w.years[yi]
 	pv := &w.provinces[w.communes[ci].province]
 	dob := ymd(yr.year, 1, 1) + day(s.r.IntN(daysIn(yr.year)))
+	if plural == secondTwin {
+		dob = s.twin.dob
+	}
 	sx := 1
 	if s.r.bernoulli(w.p.SexRatioAtBirth / (1 + w.p.SexRatioAtBirth)) {
 		sx = 0
@@ -231,9 +250,11 @@ func (s *sim) birth(yi, ci, motherAge int, emit bool) error {
 	var b *Birth
 	if emit {
 		var err error
-		if b, err = s.birthRecords(yi, ci, sx, dob, motherAge); err != nil {
+		if b, err = s.birthRecords(yi, ci, sx, dob, motherAge, mom, plural); err != nil {
 			return err
 		}
+	} else if plural == firstTwin {
+		s.twin = birthCtx{dob: dob}
 	}
 	// A child born in the burn-in may still die within the years written.
 	if deathAge >= 0 {

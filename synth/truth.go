@@ -48,19 +48,24 @@ type Truth struct {
 
 // EventCounts follow one event type from occurrence to the sources.
 type EventCounts struct {
-	Occurred             int64 `json:"occurred"`      // in the simulated population, years FirstYear-LastYear
-	Registered           int64 `json:"registered"`    // registered by as_of and not cancelled
-	Available            int64 `json:"available"`     // of those, in a source (ICT, or paper already digitized)
-	Records              int64 `json:"records"`       // source records written, duplicates and cancelled included
-	RegistryRows         int64 `json:"registry_rows"` // of which in PostgreSQL
-	FileRows             int64 `json:"file_rows"`     // of which in file drops
-	Duplicates           int64 `json:"duplicates"`    // extra records of an event already recorded
-	Cancelled            int64 `json:"cancelled"`
-	Corrected            int64 `json:"corrected"`
-	Late                 int64 `json:"late"`    // registered after the legal limit, within a year
-	Delayed              int64 `json:"delayed"` // registered more than a year after the event
-	Notified             int64 `json:"notified,omitempty"`
-	NotifiedAndAvailable int64 `json:"notified_and_available,omitempty"`
+	Occurred     int64 `json:"occurred"`      // in the simulated population, years FirstYear-LastYear
+	Registered   int64 `json:"registered"`    // registered by as_of and not cancelled
+	Available    int64 `json:"available"`     // of those, in a source (ICT, or paper already digitized)
+	Records      int64 `json:"records"`       // source records written, duplicates and cancelled included
+	RegistryRows int64 `json:"registry_rows"` // of which in PostgreSQL
+	FileRows     int64 `json:"file_rows"`     // of which in file drops
+	Duplicates   int64 `json:"duplicates"`    // extra records of an event already recorded
+	// DuplicateGroups are the groups of truth_duplicates.csv (original and
+	// duplicate, neither cancelled); DuplicateRoutes count duplicates by route.
+	DuplicateGroups      int64            `json:"duplicate_groups,omitempty"`
+	DuplicateRoutes      map[string]int64 `json:"duplicate_routes,omitempty"`
+	TwinPairs            int64            `json:"twin_pairs,omitempty"` // pairs of truth_twins.csv (neither cancelled)
+	Cancelled            int64            `json:"cancelled"`
+	Corrected            int64            `json:"corrected"`
+	Late                 int64            `json:"late"`    // registered after the legal limit, within a year
+	Delayed              int64            `json:"delayed"` // registered more than a year after the event
+	Notified             int64            `json:"notified,omitempty"`
+	NotifiedAndAvailable int64            `json:"notified_and_available,omitempty"`
 }
 
 // Observed holds realised counts (what the random draws gave), so tests can

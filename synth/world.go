@@ -17,6 +17,7 @@ type world struct {
 	asOf      day
 	digStart  day
 	notStart  day
+	kidcFrom  day // paper records registered before carry no KIDC
 	firstSim  int // first simulated year: five years of burn-in before FirstYear
 	a0        float64
 	provinces []province
@@ -71,6 +72,11 @@ func newWorld(p Profile, ref refdata.Source) (*world, error) {
 	ds, _ := parseDay("digitization_start", p.Registration.DigitizationStart)
 	ns, _ := parseDay("notification_start", p.Registration.NotificationStart)
 	w.digStart, w.notStart = dayOf(ds), dayOf(ns)
+	w.kidcFrom = math.MaxInt32
+	if p.Registration.PaperKIDCFrom != "" {
+		kf, _ := parseDay("paper_kidc_from", p.Registration.PaperKIDCFrom)
+		w.kidcFrom = dayOf(kf)
+	}
 
 	gaz, err := ref.LoadGazetteer()
 	if err != nil {
