@@ -149,6 +149,11 @@ func printGenSummary(w io.Writer, cfg *Config, opt synth.Options, truth *synth.T
 	row("total", total)
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  truth     %s\n", opt.Truth)
+	if b, d := truth.Events["birth"], truth.Events["death"]; b != nil && d != nil && opt.Truth != "" {
+		// The answers a matcher of records without KIDC is checked against.
+		fmt.Fprintf(w, "            %s groups of one event recorded twice (truth_duplicates.csv), %s twin pairs (truth_twins.csv)\n",
+			thousands(b.DuplicateGroups+d.DuplicateGroups), thousands(b.TwinPairs))
+	}
 	if opt.InboxDir != "" {
 		fmt.Fprintf(w, "  files     %s%c (CSV and NDJSON drops)\n", opt.InboxDir, filepath.Separator)
 	}
