@@ -411,7 +411,7 @@ func TestReviewDecisionsFile(t *testing.T) {
 		t.Fatalf("decision: %d", w.Code)
 	}
 	got := lines(t, e.decisions)
-	if len(got) != 3 || !regexp.MustCompile(`^\{"event_type":"birth","a":"` + top.A.EventID + `",`).MatchString(got[2]) || !json.Valid([]byte(got[1])) {
+	if len(got) != 3 || !regexp.MustCompile(`^\{"event_type":"birth","a":"`+top.A.EventID+`",`).MatchString(got[2]) || !json.Valid([]byte(got[1])) {
 		t.Errorf("decisions file: %q", got)
 	}
 }
