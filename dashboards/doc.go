@@ -1,8 +1,8 @@
 // Package dashboards owns the HTTP side: go-echarts pages (national overview,
 // completeness and timeliness, fertility, mortality, causes of death, data
-// quality, ETL runs, linkage review; in English and Khmer), their tables and CSV downloads,
-// the handlers with their roles, and the assets embedded in the binary so
-// that no request leaves the server.
+// quality, ETL runs, linkage review; in English and Khmer), their tables
+// and CSV downloads, the handlers with their roles, and the assets embedded
+// in the binary so that no request leaves the server.
 //
 // dashboards takes plain tables (the root package's vocabulary), so its pages
 // test without a database. It must not import warehouse, etl, reports or
