@@ -47,6 +47,7 @@ type browserEnv struct {
 	data  *Data
 	root  context.Context // the browser; sessions and tabs are its children
 	shots string          // where screenshots go
+	queue *fixQueue       // the review page's pairs
 }
 
 func TestBrowser(t *testing.T) {
@@ -54,6 +55,9 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("headless Chromium is needed: run scripts/prereqs.sh --browser (installs Debian's chromium)")
 	}
 	s := fixServer(t, "")
+	// the review queue too, for its page
+	queue := newFixQueue(4)
+	s.opt.Review, s.opt.Decisions = queue.review, filepath.Join(t.TempDir(), "link_decisions.jsonl")
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 
@@ -90,7 +94,7 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e := &browserEnv{srv: srv, s: s, data: s.data.Load(), root: root, shots: shots}
+	e := &browserEnv{srv: srv, s: s, data: s.data.Load(), root: root, shots: shots, queue: queue}
 
 	t.Run("Pages", e.testPages)
 	t.Run("Charts", e.testCharts)
@@ -98,6 +102,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("Khmer", e.testKhmer)
 	t.Run("ScopedViewer", e.testScopedViewer)
 	t.Run("Unauthenticated", e.testUnauthenticated)
+	t.Run("Review", e.testReview)
 	t.Logf("screenshots in %s", shots)
 }
 
@@ -874,3 +879,74 @@ func (e *browserEnv) testUnauthenticated(t *testing.T) {
 		t.Errorf("fetch /api/overview without signing in: %d, want 401", code)
 	}
 }
+
+// testReview: the linkage review queue as an analyst sees it, in both
+// languages at a laptop's and a phone's width (no error, no request
+// outside the server, no overflow, Khmer in its font, the two records of a
+// pair side by side on the laptop and stacked on the phone); then a
+// decision made with the page's own button, which must come back to the
+// queue without the pair and land in the decisions file.
+func (e *browserEnv) testReview(t *testing.T) {
+	tb := e.signIn(t, "analyst", "/en/review")
+	for _, lang := range Langs {
+		for _, size := range [][2]int64{reviewDesktop, phone} {
+			path := "/" + lang + "/review"
+			name := lang + "-review"
+			if size == phone {
+				name += "-phone"
+			}
+			if status, _ := e.open(t, tb, path, size); status != 200 {
+				t.Fatalf("%s: HTTP %d", name, status)
+			}
+			if n := eval[int](t, tb, "count pairs", `document.querySelectorAll("section.pair").length`); n != len(e.queue.pairs)-1 {
+				t.Errorf("%s: %d pairs shown, want %d", name, n, len(e.queue.pairs)-1)
+			}
+			// The two records of the first pair: beside each other, or one under the other.
+			stacked := eval[bool](t, tb, "records", `(() => {
+				const [a, b] = document.querySelectorAll("#pair-1 dl.record");
+				return b.getBoundingClientRect().top >= a.getBoundingClientRect().bottom;
+			})()`)
+			if stacked != (size == phone) {
+				t.Errorf("%s: records stacked %v at %dpx", name, stacked, size[0])
+			}
+			l := eval[layout](t, tb, "measure "+name, layoutScript)
+			if l.ScrollWidth > l.ClientWidth+1 || l.ScrollWidth > l.InnerWidth+1 || l.InnerWidth != int(size[0]) {
+				t.Errorf("%s: overflows at %dpx: scrollWidth %d, clientWidth %d, innerWidth %d; widest element %s",
+					name, size[0], l.ScrollWidth, l.ClientWidth, l.InnerWidth, l.Widest)
+			}
+			for _, el := range eval[[]string](t, tb, "fonts of Khmer text", khmerFontsJS) {
+				t.Errorf("%s: Khmer text not in Noto Sans Khmer: %s", name, el)
+			}
+			e.screenshot(t, tb, name)
+			problems, requests := tb.take()
+			for _, p := range problems {
+				t.Errorf("%s: %s", name, p)
+			}
+			for _, r := range e.outside(requests) {
+				t.Errorf("%s: request outside the server: %s", name, r)
+			}
+		}
+	}
+	// Decide the first pair with its "Different" button, on the phone.
+	first := e.queue.pairs[0]
+	res := run(t, tb, "decide", responseAction(chromedp.Click(chromedp.CSS(`#pair-1 button.different`))))
+	loc := run(t, tb, "location", chromedp.Location())
+	if res.Status != 200 || loc != e.srv.URL+"/km/review?event=birth" {
+		t.Fatalf("after the decision: HTTP %d at %s", res.Status, loc)
+	}
+	if n := eval[int](t, tb, "count pairs", `document.querySelectorAll("section.pair").length`); n != len(e.queue.pairs)-2 {
+		t.Errorf("after the decision: %d pairs, want %d", n, len(e.queue.pairs)-2)
+	}
+	b, err := os.ReadFile(e.s.opt.Decisions)
+	if err != nil || !strings.Contains(string(b), `"a":"`+first.A.EventID+`","b":"`+first.B.EventID+`","same":false,"by":"analyst"`) {
+		t.Errorf("decisions file after the click: %q %v", b, err)
+	}
+	e.screenshot(t, tb, "km-review-phone-decided")
+	problems, _ := tb.take()
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// reviewDesktop: the review page at the laptop size the issue asks for.
+var reviewDesktop = [2]int64{1366, 768}

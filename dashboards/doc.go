@@ -1,8 +1,8 @@
 // Package dashboards owns the HTTP side: go-echarts pages (national overview,
 // completeness and timeliness, fertility, mortality, causes of death, data
-// quality, ETL runs; in English and Khmer), their tables and CSV downloads,
-// the handlers with their roles, and the assets embedded in the binary so
-// that no request leaves the server.
+// quality, ETL runs, linkage review; in English and Khmer), their tables
+// and CSV downloads, the handlers with their roles, and the assets embedded
+// in the binary so that no request leaves the server.
 //
 // dashboards takes plain tables (the root package's vocabulary), so its pages
 // test without a database. It must not import warehouse, etl, reports or
@@ -12,5 +12,7 @@
 // as frames), frame.go (a chart's values, its table and CSV), chart.go (the
 // go-echarts options), view.go (the page layout, links for the server and
 // the static copy), server.go (routes, cache, assets), auth.go (accounts,
-// sessions, CSRF), static.go (the static copy), i18n.go (labels).
+// sessions, CSRF), downloads.go (releases' files, the audit log), review.go
+// (record linkage's review queue and analysts' decisions), static.go (the
+// static copy), i18n.go (labels).
 package dashboards

@@ -323,15 +323,18 @@ func size(b int64) string {
 
 // auditLog appends one JSON line per download: who, what, when, from where,
 // and for an account limited to an area, the area the file was cut to or
-// why it was refused.
+// why it was refused. It takes the review page's decisions on linked
+// records too, marked "kind": "link_decision" (a line without a kind is a
+// download).
 type auditLog struct{ mu sync.Mutex }
 
 type auditEntry struct {
 	user, remote string
 	d            Download
-	area         string // "" for a national account
-	bytes        int64  // what was sent
-	refused      string // why nothing was sent; "" when it was
+	area         string        // "" for a national account
+	bytes        int64         // what was sent
+	refused      string        // why nothing was sent; "" when it was
+	decision     *linkDecision // a decision on a pair of records, not a download
 }
 
 func (a *auditLog) write(path string, e auditEntry) error {
@@ -347,14 +350,18 @@ func (a *auditLog) write(path string, e auditEntry) error {
 	if err != nil {
 		return err
 	}
-	m := map[string]any{"time": time.Now().UTC(), "user": e.user, "remote": e.remote,
-		"release": e.d.Release, "file": e.d.Path}
+	m := map[string]any{"time": time.Now().UTC(), "user": e.user, "remote": e.remote}
+	if d := e.decision; d != nil {
+		m["kind"], m["event_type"], m["a"], m["b"], m["same"] = "link_decision", d.EventType, d.A, d.B, d.Same
+	} else {
+		m["release"], m["file"] = e.d.Release, e.d.Path
+	}
 	if e.area != "" {
 		m["area"] = e.area
 	}
 	if e.refused != "" {
 		m["refused"] = e.refused
-	} else {
+	} else if e.decision == nil {
 		m["bytes"] = e.bytes
 	}
 	line, _ := json.Marshal(m)

@@ -115,6 +115,25 @@ var words = map[string][2]string{
 	"downloads_area": {"This account is limited to area %s: it is offered only the files that can be cut to that area (the research microdata and the province tables), each cut when downloaded.", "គណនីនេះត្រូវបានកំណត់ត្រឹមតំបន់ %s៖ វាទទួលបានតែឯកសារដែលអាចកាត់តាមតំបន់នោះ (ទិន្នន័យមីក្រូសម្រាប់ការស្រាវជ្រាវ និងតារាងតាមខេត្ត) ដែលត្រូវកាត់នៅពេលទាញយក។"},
 	"downloads_note": {"Every download is recorded with your account name.", "ការទាញយកនីមួយៗត្រូវបានកត់ត្រាជាមួយឈ្មោះគណនីរបស់អ្នក។"},
 	"districts":      {"Districts", "ស្រុក/ខណ្ឌ"},
+	// the record-linkage review queue
+	"review":          {"Linkage review", "ការពិនិត្យការផ្គូផ្គងកំណត់ត្រា"},
+	"review_waiting":  {"%d pairs wait for a decision; the %d most likely matches are listed first.", "មានគូកំណត់ត្រាចំនួន %d កំពុងរង់ចាំការសម្រេច។ គូដែលទំនងជាត្រូវគ្នាបំផុតចំនួន %d ត្រូវបានបង្ហាញមុន។"},
+	"review_none":     {"No pair waits for a decision.", "គ្មានគូកំណត់ត្រាណាមួយកំពុងរង់ចាំការសម្រេចទេ។"},
+	"review_no_table": {"This warehouse was built before the review queue existed: the pairs will be listed after the next build.", "ឃ្លាំងទិន្នន័យនេះត្រូវបានកសាងមុនពេលមានជួរពិនិត្យ៖ គូកំណត់ត្រានឹងត្រូវបានបង្ហាញបន្ទាប់ពីការកសាងលើកក្រោយ។"},
+	"review_note":     {"Each decision is recorded with your account name and applied at the next ETL run. The records carry no names: compare the other fields.", "ការសម្រេចនីមួយៗត្រូវបានកត់ត្រាជាមួយឈ្មោះគណនីរបស់អ្នក ហើយត្រូវអនុវត្តនៅដំណើរការ ETL លើកក្រោយ។ កំណត់ត្រាមិនមានឈ្មោះទេ៖ សូមប្រៀបធៀបព័ត៌មានផ្សេងទៀត។"},
+	"review_area":     {"The review queue is national: an account limited to an area may not open it.", "ជួរពិនិត្យគឺថ្នាក់ជាតិ៖ គណនីដែលកំណត់ត្រឹមតំបន់មួយមិនអាចបើកវាបានទេ។"},
+	"record_a":        {"Record A", "កំណត់ត្រា A"},
+	"record_b":        {"Record B", "កំណត់ត្រា B"},
+	"record_id":       {"Record id", "លេខសម្គាល់កំណត់ត្រា"},
+	"reg_no":          {"Registration no.", "លេខចុះបញ្ជី"},
+	"event_date":      {"Date of event", "កាលបរិច្ឆេទព្រឹត្តិការណ៍"},
+	"reg_commune":     {"Registration commune", "ឃុំ/សង្កាត់ចុះបញ្ជី"},
+	"res_commune":     {"Residence commune", "ឃុំ/សង្កាត់ទីលំនៅ"},
+	"provenance":      {"Provenance", "ប្រភពទិន្នន័យ"},
+	"weight":          {"Match weight (log2 odds)", "ទម្ងន់ផ្គូផ្គង (log2 នៃហាងឆេង)"},
+	"levels":          {"Comparison", "ការប្រៀបធៀប"},
+	"same_person":     {"Same person/event", "មនុស្ស/ព្រឹត្តិការណ៍តែមួយ"},
+	"different":       {"Different", "ខុសគ្នា"},
 }
 
 // tr is a label in a language; a missing label shows its key, which a test

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"container/list"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -73,7 +74,15 @@ type Options struct {
 	// CacheBytes bounds the rendered pages kept in memory (64 MiB when 0;
 	// negative: none, every request is rendered, for benchmarks).
 	CacheBytes int64
-	Log        *slog.Logger
+	// Review reads record linkage's review queue: up to limit pairs of an
+	// event type (birth, death) waiting for an analyst, the most likely
+	// matches first, and how many wait in all; ErrNoReviewQueue when the
+	// warehouse has none. Nil: no review page.
+	Review func(ctx context.Context, event string, limit int) ([]ReviewPair, int, error)
+	// Decisions is the file the review page appends analysts' decisions
+	// to, one JSON object a line (etl.LinkDecision), for the next ETL run.
+	Decisions string
+	Log       *slog.Logger
 }
 
 // Server serves the dashboards. SetData swaps in a new warehouse's data.
@@ -82,6 +91,7 @@ type Server struct {
 	data      atomic.Pointer[Data]
 	sessions  sessions
 	audit     auditLog
+	decisions decisionsFile
 	origins   *http.CrossOriginProtection
 	proxies   []netip.Prefix
 	perClient *limiters // sign-in attempts per client address
@@ -201,6 +211,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /login", s.loginForm)
 	m.HandleFunc("POST /login", s.login)
 	m.HandleFunc("POST /logout", s.logout)
+	m.HandleFunc("POST /review", s.decide)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if s.data.Load() == nil {
 			http.Error(w, "no warehouse loaded", http.StatusServiceUnavailable)
@@ -222,6 +233,7 @@ func (s *Server) routes() {
 	})
 	for _, lang := range Langs {
 		m.HandleFunc("GET /"+lang+"/downloads", s.downloadsPage(lang))
+		m.HandleFunc("GET /"+lang+"/review", s.reviewPage(lang))
 		m.HandleFunc("GET /"+lang+"/{page}", func(w http.ResponseWriter, r *http.Request) {
 			s.serveData(w, r, "html", lang, r.PathValue("page"), "")
 		})

@@ -69,6 +69,8 @@ type pageData struct {
 	// Releases, on the downloads page only: every release with its files.
 	Releases []releaseView
 	AreaNote string // the downloads of an account limited to an area
+	// Review, on the review page only: the pairs waiting for a decision.
+	Review *reviewView
 }
 
 type releaseView struct {
@@ -118,6 +120,9 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 	}
 	if u != nil && u.downloads() && !static {
 		pd.Nav = append(pd.Nav, link{v.t("downloads"), "/" + v.lang + "/downloads", p.ID == "downloads"})
+	}
+	if !static && s.mayReview(u) {
+		pd.Nav = append(pd.Nav, link{v.t("review"), "/" + v.lang + "/review", p.ID == "review"})
 	}
 	for _, lang := range Langs {
 		pd.LangLinks = append(pd.LangLinks, link{map[string]string{"en": "English", "km": "ខ្មែរ"}[lang], l.page(lang, p.ID, v.f), lang == v.lang})

@@ -167,7 +167,9 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 			}
 			return out, err
 		},
-		Cut: releaseCut(c.Export.Releases, labels),
+		Cut:       releaseCut(c.Export.Releases, labels),
+		Review:    c.reviewQueue,
+		Decisions: c.ETL.LinkDecisions,
 		Runs: func() ([]dashboards.Run, error) {
 			runs, err := jobs.ReadHistory(history)
 			out := make([]dashboards.Run, len(runs))
@@ -182,6 +184,39 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 		return nil, fmt.Errorf("config %s: serve: %w", c.path, err)
 	}
 	return srv, nil
+}
+
+// reviewQueue reads record linkage's review queue for the review page. The
+// warehouse is opened for each request, read only: the page is for a few
+// analysts, and a build swaps a new warehouse in by renaming it, which a
+// handle kept open would not see. A warehouse built before the queue
+// existed has no link_review table: the page shows an empty queue then.
+func (c *Config) reviewQueue(ctx context.Context, event string, limit int) ([]dashboards.ReviewPair, int, error) {
+	w, err := warehouse.Open(c.Warehouse.Path, c.readOptions())
+	if err != nil {
+		return nil, 0, err
+	}
+	defer w.Close()
+	var n int
+	if err := w.DB.QueryRowContext(ctx, "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'link_review'").Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", c.Warehouse.Path, err)
+	}
+	if n == 0 {
+		return nil, 0, dashboards.ErrNoReviewQueue
+	}
+	pairs, total, err := warehouse.ReviewQueue(ctx, w.DB, event, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", c.Warehouse.Path, err)
+	}
+	rec := func(r warehouse.ReviewRecord) dashboards.ReviewRecord {
+		return dashboards.ReviewRecord{EventID: r.EventID, RegNo: r.RegNo, Date: r.Date, Sex: r.Sex,
+			RegistrationCommune: r.RegistrationCommune, Residence: r.Residence, Provenance: r.Provenance}
+	}
+	out := make([]dashboards.ReviewPair, len(pairs))
+	for i, p := range pairs {
+		out[i] = dashboards.ReviewPair{EventType: p.EventType, A: rec(p.A), B: rec(p.B), Weight: p.Weight, Levels: p.Levels}
+	}
+	return out, total, nil
 }
 
 // loadDashboards reads what the pages show from the warehouse into memory.
