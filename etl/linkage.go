@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -119,10 +120,12 @@ type linkRecord struct {
 	Value2         string  `parquet:"value2"`
 	Value3         string  `parquet:"value3"`
 	Value4         string  `parquet:"value4"`
+	Value5         string  `parquet:"value5"`
+	Value6         string  `parquet:"value6"`
 	BlockKeys      []int64 `parquet:"block_keys,list"`
 }
 
-const maxLinkNames, maxLinkDates, maxLinkValues = 3, 2, 5
+const maxLinkNames, maxLinkDates, maxLinkValues = 3, 2, 7
 
 // linkCluster puts a record in a cluster.
 type linkCluster struct {
@@ -209,6 +212,17 @@ func newLinker(batch string) (*linker, error) {
 		if err != nil {
 			return nil, err
 		}
+		check := birthFields.check
+		if e == "death" {
+			check = deathFields.check
+		}
+		if err := check(e, cfg); err != nil {
+			return nil, err
+		}
+		nN, nD, nV := fieldCounts(cfg)
+		if nN > maxLinkNames || nD > maxLinkDates || nV > maxLinkValues {
+			return nil, fmt.Errorf("linkage config %s: at most %d names, %d dates and %d other fields", e, maxLinkNames, maxLinkDates, maxLinkValues)
+		}
 		l.kinds[e] = &linkKind{event: e, cfg: cfg, t: t, rows: newSink[linkRecord](LinkRecordTable),
 			years: map[string]int32{}, keys: map[uint64]struct{}{}}
 	}
@@ -237,22 +251,94 @@ func str(s *string) string {
 	return *s
 }
 
-// birth and death turn a canonical row into the engine's record; the order
-// of names, dates and values is the config's (etl/linkage/*.toml).
-func birthRecord(b *canon.Birth) link.Record {
-	return link.Record{ID: b.EventID,
-		Names:  []link.NameCode{{Bloom: b.ChildNameBF, Tokens: b.ChildNameTok}, {Bloom: b.MotherNameBF, Tokens: b.MotherNameTok}, {Bloom: b.FatherNameBF, Tokens: b.FatherNameTok}},
-		Dates:  []int32{dateNum(b.EventDate)},
-		Values: []string{str(b.Sex), str(b.MotherResidenceCommune), str(b.PlaceCommune), str(b.ChildIDHash), str(b.MotherIDHash)},
-	}
+// The fields a linkage config may name, for each event type: what each is
+// in the canonical row. A config names any of them, in any order.
+type fieldOf[T any] struct {
+	names  map[string]func(*T) link.NameCode
+	dates  map[string]func(*T) int32
+	values map[string]func(*T) string
 }
 
-func deathRecord(d *canon.Death) link.Record {
-	return link.Record{ID: d.EventID,
-		Names:  []link.NameCode{{Bloom: d.NameBF, Tokens: d.NameTok}},
-		Dates:  []int32{dateNum(d.EventDate), datePtrNum(d.DateOfBirth)},
-		Values: []string{str(d.Sex), str(d.ResidenceCommune), str(d.PlaceCommune), str(d.DeceasedIDHash)},
+var birthFields = fieldOf[canon.Birth]{
+	names: map[string]func(*canon.Birth) link.NameCode{
+		"child":  func(b *canon.Birth) link.NameCode { return link.NameCode{Bloom: b.ChildNameBF, Tokens: b.ChildNameTok} },
+		"mother": func(b *canon.Birth) link.NameCode { return link.NameCode{Bloom: b.MotherNameBF, Tokens: b.MotherNameTok} },
+		"father": func(b *canon.Birth) link.NameCode { return link.NameCode{Bloom: b.FatherNameBF, Tokens: b.FatherNameTok} },
+	},
+	dates: map[string]func(*canon.Birth) int32{
+		"dob": func(b *canon.Birth) int32 { return dateNum(b.EventDate) },
+	},
+	values: map[string]func(*canon.Birth) string{
+		"sex":                  func(b *canon.Birth) string { return str(b.Sex) },
+		"residence":            func(b *canon.Birth) string { return str(b.MotherResidenceCommune) },
+		"place":                func(b *canon.Birth) string { return str(b.PlaceCommune) },
+		"registration_commune": func(b *canon.Birth) string { return b.RegistrationCommune },
+		"child_id":             func(b *canon.Birth) string { return str(b.ChildIDHash) },
+		"mother_id":            func(b *canon.Birth) string { return str(b.MotherIDHash) },
+		"birth_weight":         func(b *canon.Birth) string { return intStr(b.BirthWeightG) },
+		"birth_order":          func(b *canon.Birth) string { return intStr(b.BirthOrder) },
+	},
+}
+
+var deathFields = fieldOf[canon.Death]{
+	names: map[string]func(*canon.Death) link.NameCode{
+		"deceased": func(d *canon.Death) link.NameCode { return link.NameCode{Bloom: d.NameBF, Tokens: d.NameTok} },
+	},
+	dates: map[string]func(*canon.Death) int32{
+		"dod": func(d *canon.Death) int32 { return dateNum(d.EventDate) },
+		"dob": func(d *canon.Death) int32 { return datePtrNum(d.DateOfBirth) },
+	},
+	values: map[string]func(*canon.Death) string{
+		"sex":                  func(d *canon.Death) string { return str(d.Sex) },
+		"residence":            func(d *canon.Death) string { return str(d.ResidenceCommune) },
+		"place":                func(d *canon.Death) string { return str(d.PlaceCommune) },
+		"registration_commune": func(d *canon.Death) string { return d.RegistrationCommune },
+		"deceased_id":          func(d *canon.Death) string { return str(d.DeceasedIDHash) },
+		"age":                  func(d *canon.Death) string { return intStr(d.AgeYears) },
+	},
+}
+
+func intStr(n *int32) string {
+	if n == nil {
+		return ""
 	}
+	return strconv.Itoa(int(*n))
+}
+
+// check says whether a config names only fields the event type has.
+func (fo fieldOf[T]) check(event string, c *link.Config) error {
+	for _, f := range c.Fields {
+		var ok bool
+		switch f.Kind {
+		case link.KindName:
+			_, ok = fo.names[f.Name]
+		case link.KindDate:
+			_, ok = fo.dates[f.Name]
+		default:
+			_, ok = fo.values[f.Name]
+		}
+		if !ok {
+			return fmt.Errorf("linkage config %s: no %s field %q in a %s record", event, f.Kind, f.Name, event)
+		}
+	}
+	return nil
+}
+
+// record turns a canonical row into the engine's record, in the config's
+// order of fields.
+func (fo fieldOf[T]) record(c *link.Config, id string, row *T) link.Record {
+	r := link.Record{ID: id}
+	for _, f := range c.Fields {
+		switch f.Kind {
+		case link.KindName:
+			r.Names = append(r.Names, fo.names[f.Name](row))
+		case link.KindDate:
+			r.Dates = append(r.Dates, fo.dates[f.Name](row))
+		default:
+			r.Values = append(r.Values, fo.values[f.Name](row))
+		}
+	}
+	return r
 }
 
 // add takes one written row. Cancelled records are not linked: they count
@@ -294,7 +380,7 @@ func toLinkRecord(r link.Record, event string, version, year int32, batch string
 	for i, d := range r.Dates {
 		*ds[i] = d
 	}
-	vs := []*string{&row.Value0, &row.Value1, &row.Value2, &row.Value3, &row.Value4}
+	vs := []*string{&row.Value0, &row.Value1, &row.Value2, &row.Value3, &row.Value4, &row.Value5, &row.Value6}
 	for i, v := range r.Values {
 		*vs[i] = v
 	}
@@ -309,7 +395,7 @@ func fromLinkRecord(row *linkRecord, nNames, nDates, nValues int) link.Record {
 		r.Names = append(r.Names, link.NameCode{Bloom: bf[i], Tokens: tok[i]})
 	}
 	r.Dates = []int32{row.Date0, row.Date1}[:nDates]
-	r.Values = []string{row.Value0, row.Value1, row.Value2, row.Value3, row.Value4}[:nValues]
+	r.Values = []string{row.Value0, row.Value1, row.Value2, row.Value3, row.Value4, row.Value5, row.Value6}[:nValues]
 	return r
 }
 
@@ -533,7 +619,7 @@ func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, c
 		),
 		cl as (%s)
 		select cand.event_id, name0_bf, name0_tok, name1_bf, name1_tok, name2_bf, name2_tok, date0, date1,
-		       value0, value1, value2, value3, value4, cl.cluster_id
+		       value0, value1, value2, value3, value4, value5, value6, cl.cluster_id
 		from cand join cl using (event_id)`, quoteList(recFiles), clusterQ)
 	rows, err := conn.QueryContext(ctx, q, k.event)
 	if err != nil {
@@ -547,7 +633,7 @@ func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, c
 		var toks [3]any
 		var cluster string
 		if err := rows.Scan(&r.EventID, &r.Name0BF, &toks[0], &r.Name1BF, &toks[1], &r.Name2BF, &toks[2], &r.Date0, &r.Date1,
-			&r.Value0, &r.Value1, &r.Value2, &r.Value3, &r.Value4, &cluster); err != nil {
+			&r.Value0, &r.Value1, &r.Value2, &r.Value3, &r.Value4, &r.Value5, &r.Value6, &cluster); err != nil {
 			return n, err
 		}
 		if _, isNew := k.years[r.EventID]; isNew {

@@ -101,13 +101,13 @@ func (w *router) record(rec *source.Record) error {
 		c.Loaded++
 		err = w.births.write(w.b, int(res.Birth.OccurrenceYear), res.Birth)
 		if b := res.Birth; w.link != nil {
-			w.link.add(w.b, "birth", birthRecord(b), b.Version, b.OccurrenceYear, b.Status)
+			w.link.add(w.b, "birth", birthFields.record(w.link.kinds["birth"].cfg, b.EventID, b), b.Version, b.OccurrenceYear, b.Status)
 		}
 	case res.Death != nil:
 		c.Loaded++
 		err = w.deaths.write(w.b, int(res.Death.OccurrenceYear), res.Death)
 		if d := res.Death; w.link != nil {
-			w.link.add(w.b, "death", deathRecord(d), d.Version, d.OccurrenceYear, d.Status)
+			w.link.add(w.b, "death", deathFields.record(w.link.kinds["death"].cfg, d.EventID, d), d.Version, d.OccurrenceYear, d.Status)
 		}
 	case res.FetalDeath != nil:
 		c.Loaded++

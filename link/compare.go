@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // Level 0 of every field is "null": a value is missing on either side, and
@@ -15,9 +16,9 @@ const levelNull = 0
 func (c *Config) nLevels(f int) int {
 	fd := c.Fields[f]
 	switch fd.Kind {
-	case KindName: // null, exact, Dice ≥ each level, token, else
-		return 1 + 1 + len(fd.Levels) + 2
-	case KindDate: // null, exact, transposed, one off, year off, else
+	case KindName: // null, exact, parts, Dice ≥ each level, token, else
+		return 1 + 2 + len(fd.Levels) + 2
+	case KindDate: // null, exact, transposed, near (one digit or up to 2 days), year off, else
 		return 6
 	case KindExact, KindID:
 		return 3
@@ -34,13 +35,13 @@ func (c *Config) LevelNames(f int) []string {
 	names := []string{"null"}
 	switch fd.Kind {
 	case KindName:
-		names = append(names, "exact")
+		names = append(names, "exact", "parts")
 		for _, l := range fd.Levels {
 			names = append(names, fmt.Sprintf("dice>=%g", l))
 		}
 		names = append(names, "token", "else")
 	case KindDate:
-		names = append(names, "exact", "day-month", "one-off", "year-off", "else")
+		names = append(names, "exact", "day-month", "near", "year-off", "else")
 	case KindExact:
 		names = append(names, "equal", "else")
 	case KindID:
@@ -138,13 +139,20 @@ func nameLevel(a, b []byte, ta, tb []uint32, levels []float64) uint8 {
 	if same && ta[0] == tb[0] && ta[1] == tb[1] && ta[2] == tb[2] && ta[3] == tb[3] {
 		return 1
 	}
+	// parts: every token agrees (the tokens are sorted), so the names have
+	// the same parts up to spelling (a vowel sign dropped, a romanization
+	// variant, family and given name swapped), however far apart their
+	// bigrams; two siblings share the family part only.
+	if ta[0] != 0 && slices.Equal(ta, tb) {
+		return 2
+	}
 	d := 0.0
 	if na+nb > 0 {
 		d = 2 * float64(both) / float64(na+nb)
 	}
 	for l, th := range levels {
 		if d >= th {
-			return uint8(2 + l)
+			return uint8(3 + l)
 		}
 	}
 	for _, x := range ta {
@@ -153,11 +161,11 @@ func nameLevel(a, b []byte, ta, tb []uint32, levels []float64) uint8 {
 		}
 		for _, y := range tb {
 			if x == y {
-				return uint8(2 + len(levels))
+				return uint8(3 + len(levels))
 			}
 		}
 	}
-	return uint8(3 + len(levels))
+	return uint8(4 + len(levels))
 }
 
 func allZero(b []byte) bool {
@@ -185,7 +193,7 @@ func dateLevel(a, b int32) uint8 {
 		return 2
 	case digitsApart(a, b) == 1:
 		return 3
-	case abs32(dayNumber(ya, ma, da)-dayNumber(yb, mb, db)) == 1:
+	case abs32(dayNumber(ya, ma, da)-dayNumber(yb, mb, db)) <= 2: // a day or two off
 		return 3
 	case ma == mb && da == db && abs32(ya-yb) == 1:
 		return 4

@@ -17,7 +17,7 @@ type Kind string
 // The kinds of field.
 const (
 	KindName        Kind = "name"        // a NameCode: Dice levels and token agreement
-	KindDate        Kind = "date"        // yyyymmdd: exact, day↔month, one off, year off
+	KindDate        Kind = "date"        // yyyymmdd: exact, day↔month, near (a digit, or up to 2 days), year off
 	KindExact       Kind = "exact"       // equal or not (a code, a hash)
 	KindPlace       Kind = "place"       // hierarchical code: commune, district, province
 	KindString      Kind = "string"      // clear text, Jaro–Winkler levels
@@ -78,6 +78,21 @@ type Field struct {
 	// Levenshtein similarity for levenshtein (0.8, 0.6); digits of the
 	// code's levels for place (default 6, 4, 2).
 	Levels []float64 `toml:"levels"`
+
+	// M fixes the field's m, one value per level after null (in the order
+	// of Config.LevelNames), instead of estimating it: what is known of true
+	// matches anchors EM, whose latent class could otherwise settle on
+	// "same family" (siblings share parents, place and family name) rather
+	// than "same event". A birth registered twice has one sex, for example.
+	M []float64 `toml:"m"`
+	// Veto names levels at which two records cannot be the same: the pair
+	// is not a match whatever its weight, and not kept for review. Fellegi–
+	// Sunter adds evidence as if fields were independent, and the fields a
+	// family shares (parents, place) outweigh the one that tells siblings
+	// or twins apart (the child's given name); a veto on that field's
+	// disagreement keeps the family from linking.
+	Veto []string `toml:"veto"`
+	veto uint16 // levels vetoed, as bits
 
 	// CSV input: the column; for a name, the Khmer and Latin columns,
 	// joined with spaces (family name first).
@@ -188,6 +203,21 @@ func (c *Config) Compile() error {
 		} else if def == nil {
 			return fmt.Errorf("field %q: a %s field has no levels to set", f.Name, f.Kind)
 		}
+		if f.M != nil {
+			if f.Kind == KindID {
+				return fmt.Errorf("field %q: an id field has no m", f.Name)
+			}
+			sum := 0.0
+			for _, x := range f.M {
+				if !(x > 0 && x < 1) {
+					return fmt.Errorf("field %q: m values must be in (0,1)", f.Name)
+				}
+				sum += x
+			}
+			if sum < 0.999 || sum > 1.001 {
+				return fmt.Errorf("field %q: m values sum to %g, not 1", f.Name, sum)
+			}
+		}
 		if len(f.Levels) > 8 {
 			return fmt.Errorf("field %q: at most 8 levels", f.Name)
 		}
@@ -202,6 +232,26 @@ func (c *Config) Compile() error {
 					return fmt.Errorf("field %q: place levels are digit counts 1..8", f.Name)
 				}
 			}
+		}
+	}
+	for i, f := range c.Fields {
+		if f.M != nil && len(f.M) != c.nLevels(i)-1 {
+			return fmt.Errorf("field %q: %d m values; its levels are %v (null has none)", f.Name, len(f.M), c.LevelNames(i)[1:])
+		}
+	}
+	for i := range c.Fields {
+		f := &c.Fields[i]
+		f.veto = 0
+		names := c.LevelNames(i)
+	veto:
+		for _, v := range f.Veto {
+			for l, n := range names {
+				if l > 0 && n == v {
+					f.veto |= 1 << l
+					continue veto
+				}
+			}
+			return fmt.Errorf("field %q: veto level %q is not one of %v", f.Name, v, names[1:])
 		}
 	}
 	c.rules = c.rules[:0]

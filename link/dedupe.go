@@ -200,7 +200,8 @@ func newScorer(t *Table, p *Params) *scorer {
 }
 
 // score weighs records i and j; ok is false when they cannot be the same
-// person (an id field differs).
+// person (an id field differs, or a field is at a vetoed level and no id
+// field forces the match).
 func (s *scorer) score(i, j int32) (scored, bool) {
 	p := s.t.pattern(i, j)
 	r := scored{i: i, j: j, pat: p, w: s.prior}
@@ -213,7 +214,11 @@ func (s *scorer) score(i, j int32) (scored, bool) {
 		}
 	}
 	for f, w := range s.wt {
-		if lv := levelOf(p, f); lv < len(w) { // an id field has no weights
+		lv := levelOf(p, f)
+		if !r.forced && s.t.cfg.Fields[f].veto&(1<<lv) != 0 {
+			return r, false
+		}
+		if lv < len(w) { // an id field has no weights
 			r.w += w[lv]
 		}
 	}

@@ -230,6 +230,9 @@ func (c *Config) em(byRule []map[uint64]int64, u [][]float64) (*Params, int, err
 				m[f][l] *= 0.95 / sum
 			}
 			m[f][L-1] = 0.05
+			if fm := c.Fields[f].M; len(fm) == L-1 {
+				copy(m[f][1:], fm)
+			}
 		}
 		return m
 	}
@@ -366,7 +369,7 @@ func (c *Config) emSession(counts map[uint64]int64, m, u [][]float64, use []bool
 				for l := 1; l < len(m[f]); l++ {
 					sum += num[f][l]
 				}
-				if !use[f] || sum == 0 {
+				if !use[f] || sum == 0 || c.Fields[f].M != nil {
 					continue
 				}
 				for l := 1; l < len(m[f]); l++ {

@@ -39,6 +39,13 @@ func (v *Validator) personName(km, latin int) ([]byte, []int64) {
 	if !okK && !okL {
 		return nil, nil
 	}
+	// The registry's name is the Khmer one; a romanization is on some
+	// records and not others, so encoding both would make two records of one
+	// name differ by the presence of the romanization. It is used only when
+	// the Khmer script is missing.
+	if okK {
+		l = ""
+	}
 	c := v.names.Encode(k, l)
 	return c.Bloom, c.Tokens
 }
