@@ -261,9 +261,13 @@ type fieldOf[T any] struct {
 
 var birthFields = fieldOf[canon.Birth]{
 	names: map[string]func(*canon.Birth) link.NameCode{
-		"child":  func(b *canon.Birth) link.NameCode { return link.NameCode{Bloom: b.ChildNameBF, Tokens: b.ChildNameTok} },
-		"mother": func(b *canon.Birth) link.NameCode { return link.NameCode{Bloom: b.MotherNameBF, Tokens: b.MotherNameTok} },
-		"father": func(b *canon.Birth) link.NameCode { return link.NameCode{Bloom: b.FatherNameBF, Tokens: b.FatherNameTok} },
+		"child": func(b *canon.Birth) link.NameCode { return link.NameCode{Bloom: b.ChildNameBF, Tokens: b.ChildNameTok} },
+		"mother": func(b *canon.Birth) link.NameCode {
+			return link.NameCode{Bloom: b.MotherNameBF, Tokens: b.MotherNameTok}
+		},
+		"father": func(b *canon.Birth) link.NameCode {
+			return link.NameCode{Bloom: b.FatherNameBF, Tokens: b.FatherNameTok}
+		},
 	},
 	dates: map[string]func(*canon.Birth) int32{
 		"dob": func(b *canon.Birth) int32 { return dateNum(b.EventDate) },

@@ -92,7 +92,7 @@ type Field struct {
 	// or twins apart (the child's given name); a veto on that field's
 	// disagreement keeps the family from linking.
 	Veto []string `toml:"veto"`
-	veto uint16 // levels vetoed, as bits
+	veto uint16   // levels vetoed, as bits
 
 	// CSV input: the column; for a name, the Khmer and Latin columns,
 	// joined with spaces (family name first).
