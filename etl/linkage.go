@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -129,11 +130,14 @@ const maxLinkNames, maxLinkDates, maxLinkValues = 3, 2, 7
 
 // linkCluster puts a record in a cluster.
 type linkCluster struct {
-	EventID        string `parquet:"event_id"`
-	EventType      string `parquet:"event_type"`
-	Cluster        string `parquet:"cluster_id"`
-	Batch          string `parquet:"batch"`
-	OccurrenceYear int32  `parquet:"occurrence_year"`
+	EventID   string `parquet:"event_id"`
+	EventType string `parquet:"event_type"`
+	Cluster   string `parquet:"cluster_id"`
+	Batch     string `parquet:"batch"`
+	// Seq orders the rows one batch writes for a record: a large batch is
+	// linked year by year and a later step may move a record again.
+	Seq            int32 `parquet:"seq"`
+	OccurrenceYear int32 `parquet:"occurrence_year"`
 }
 
 // linkPair is a pair kept for the result: a match, or one for review.
@@ -168,11 +172,21 @@ type LinkState struct {
 type linkKind struct {
 	event string
 	cfg   *link.Config
-	t     *link.Table
 	rows  sink[linkRecord]
-	years map[string]int32 // new record -> occurrence year
-	keys  map[uint64]struct{}
+	n     int           // records of the batch
+	year  map[int32]int // records of the batch by occurrence year
+	// While the batch is small its records are kept in memory (t, ids,
+	// keys); past smallBatch they are read back from the batch's files a
+	// year at a time.
+	t    *link.Table
+	ids  map[string]int32 // new record -> occurrence year
+	keys map[uint64]struct{}
 }
+
+// smallBatch: a batch with more records of an event type than this (a
+// backfill) is linked a year at a time, so that memory holds three years
+// of records, not all of them.
+const smallBatch = 100_000
 
 // linker collects a batch's births and deaths as the router writes them.
 type linker struct {
@@ -224,7 +238,7 @@ func newLinker(batch string) (*linker, error) {
 			return nil, fmt.Errorf("linkage config %s: at most %d names, %d dates and %d other fields", e, maxLinkNames, maxLinkDates, maxLinkValues)
 		}
 		l.kinds[e] = &linkKind{event: e, cfg: cfg, t: t, rows: newSink[linkRecord](LinkRecordTable),
-			years: map[string]int32{}, keys: map[uint64]struct{}{}}
+			year: map[int32]int{}, ids: map[string]int32{}, keys: map[uint64]struct{}{}}
 	}
 	return l, nil
 }
@@ -352,11 +366,8 @@ func (l *linker) add(b *lake.Batch, event string, r link.Record, version int32, 
 	if l.err != nil || k == nil || status == "cancelled" {
 		return
 	}
-	if err := k.t.Add(r); err != nil {
-		l.err = fmt.Errorf("linkage: %w", err)
-		return
-	}
-	k.years[r.ID] = year
+	k.n++
+	k.year[year]++
 	row := toLinkRecord(r, event, version, year, l.batch)
 	keys, err := k.cfg.BlockKeys(r)
 	if err != nil {
@@ -366,10 +377,25 @@ func (l *linker) add(b *lake.Batch, event string, r link.Record, version int32, 
 	row.BlockKeys = make([]int64, len(keys))
 	for i, x := range keys {
 		row.BlockKeys[i] = int64(x)
-		k.keys[x] = struct{}{}
 	}
 	if err := k.rows.write(b, int(year), &row); err != nil {
 		l.err = err
+		return
+	}
+	if k.t == nil {
+		return
+	}
+	if k.n > smallBatch { // a backfill: linked year by year from the batch's files
+		k.t, k.ids, k.keys = nil, nil, nil
+		return
+	}
+	if err := k.t.Add(r); err != nil {
+		l.err = fmt.Errorf("linkage: %w", err)
+		return
+	}
+	k.ids[r.ID] = year
+	for _, x := range keys {
+		k.keys[x] = struct{}{}
 	}
 }
 
@@ -432,9 +458,11 @@ func readDecisions(path string) ([]LinkDecision, error) {
 	return out, sc.Err()
 }
 
-// finish links the batch's records before it commits: it loads the earlier
-// records that share a blocking key with the new ones (and those named in
-// a decision), runs the engine and writes clusters and pairs to the batch.
+// finish links the batch's records before it commits and writes clusters,
+// pairs and the decisions applied to the batch. A small batch (a day's
+// registrations) is linked at once with the earlier records that share a
+// blocking key with it; a large one (a backfill) a year at a time, each
+// year's records with the records of the year before and after.
 func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *LinkState, decisions []LinkDecision, log *slog.Logger) error {
 	if l.err != nil {
 		return l.err
@@ -460,80 +488,446 @@ func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *L
 	if err != nil {
 		return err
 	}
-	pairs := newSink[linkPair](LinkPairTable)
-	clusters := newSink[linkCluster](LinkClusterTable)
+	w := &linkWriter{b: b, batch: l.batch, year: batchYearOf(l.batch), log: log,
+		pairs: newSink[linkPair](LinkPairTable), clusters: newSink[linkCluster](LinkClusterTable),
+		renames: map[string]string{}}
 	decRows := newSink[appliedDecision](LinkDecisionTable)
-	batchYear := batchYearOf(l.batch)
 	for _, e := range []string{"birth", "death"} {
 		k := l.kinds[e]
+		w.k, w.renames = k, map[string]string{}
 		var dec []link.Decision
 		named := map[string]bool{}
 		for _, d := range decisions {
 			if d.EventType == e {
 				dec = append(dec, link.Decision{A: d.A, B: d.B, Same: d.Same})
 				named[d.A], named[d.B] = true, true
-				if err := decRows.write(b, batchYear, &appliedDecision{EventType: e, A: d.A, B: d.B, Same: d.Same, By: d.By, At: d.At, Batch: l.batch}); err != nil {
+				if err := decRows.write(b, w.year, &appliedDecision{EventType: e, A: d.A, B: d.B, Same: d.Same, By: d.By, At: d.At, Batch: l.batch}); err != nil {
 					return err
 				}
 			}
 		}
-		fresh := len(k.years)
-		if fresh == 0 && len(dec) == 0 {
+		if k.n == 0 && len(dec) == 0 {
 			continue
 		}
-		existing, err := k.loadExisting(ctx, conn, recFiles, clFiles, named)
+		if k.t != nil {
+			err = k.linkSmall(ctx, conn, w, st, recFiles, clFiles, dec, named)
+		} else {
+			err = k.linkByYear(ctx, conn, w, st, recFiles, clFiles, dec)
+		}
 		if err != nil {
 			return err
 		}
-		prior := link.Prior{Decisions: dec}
-		if fresh < reestimateAt && st.Params[e] != nil {
-			prior.Params = st.Params[e]
-		}
-		if prior.Params == nil && fresh+existing < minEstimate {
-			prior.Params = defaultParams(k.cfg)
-			log.Warn("linkage: too few records to estimate the model; a cautious default is used until a larger batch", "event", e, "records", fresh+existing)
-		}
-		res, err := link.Dedupe(ctx, k.t, prior)
-		if err != nil && prior.Params == nil {
-			log.Warn("linkage: the model could not be estimated; a cautious default is used", "event", e, "err", err)
-			prior.Params = defaultParams(k.cfg)
-			res, err = link.Dedupe(ctx, k.t, prior)
-		}
-		if err != nil {
-			return fmt.Errorf("linkage of %ss: %w", e, err)
-		}
-		if prior.Params == nil || st.Params[e] == nil {
-			st.Params[e] = res.Params
-		}
-		s := res.Stats
-		log.Info("linked", "event", e, "new", s.New, "earlier", existing, "candidates", s.Candidates,
-			"matches", s.Matches, "review", s.Kept-s.Matches, "clusters", s.Clusters, "oversized_blocks", s.OversizedBlocks,
-			"estimated", prior.Params == nil, "elapsed", s.Elapsed.Round(1e6).String())
-		names := k.cfg
-		for _, p := range res.Pairs {
-			row := linkPair{EventType: e, A: p.A, B: p.B, Weight: p.Weight, Decision: p.Decision, Levels: levelText(names, p.Levels), Batch: l.batch}
-			if err := pairs.write(b, batchYear, &row); err != nil {
-				return err
-			}
-		}
-		years, err := k.yearsOf(ctx, conn, recFiles, res)
-		if err != nil {
-			return err
-		}
-		for _, a := range res.Clusters {
-			row := linkCluster{EventID: a.ID, EventType: e, Cluster: a.Cluster, Batch: l.batch, OccurrenceYear: years[a.ID]}
-			if err := clusters.write(b, int(row.OccurrenceYear), &row); err != nil {
-				return err
-			}
-		}
-		if err := k.renamed(ctx, conn, clFiles, res, func(r linkCluster) error {
-			r.Batch = l.batch
-			return clusters.write(b, int(r.OccurrenceYear), &r)
-		}); err != nil {
+		if err := w.applyRenames(ctx, conn, clFiles); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// linkWriter writes what linking finds to the batch.
+type linkWriter struct {
+	b        *lake.Batch
+	batch    string
+	year     int // the batch's year: the partition of pairs and decisions
+	log      *slog.Logger
+	k        *linkKind
+	seq      int32
+	pairs    sink[linkPair]
+	clusters sink[linkCluster]
+	renames  map[string]string // cluster merged -> the cluster it joined
+}
+
+// result writes one run's pairs and clusters; years gives each assigned
+// record's occurrence year.
+func (w *linkWriter) result(res *link.Result, years func(string) int32) error {
+	w.seq++
+	for _, p := range res.Pairs {
+		row := linkPair{EventType: w.k.event, A: p.A, B: p.B, Weight: p.Weight, Decision: p.Decision, Levels: levelText(w.k.cfg, p.Levels), Batch: w.batch}
+		if err := w.pairs.write(w.b, w.year, &row); err != nil {
+			return err
+		}
+	}
+	for _, a := range res.Clusters {
+		row := linkCluster{EventID: a.ID, EventType: w.k.event, Cluster: a.Cluster, Batch: w.batch, Seq: w.seq, OccurrenceYear: years(a.ID)}
+		if err := w.clusters.write(w.b, int(row.OccurrenceYear), &row); err != nil {
+			return err
+		}
+	}
+	for _, r := range res.Renamed {
+		w.renames[r.From] = r.Into
+	}
+	s := res.Stats
+	w.log.Info("linked", "event", w.k.event, "records", s.Records, "new", s.New, "candidates", s.Candidates,
+		"matches", s.Matches, "review", s.Kept-s.Matches, "clusters", s.Clusters, "oversized_blocks", s.OversizedBlocks,
+		"estimated", s.USampled > 0, "elapsed", s.Elapsed.Round(1e6).String())
+	return nil
+}
+
+// model returns the params a run reuses, or nil to estimate them.
+func (k *linkKind) model(st *LinkState, n int, log *slog.Logger) *link.Params {
+	if p := st.Params[k.event]; p != nil && k.n < reestimateAt {
+		return p
+	}
+	if n < minEstimate {
+		if p := st.Params[k.event]; p != nil {
+			return p
+		}
+		log.Warn("linkage: too few records to estimate the model; a cautious default is used until a larger batch", "event", k.event, "records", n)
+		return defaultParams(k.cfg)
+	}
+	return nil
+}
+
+// dedupe runs the engine; a model that cannot be estimated (too few
+// candidate pairs) falls back on the lake's or the default one.
+func (k *linkKind) dedupe(ctx context.Context, t *link.Table, prior link.Prior, st *LinkState, log *slog.Logger) (*link.Result, error) {
+	res, err := link.Dedupe(ctx, t, prior)
+	if err != nil && prior.Params == nil {
+		log.Warn("linkage: the model could not be estimated; the lake's or a cautious default is used", "event", k.event, "err", err)
+		prior.Params = st.Params[k.event]
+		if prior.Params == nil {
+			prior.Params = defaultParams(k.cfg)
+		}
+		res, err = link.Dedupe(ctx, t, prior)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("linkage of %ss: %w", k.event, err)
+	}
+	if prior.Params == nil {
+		st.Params[k.event] = res.Params
+	}
+	return res, nil
+}
+
+// linkSmall links a batch held in memory with the earlier records sharing
+// a blocking key with it (in the years next to its own) and those the
+// decisions name.
+func (k *linkKind) linkSmall(ctx context.Context, conn *sql.Conn, w *linkWriter, st *LinkState, recFiles, clFiles []string, dec []link.Decision, named map[string]bool) error {
+	var lo, hi int32 = 1 << 30, -1 << 30
+	for y := range k.year {
+		lo, hi = min(lo, y), max(hi, y)
+	}
+	if err := setTemp(ctx, conn, "new_keys", "k bigint", k.keys, func(x uint64) any { return int64(x) }); err != nil {
+		return err
+	}
+	if err := setTemp(ctx, conn, "named_ids", "id varchar", named, func(s string) any { return s }); err != nil {
+		return err
+	}
+	// a record sharing a key with a new one, in the years next to theirs,
+	// or named by a decision (any year)
+	where := "event_id in (select id from named_ids)"
+	if len(k.keys) > 0 {
+		where = `event_id in (select event_id from (select event_id, unnest(block_keys) as k from recs
+			where occurrence_year between ` + strconv.Itoa(int(lo)-1) + ` and ` + strconv.Itoa(int(hi)+1) + `) semi join new_keys using (k))
+			or ` + where
+	}
+	if len(named) == 0 {
+		recFiles = filesOfYears(recFiles, int(lo)-1, int(hi)+1)
+	}
+	n, years, err := k.loadExisting(ctx, conn, recFiles, clFiles, where, "", k.t, k.ids)
+	if err != nil {
+		return err
+	}
+	prior := link.Prior{Decisions: dec, Params: k.model(st, k.n+n, w.log)}
+	res, err := k.dedupe(ctx, k.t, prior, st, w.log)
+	if err != nil {
+		return err
+	}
+	return w.result(res, func(id string) int32 {
+		if y, ok := k.ids[id]; ok {
+			return y
+		}
+		return years[id]
+	})
+}
+
+// linkByYear links a large batch a year at a time: the batch's records of
+// the year (read back from its files) are new; the batch's records of the
+// year before (already linked, with their clusters) and the lake's records
+// of the year before, the year and the year after are existing. Every pair
+// a year or less apart with a record of the batch is compared once. The
+// model is estimated on the batch's largest year unless the lake has one
+// and the batch is small.
+func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter, st *LinkState, recFiles, clFiles []string, dec []link.Decision) error {
+	staged, err := w.b.Staged(LinkRecordTable)
+	if err != nil {
+		return err
+	}
+	var yrs []int32
+	big := int32(0)
+	for y := range k.year {
+		yrs = append(yrs, y)
+		if k.year[y] > k.year[big] {
+			big = y
+		}
+	}
+	slices.Sort(yrs)
+	prior := link.Prior{Decisions: dec, Params: k.model(st, k.n, w.log)}
+	if prior.Params == nil {
+		t, err := link.NewTable(k.cfg, k.year[big])
+		if err != nil {
+			return err
+		}
+		if _, err := k.loadBatch(ctx, conn, staged[int(big)], t, nil); err != nil {
+			return err
+		}
+		res, err := k.dedupe(ctx, t, link.Prior{}, st, w.log)
+		if err != nil {
+			return err
+		}
+		prior.Params = res.Params
+		w.log.Info("linkage model estimated", "event", k.event, "year", big, "records", t.Len())
+	}
+	var prev []link.Record // the batch's records of the year before, linked
+	prevYear := int32(-1 << 30)
+	for _, y := range yrs {
+		t, err := link.NewTable(k.cfg, k.year[y]+len(prev))
+		if err != nil {
+			return err
+		}
+		if prevYear == y-1 {
+			for _, r := range prev {
+				if err := t.Add(r); err != nil {
+					return err
+				}
+			}
+		}
+		fresh := map[string]int32{}
+		recs, err := k.loadBatch(ctx, conn, staged[int(y)], t, fresh)
+		if err != nil {
+			return err
+		}
+		// the lake's records of the years around, but those the batch
+		// brings a new version of
+		var near []string
+		for _, f := range staged[int(y)-1] {
+			near = append(near, f)
+		}
+		near = append(near, staged[int(y)]...)
+		near = append(near, staged[int(y)+1]...)
+		exclude := ""
+		if len(near) > 0 {
+			exclude = fmt.Sprintf("event_id not in (select event_id from read_parquet(%s, union_by_name = true) where event_type = $1)", quoteList(near))
+		}
+		_, years, err := k.loadExisting(ctx, conn, filesOfYears(recFiles, int(y)-1, int(y)+1),
+			clFiles, fmt.Sprintf("occurrence_year between %d and %d", y-1, y+1), exclude, t, nil)
+		if err != nil {
+			return err
+		}
+		res, err := k.dedupe(ctx, t, prior, st, w.log)
+		if err != nil {
+			return err
+		}
+		for _, r := range res.Clusters {
+			if _, ok := years[r.ID]; ok {
+				continue // the lake's
+			}
+			years[r.ID] = y
+			if _, ok := fresh[r.ID]; !ok {
+				years[r.ID] = y - 1 // the batch's, linked the year before
+			}
+		}
+		if err := w.result(res, func(id string) int32 { return years[id] }); err != nil {
+			return err
+		}
+		cl := make(map[string]string, len(res.Clusters))
+		for _, a := range res.Clusters {
+			cl[a.ID] = a.Cluster
+		}
+		for i := range recs {
+			recs[i].Cluster = cl[recs[i].ID]
+		}
+		prev, prevYear = recs, y
+	}
+	return nil
+}
+
+// loadBatch adds the batch's own records in files to t (the latest version
+// of each) and returns them; fresh, if not nil, gets their ids.
+func (k *linkKind) loadBatch(ctx context.Context, conn *sql.Conn, files []string, t *link.Table, fresh map[string]int32) ([]link.Record, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	q := fmt.Sprintf(`select event_id, name0_bf, name0_tok, name1_bf, name1_tok, name2_bf, name2_tok, date0, date1,
+		value0, value1, value2, value3, value4, value5, value6, occurrence_year, null::varchar
+		from read_parquet(%s, union_by_name = true) where event_type = $1
+		qualify row_number() over (partition by event_id order by version desc) = 1`, quoteList(files))
+	var out []link.Record
+	err := k.scanRecords(ctx, conn, q, func(r link.Record, year int32) error {
+		if err := t.Add(r); err != nil {
+			return err
+		}
+		if fresh != nil {
+			fresh[r.ID] = year
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// loadExisting adds to t the lake's records that where selects (latest
+// version, not also in skip) with their current clusters; it returns how
+// many and their occurrence years.
+func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, clFiles []string, where, exclude string, t *link.Table, skip map[string]int32) (int, map[string]int32, error) {
+	years := map[string]int32{}
+	if len(recFiles) == 0 || len(clFiles) == 0 {
+		return 0, years, nil
+	}
+	if exclude != "" {
+		where = "(" + where + ") and " + exclude
+	}
+	q := fmt.Sprintf(`with recs as (
+			select * from read_parquet(%s, union_by_name = true) where event_type = $1
+		),
+		cand as (
+			select * from recs where %s
+			qualify row_number() over (partition by event_id order by batch desc, version desc) = 1
+		),
+		cl as (
+			select event_id, arg_max(cluster_id, (batch, seq)) as cluster_id
+			from read_parquet(%s, union_by_name = true)
+			where event_type = $1 and event_id in (select event_id from cand)
+			group by event_id
+		)
+		select cand.event_id, name0_bf, name0_tok, name1_bf, name1_tok, name2_bf, name2_tok, date0, date1,
+		       value0, value1, value2, value3, value4, value5, value6, occurrence_year, cl.cluster_id
+		from cand join cl using (event_id)`, quoteList(recFiles), where, quoteList(clFiles))
+	n := 0
+	err := k.scanRecords(ctx, conn, q, func(r link.Record, year int32) error {
+		if _, isNew := skip[r.ID]; isNew {
+			return nil // a new version of it is in the batch
+		}
+		if err := t.Add(r); err != nil {
+			return fmt.Errorf("earlier record %s: %w", r.ID, err)
+		}
+		years[r.ID] = year
+		n++
+		return nil
+	})
+	return n, years, err
+}
+
+// scanRecords reads linkage records (the columns of loadBatch's query).
+func (k *linkKind) scanRecords(ctx context.Context, conn *sql.Conn, q string, fn func(link.Record, int32) error) error {
+	rows, err := conn.QueryContext(ctx, q, k.event)
+	if err != nil {
+		return fmt.Errorf("linkage: %s records: %w", k.event, err)
+	}
+	defer rows.Close()
+	nN, nD, nV := fieldCounts(k.cfg)
+	for rows.Next() {
+		var r linkRecord
+		var toks [3]any
+		var cluster sql.NullString
+		var year int32
+		if err := rows.Scan(&r.EventID, &r.Name0BF, &toks[0], &r.Name1BF, &toks[1], &r.Name2BF, &toks[2], &r.Date0, &r.Date1,
+			&r.Value0, &r.Value1, &r.Value2, &r.Value3, &r.Value4, &r.Value5, &r.Value6, &year, &cluster); err != nil {
+			return err
+		}
+		r.Name0Tok, r.Name1Tok, r.Name2Tok = int64s(toks[0]), int64s(toks[1]), int64s(toks[2])
+		rec := fromLinkRecord(&r, nN, nD, nV)
+		rec.Cluster = cluster.String
+		if err := fn(rec, year); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// applyRenames moves the records of merged clusters that no run of this
+// batch assigned into the cluster they joined: the lake's and the batch's
+// own earlier rows, whichever is latest.
+func (w *linkWriter) applyRenames(ctx context.Context, conn *sql.Conn, clFiles []string) error {
+	if len(w.renames) == 0 {
+		return nil
+	}
+	into := func(c string) string { // follow chains: a merged into b, b into c
+		for i := 0; i < 64; i++ {
+			n, ok := w.renames[c]
+			if !ok {
+				break
+			}
+			c = n
+		}
+		return c
+	}
+	staged, err := w.b.Staged(LinkClusterTable)
+	if err != nil {
+		return err
+	}
+	files := slices.Clone(clFiles)
+	for _, fs := range staged {
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	if err := setTemp(ctx, conn, "from_ids", "id varchar", w.renames, func(s string) any { return s }); err != nil {
+		return err
+	}
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`select event_id, arg_max(cluster_id, (batch, seq)), any_value(occurrence_year)
+		from read_parquet(%s, union_by_name = true) where event_type = $1 group by event_id
+		having arg_max(cluster_id, (batch, seq)) in (select id from from_ids)`, quoteList(files)), w.k.event)
+	if err != nil {
+		return err
+	}
+	var moved []linkCluster
+	for rows.Next() {
+		var r linkCluster
+		if err := rows.Scan(&r.EventID, &r.Cluster, &r.OccurrenceYear); err != nil {
+			rows.Close()
+			return err
+		}
+		r.EventType, r.Cluster, r.Batch = w.k.event, into(r.Cluster), w.batch
+		moved = append(moved, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	w.seq++
+	for i := range moved {
+		moved[i].Seq = w.seq
+		if err := w.clusters.write(w.b, int(moved[i].OccurrenceYear), &moved[i]); err != nil {
+			return err
+		}
+	}
+	if len(moved) > 0 {
+		w.log.Info("linkage: records moved to the clusters theirs merged into", "event", w.k.event, "records", len(moved))
+	}
+	return nil
+}
+
+// filesOfYears keeps the lake files of partitions lo..hi (occ_year=YYYY).
+func filesOfYears(files []string, lo, hi int) []string {
+	var out []string
+	for _, f := range files {
+		i := strings.Index(f, "occ_year=")
+		if i < 0 {
+			continue
+		}
+		y, err := strconv.Atoi(f[i+9 : i+13])
+		if err == nil && y >= lo && y <= hi {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// setTemp fills a one-column temporary table with a set's members.
+func setTemp[K comparable, V any](ctx context.Context, conn *sql.Conn, table, col string, set map[K]V, val func(K) any) error {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("create or replace temp table %s (%s)", table, col)); err != nil {
+		return err
+	}
+	return appendRows(conn, table, len(set), func(app *duckdb.Appender) error {
+		for x := range set {
+			if err := app.AppendRow(val(x)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func batchYearOf(batch string) int {
@@ -571,87 +965,6 @@ func quoteList(files []string) string {
 		q[i] = "'" + strings.ReplaceAll(f, "'", "''") + "'"
 	}
 	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// loadExisting adds to the table the lake's records that share a blocking
-// key with the batch's new records, or that a decision names, with their
-// current clusters; it returns how many.
-func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, clFiles []string, named map[string]bool) (int, error) {
-	if len(recFiles) == 0 {
-		return 0, nil
-	}
-	if _, err := conn.ExecContext(ctx, "create or replace temp table new_keys (k bigint); create or replace temp table named_ids (id varchar)"); err != nil {
-		return 0, err
-	}
-	if err := appendRows(conn, "new_keys", len(k.keys), func(app *duckdb.Appender) error {
-		for x := range k.keys {
-			if err := app.AppendRow(int64(x)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return 0, err
-	}
-	if err := appendRows(conn, "named_ids", len(named), func(app *duckdb.Appender) error {
-		for id := range named {
-			if err := app.AppendRow(id); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return 0, err
-	}
-	clusterQ := "select null::varchar as event_id, null::varchar as cluster_id where false"
-	if len(clFiles) > 0 {
-		clusterQ = fmt.Sprintf(`select event_id, cluster_id from read_parquet(%s, union_by_name = true)
-			where event_type = $1 and event_id in (select event_id from cand)
-			qualify row_number() over (partition by event_id order by batch desc) = 1`, quoteList(clFiles))
-	}
-	q := fmt.Sprintf(`with recs as (
-			select * from read_parquet(%s, union_by_name = true) where event_type = $1
-		),
-		hits as (
-			select distinct event_id from (select event_id, unnest(block_keys) as k from recs) semi join new_keys using (k)
-			union
-			select id from named_ids
-		),
-		cand as (
-			select r.* from recs as r semi join hits as h on h.event_id = r.event_id
-			qualify row_number() over (partition by r.event_id order by r.batch desc, r.version desc) = 1
-		),
-		cl as (%s)
-		select cand.event_id, name0_bf, name0_tok, name1_bf, name1_tok, name2_bf, name2_tok, date0, date1,
-		       value0, value1, value2, value3, value4, value5, value6, cl.cluster_id
-		from cand join cl using (event_id)`, quoteList(recFiles), clusterQ)
-	rows, err := conn.QueryContext(ctx, q, k.event)
-	if err != nil {
-		return 0, fmt.Errorf("linkage: earlier %s records: %w", k.event, err)
-	}
-	defer rows.Close()
-	nN, nD, nV := fieldCounts(k.cfg)
-	n := 0
-	for rows.Next() {
-		var r linkRecord
-		var toks [3]any
-		var cluster string
-		if err := rows.Scan(&r.EventID, &r.Name0BF, &toks[0], &r.Name1BF, &toks[1], &r.Name2BF, &toks[2], &r.Date0, &r.Date1,
-			&r.Value0, &r.Value1, &r.Value2, &r.Value3, &r.Value4, &r.Value5, &r.Value6, &cluster); err != nil {
-			return n, err
-		}
-		if _, isNew := k.years[r.EventID]; isNew {
-			continue // a new version of it is in the batch
-		}
-		r.Name0Tok, r.Name1Tok, r.Name2Tok = int64s(toks[0]), int64s(toks[1]), int64s(toks[2])
-		rec := fromLinkRecord(&r, nN, nD, nV)
-		rec.Cluster = cluster
-		if err := k.t.Add(rec); err != nil {
-			return n, fmt.Errorf("linkage: earlier record %s: %w", r.EventID, err)
-		}
-		n++
-	}
-	return n, rows.Err()
 }
 
 // fieldCounts counts a config's name, date and other fields.
@@ -695,101 +1008,4 @@ func appendRows(conn *sql.Conn, table string, n int, fill func(*duckdb.Appender)
 		}
 		return app.Close()
 	})
-}
-
-// yearsOf returns the occurrence year of each record a result assigns: the
-// batch's own from memory, earlier ones from link_record.
-func (k *linkKind) yearsOf(ctx context.Context, conn *sql.Conn, recFiles []string, res *link.Result) (map[string]int32, error) {
-	out := make(map[string]int32, len(res.Clusters))
-	var missing []string
-	for _, a := range res.Clusters {
-		if y, ok := k.years[a.ID]; ok {
-			out[a.ID] = y
-		} else {
-			missing = append(missing, a.ID)
-		}
-	}
-	if len(missing) == 0 || len(recFiles) == 0 {
-		return out, nil
-	}
-	if _, err := conn.ExecContext(ctx, "create or replace temp table want_ids (id varchar)"); err != nil {
-		return nil, err
-	}
-	if err := appendRows(conn, "want_ids", len(missing), func(app *duckdb.Appender) error {
-		for _, id := range missing {
-			if err := app.AppendRow(id); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`select event_id, any_value(occurrence_year) from read_parquet(%s, union_by_name = true)
-		where event_type = $1 and event_id in (select id from want_ids) group by 1`, quoteList(recFiles)), k.event)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var y int32
-		if err := rows.Scan(&id, &y); err != nil {
-			return nil, err
-		}
-		out[id] = y
-	}
-	return out, rows.Err()
-}
-
-// renamed moves the records of merged clusters that were not in this run's
-// table into the cluster they joined.
-func (k *linkKind) renamed(ctx context.Context, conn *sql.Conn, clFiles []string, res *link.Result, write func(linkCluster) error) error {
-	if len(res.Renamed) == 0 || len(clFiles) == 0 {
-		return nil
-	}
-	into := map[string]string{}
-	for _, r := range res.Renamed {
-		into[r.From] = r.Into
-	}
-	assigned := map[string]bool{}
-	for _, a := range res.Clusters {
-		assigned[a.ID] = true
-	}
-	if _, err := conn.ExecContext(ctx, "create or replace temp table from_ids (id varchar)"); err != nil {
-		return err
-	}
-	if err := appendRows(conn, "from_ids", len(into), func(app *duckdb.Appender) error {
-		for id := range into {
-			if err := app.AppendRow(id); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`select event_id, cluster_id, occurrence_year from (
-			select * from read_parquet(%s, union_by_name = true) where event_type = $1
-			qualify row_number() over (partition by event_id order by batch desc) = 1)
-		where cluster_id in (select id from from_ids)`, quoteList(clFiles)), k.event)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r linkCluster
-		if err := rows.Scan(&r.EventID, &r.Cluster, &r.OccurrenceYear); err != nil {
-			return err
-		}
-		if assigned[r.EventID] {
-			continue
-		}
-		r.EventType = k.event
-		r.Cluster = into[r.Cluster]
-		if err := write(r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

@@ -413,6 +413,25 @@ func (b *Batch) EndFiles() error {
 	return nil
 }
 
+// Staged ends the current files of every partition (EndFiles) and returns
+// the files the batch has written to table so far, by year, as absolute
+// paths in its staging folder: a step of the batch may read back what an
+// earlier step wrote before the batch commits.
+func (b *Batch) Staged(table string) (map[int][]string, error) {
+	if err := b.EndFiles(); err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[int][]string{}
+	for _, f := range b.staged {
+		if f.Table == table {
+			out[f.Year] = append(out[f.Year], filepath.Join(b.dir, f.Path))
+		}
+	}
+	return out, nil
+}
+
 // Commit makes the batch part of the lake together with state, the sources'
 // progress that goes with these rows (nil keeps the previous state), and a
 // summary (any JSON-encodable value, for the run history). See the package

@@ -6,6 +6,6 @@
 select
     event_type,
     event_id,
-    arg_max(cluster_id, batch) as cluster_id
+    arg_max(cluster_id, (batch, seq)) as cluster_id
 from raw_link_cluster
 group by event_type, event_id
