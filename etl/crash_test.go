@@ -160,6 +160,9 @@ func TestKilledRunsLoseNothingAndCountNothingTwice(t *testing.T) {
 			typical = time.Since(started)
 		case strings.Contains(err.Error(), "killed"):
 			kills++
+			// a run longer than thought (a slow machine, the backfill's
+			// record linkage) is killed every time: let the next one live longer
+			typical = typical * 5 / 4
 		default:
 			t.Fatalf("run %d failed: %v\n%s", i, err, stderr.String())
 		}

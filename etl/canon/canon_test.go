@@ -328,6 +328,7 @@ func TestFlags(t *testing.T) {
 		{"notified residence unknown", source.Notifications, map[string]string{"residence_commune": "261234"}, []string{"residence_not_stated"}},
 		{"unknown place", source.Deaths, map[string]string{"place_commune": "990000"}, []string{"place_not_stated"}},
 		{"place missing", source.Births, map[string]string{"place_commune": "<null>"}, []string{"place_not_stated"}},
+		{"name not text", source.Deaths, map[string]string{"deceased_name": "\xe1\x9e"}, []string{"name_unreadable"}},
 		{"nothing stated", source.Deaths, map[string]string{"sex": "<null>", "residence_commune": "<null>", "place_commune": "<null>"},
 			[]string{"sex_not_stated", "place_not_stated", "residence_not_stated"}},
 	}

@@ -3,7 +3,6 @@ package canon
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,8 +12,7 @@ import (
 // hands both to link.NameCoder (a Bloom filter of character bigrams and
 // tokens of the name's parts, all keyed by a key derived from the site
 // secret) and keeps the encoding alone. The clear text is never copied into
-// a row, a quarantine row (a bad name is quarantined with no raw value) or
-// a log: see docs/methods.md, "Record linkage", for what the encodings do
+// a row, a quarantine row or a log: see docs/methods.md, "Record linkage", for what the encodings do
 // and do not reveal to someone who holds the lake without the secret.
 
 // maxNameBytes bounds a name as given; a longer one is not a name.
@@ -50,23 +48,18 @@ func (v *Validator) personName(km, latin int) ([]byte, []int64) {
 	return c.Bloom, c.Tokens
 }
 
-// nameValue returns a name column's value when present and sane; a value
-// that is not text is quarantined without its raw value.
+// nameValue returns a name column's value when present and text. A name
+// that is not text does not cost the record (the event still counts): the
+// record loads flagged name_unreadable, the name taken as not given, and
+// its value is kept nowhere.
 func (v *Validator) nameValue(i int) (string, bool) {
 	s := v.rec.Values[i]
 	if v.rec.Null[i] || strings.TrimSpace(s) == "" {
 		return "", false
 	}
-	col := v.rec.Schema.Columns[i]
-	switch {
-	case !utf8.ValidString(s):
-		v.reject(col, BadEncoding, nil, "not valid UTF-8 (names are never kept)")
-	case strings.IndexByte(s, 0) >= 0:
-		v.reject(col, NULByte, nil, "holds a NUL byte (0x00) (names are never kept)")
-	case len(s) > maxNameBytes:
-		v.reject(col, TooLong, nil, "longer than "+strconv.Itoa(maxNameBytes)+" bytes (names are never kept)")
-	default:
-		return s, true
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || len(s) > maxNameBytes {
+		v.flag(FlagNameUnreadable)
+		return "", false
 	}
-	return "", false
+	return s, true
 }

@@ -65,6 +65,7 @@ const (
 	FlagSexNotStated            Flag = "sex_not_stated"            // a birth or death whose sex is missing; counted as sex U
 	FlagResidenceNotStated      Flag = "residence_not_stated"      // usual residence missing or not in the gazetteer; counted in the nation only
 	FlagPlaceNotStated          Flag = "place_not_stated"          // place of occurrence missing or not in the gazetteer
+	FlagNameUnreadable          Flag = "name_unreadable"           // a name that is not text (bad bytes, a NUL, too long): not encoded, taken as not given
 )
 
 // Flags lists every flag, in the order of docs/quarantine.md.
@@ -74,6 +75,7 @@ var Flags = []Flag{
 	FlagHeapedAge, FlagAgeDOBConflict, FlagMotherAgeImplausible, FlagWeightGestationConflict,
 	FlagPregnancyStatusConflict, FlagMarriedUnder18, FlagInvalidIDCode, FlagLateRegistration,
 	FlagDelayedRegistration, FlagSexNotStated, FlagResidenceNotStated, FlagPlaceNotStated,
+	FlagNameUnreadable,
 }
 
 // LegalLimitDays is the registration limit in days after the event, per

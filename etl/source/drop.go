@@ -302,7 +302,7 @@ func printable(raw []byte) string {
 
 // Column positions of a field: a schema column, or one of these.
 const (
-	fieldDropped = -1 // a format field outside the schema: a person's name
+	fieldDropped = -1 // a format field outside the schema
 	fieldExtra   = -2 // no format field: ignored
 )
 
@@ -528,7 +528,7 @@ func (d *dropReader) readCSV() error {
 			if c < 0 {
 				continue
 			}
-			if !utf8.ValidString(v) {
+			if !utf8.ValidString(v) && !IsName(d.f.Schema.Columns[c]) {
 				badField = i
 				break
 			}
@@ -700,6 +700,12 @@ func (d *dropReader) decodeObject(line []byte, obj map[string]json.RawMessage, b
 		// U+FFFD: a value changed without a trace. Refuse the row instead.
 		col := d.f.Schema.Columns[c]
 		if !utf8.Valid(raw) {
+			if IsName(col) && len(raw) > 0 && raw[0] == '"' {
+				// a broken name costs the name, not the record: the
+				// validator flags it and keeps nothing of it
+				d.rec.Values[c], d.rec.Null[c] = string(raw), false
+				continue
+			}
 			return ReasonBadEncoding, col, fmt.Sprintf("field %q (%s) is not UTF-8", k, col)
 		}
 		switch raw[0] {

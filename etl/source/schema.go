@@ -1,5 +1,7 @@
 package source
 
+import "strings"
+
 // Schema is the source layout of one event type: the columns every source
 // delivers for it, in order, whatever the source's own names. They are the
 // registry's column names. The names of persons come last: the validator
@@ -11,6 +13,14 @@ type Schema struct {
 	Table     string   // the registry table and extract query name
 	Watermark string   // the timestamp column incremental extraction follows
 	Columns   []string // in order
+}
+
+// IsName says whether a column holds a person's name (in Khmer script, or
+// its romanization). A name whose bytes are not text is handed on as it is:
+// the validator flags the record and keeps nothing of the name, where any
+// other field that is not text costs its record.
+func IsName(col string) bool {
+	return strings.HasSuffix(col, "_name") || strings.HasSuffix(col, "_name_latin")
 }
 
 // Index returns the position of a column, or -1.
