@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/duckdb/duckdb-go/v2"
@@ -463,7 +464,7 @@ func readDecisions(path string) ([]LinkDecision, error) {
 // registrations) is linked at once with the earlier records that share a
 // blocking key with it; a large one (a backfill) a year at a time, each
 // year's records with the records of the year before and after.
-func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *LinkState, decisions []LinkDecision, log *slog.Logger) error {
+func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *LinkState, decisions []LinkDecision, sum *Summary, log *slog.Logger) error {
 	if l.err != nil {
 		return l.err
 	}
@@ -509,6 +510,12 @@ func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *L
 		if k.n == 0 && len(dec) == 0 {
 			continue
 		}
+		start := time.Now()
+		w.sum = &LinkSummary{Records: k.n}
+		if sum.Linked == nil {
+			sum.Linked = map[string]*LinkSummary{}
+		}
+		sum.Linked[e] = w.sum
 		if k.t != nil {
 			err = k.linkSmall(ctx, conn, w, st, recFiles, clFiles, dec, named)
 		} else {
@@ -520,8 +527,19 @@ func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *L
 		if err := w.applyRenames(ctx, conn, clFiles); err != nil {
 			return err
 		}
+		w.sum.Seconds = time.Since(start).Seconds()
 	}
 	return nil
+}
+
+// LinkSummary is what record linkage did in a run, for one event type.
+type LinkSummary struct {
+	Records    int     `json:"records"`    // the batch's records linked
+	Earlier    int     `json:"earlier"`    // the lake's records they were compared with
+	Candidates int64   `json:"candidates"` // pairs compared
+	Matches    int     `json:"matches"`
+	Review     int     `json:"review"`
+	Seconds    float64 `json:"seconds"` // all of it: reading back, linking, writing
 }
 
 // linkWriter writes what linking finds to the batch.
@@ -535,6 +553,7 @@ type linkWriter struct {
 	pairs    sink[linkPair]
 	clusters sink[linkCluster]
 	renames  map[string]string // cluster merged -> the cluster it joined
+	sum      *LinkSummary
 }
 
 // result writes one run's pairs and clusters; years gives each assigned
@@ -557,6 +576,10 @@ func (w *linkWriter) result(res *link.Result, years func(string) int32) error {
 		w.renames[r.From] = r.Into
 	}
 	s := res.Stats
+	w.sum.Earlier += s.Records - s.New
+	w.sum.Candidates += s.Candidates
+	w.sum.Matches += s.Matches
+	w.sum.Review += s.Kept - s.Matches
 	w.log.Info("linked", "event", w.k.event, "records", s.Records, "new", s.New, "candidates", s.Candidates,
 		"matches", s.Matches, "review", s.Kept-s.Matches, "clusters", s.Clusters, "oversized_blocks", s.OversizedBlocks,
 		"estimated", s.USampled > 0, "elapsed", s.Elapsed.Round(1e6).String())

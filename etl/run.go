@@ -105,6 +105,8 @@ type Summary struct {
 	Reasons      map[string]int64  `json:"quarantine_reasons"`
 	// Missing holds the optional sources the run went without, and why.
 	Missing map[string]string `json:"missing_sources,omitempty"`
+	// Linked is what record linkage did, by event type.
+	Linked map[string]*LinkSummary `json:"linked,omitempty"`
 }
 
 // Total adds up the counts of every source and event.
@@ -186,7 +188,7 @@ func Run(ctx context.Context, cfg Config) (sum Summary, err error) {
 	if err = sum.skipMissing(err, cfg.Optional, log); err != nil {
 		return sum, err
 	}
-	if err := w.link.finish(ctx, lk, b, &st.Link, decisions, log); err != nil {
+	if err := w.link.finish(ctx, lk, b, &st.Link, decisions, &sum, log); err != nil {
 		return sum, err
 	}
 	w.summarize()

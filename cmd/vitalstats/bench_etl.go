@@ -93,7 +93,7 @@ var stepETLRegistry = benchStep{
 			return fmt.Errorf("the backfill extracted %d registry rows and %d file rows; the registry holds %d and the inbox was empty",
 				got.Extracted, sourceTotal(sum, "file").Extracted, reg.meta.registryRows())
 		}
-		return b.res.Add(
+		return b.res.Add(append([]benchreport.Figure{
 			benchreport.Figure{Name: "etl.registry.seconds", Label: "backfill ETL, registry " + reg.label, Value: run.seconds(), Unit: benchreport.Seconds,
 				Peer:   "copy.registry.seconds",
 				Target: &benchreport.Target{RatioMax: 1.5, Stretch: &benchreport.Target{RatioMax: 1.3}}},
@@ -102,6 +102,7 @@ var stepETLRegistry = benchStep{
 			benchreport.Figure{Name: "etl.registry.rows_per_s", Label: "backfill ETL, registry rows per second", Value: float64(got.Extracted) / run.seconds(), Unit: benchreport.RowsPerSec},
 			benchreport.Figure{Name: "etl.registry.rss", Label: "peak RSS of the registry backfill", Value: run.rssMiB(), Unit: benchreport.MiB,
 				Target: &benchreport.Target{ValueMax: 1024}},
+		}, linkFigures("link.registry", "registry backfill", sum)...)...,
 		)
 	},
 }
@@ -139,13 +140,14 @@ var stepETLFiles = benchStep{
 		if prev == nil || prevRSS == nil {
 			return fmt.Errorf("step etl-registry must run first")
 		}
-		return b.res.Add(
+		return b.res.Add(append([]benchreport.Figure{
 			benchreport.Figure{Name: "etl.files.seconds", Label: "backfill ETL, file drops " + reg.label, Value: run.seconds(), Unit: benchreport.Seconds},
 			benchreport.Figure{Name: "etl.files.rows", Label: "file-drop rows extracted", Value: float64(got.Extracted), Unit: benchreport.Rows},
 			benchreport.Figure{Name: "etl.files.rows_per_s", Label: "backfill ETL, file-drop rows per second", Value: float64(got.Extracted) / run.seconds(), Unit: benchreport.RowsPerSec},
 			benchreport.Figure{Name: "etl.files.rss", Label: "peak RSS of the file-drop backfill", Value: run.rssMiB(), Unit: benchreport.MiB},
 			benchreport.Figure{Name: "etl.backfill.seconds", Label: "full backfill ETL (registry + file drops)", Value: prev.Value + run.seconds(), Unit: benchreport.Seconds},
 			benchreport.Figure{Name: "etl.backfill.rss", Label: "peak RSS of the full backfill", Value: max(prevRSS.Value, run.rssMiB()), Unit: benchreport.MiB},
+		}, linkFigures("link.files", "file-drop backfill", sum)...)...,
 		)
 	},
 }
@@ -193,6 +195,7 @@ var stepIncremental = benchStep{
 		}()
 		times, cycles := map[*benchLake][]float64{}, map[*benchLake][]float64{}
 		var rss float64
+		var linking []float64 // the national increments' record linkage
 		for i := range incrementCycles {
 			for _, l := range []*benchLake{sl, national} {
 				if err := l.reg.addBirths(ctx, dailyBirths); err != nil {
@@ -208,6 +211,9 @@ var stepIncremental = benchStep{
 				times[l] = append(times[l], run.seconds())
 				if l == national {
 					rss = max(rss, run.rssMiB())
+					if ls := sum.Linked["birth"]; ls != nil {
+						linking = append(linking, ls.Seconds)
+					}
 				}
 				// The dashboards show the day's events once the warehouse is
 				// rebuilt: the daily cycle is both.
@@ -224,6 +230,8 @@ var stepIncremental = benchStep{
 			benchreport.Figure{Name: "etl.incremental.seconds", Label: "daily increment, " + big.label + " lake", Value: median(times[national]), Unit: benchreport.Seconds, Note: note,
 				Peer: "etl.incremental.small.seconds"},
 			benchreport.Figure{Name: "etl.incremental.rss", Label: "peak RSS of the daily increment, " + big.label, Value: rss, Unit: benchreport.MiB},
+			benchreport.Figure{Name: "link.incremental.seconds", Label: "record linkage of the daily increment's births with the " + big.label + " lake",
+				Value: median(linking), Unit: benchreport.Seconds, Note: note, Target: &benchreport.Target{ValueMax: 2}},
 			benchreport.Figure{Name: "cycle.small.seconds", Label: "daily cycle (increment + warehouse build), " + small.label + " warehouse", Value: median(cycles[sl]), Unit: benchreport.Seconds, Note: note},
 			benchreport.Figure{Name: "cycle.seconds", Label: "daily cycle (increment + warehouse build), " + big.label + " warehouse", Value: median(cycles[national]), Unit: benchreport.Seconds, Note: note,
 				Peer: "cycle.small.seconds", Target: &benchreport.Target{ValueMax: 2, RatioMax: 1.3}},
@@ -466,4 +474,27 @@ func warmUp(ctx context.Context, log *slog.Logger, reg *benchRegistry) error {
 	}
 	log.Info("warm-up: every extract query counted", "elapsed", time.Since(t0).Round(time.Millisecond).String())
 	return nil
+}
+
+// linkFigures are what record linkage did in a backfill run: its time, and
+// its pace in seconds per million records (the target, 1 M records a
+// minute, is Splink's order of magnitude on a laptop).
+func linkFigures(name, label string, sum etl.Summary) []benchreport.Figure {
+	var records, earlier int
+	var seconds float64
+	for _, ls := range sum.Linked {
+		records += ls.Records
+		earlier += ls.Earlier
+		seconds += ls.Seconds
+	}
+	if records == 0 {
+		return nil
+	}
+	return []benchreport.Figure{
+		{Name: name + ".seconds", Label: "record linkage in the " + label + " (births and deaths)", Value: seconds, Unit: benchreport.Seconds},
+		{Name: name + ".records", Label: "records linked in the " + label, Value: float64(records), Unit: benchreport.Rows,
+			Note: fmt.Sprintf("compared with %d records already linked", earlier)},
+		{Name: name + ".seconds_per_million", Label: "record linkage, seconds per million records (" + label + ")",
+			Value: seconds / (float64(records) / 1e6), Unit: benchreport.Seconds, Target: &benchreport.Target{ValueMax: 60}},
+	}
 }
