@@ -47,6 +47,7 @@ func Needs() []vitalstats.MartSlice {
 		{Table: "dq_missing", Columns: with("event_type", "area_code", "month", "field"), AreaDepth: 4},
 		{Table: "dq_age_heaping", Columns: with("subject", "year", "area_code", "sex", "index"), AreaDepth: 4},
 		{Table: "dq_duplicates", Columns: with("event_type", "year", "area_code"), AreaDepth: 4},
+		{Table: "identity_linkage", Columns: with("event_type", "year", "area_code", "measure"), AreaDepth: 4},
 		{Table: "dq_quarantine", Columns: with("event", "source", "reason", "field")},
 	}
 }

@@ -203,6 +203,13 @@ func fixTables(t testing.TB) []*vitalstats.Table {
 		add(0.01, "birth", int64(y), a)
 		add(0.02, "death", int64(y), a)
 	})
+	each("identity_linkage", []string{"event_type", "year", "area_code", "measure"}, func(a string, y int, add func(float64, ...any)) {
+		for _, e := range []string{"birth", "death"} {
+			add(0.4, e, int64(y), a, "id_code")
+			add(0.03, e, int64(y), a, "linked")
+			add(0.95, e, int64(y), a, "established")
+		}
+	})
 	tables = append(tables, &vitalstats.Table{Name: "dq_quarantine",
 		Columns: append([]string{"event", "source", "reason", "field"}, ind...),
 		Rows: [][]any{

@@ -422,8 +422,17 @@ func qualityPage(v view) []*frame {
 		heap.Note = v.t("whipple_mother") + ": " + v.t("sex_T")
 	}
 	dup := v.byEvent(v.trend("duplicates", "dq_duplicates", v.eventLabel))
+	// how each record is known to be unique: by identity code, by record
+	// linkage, or alone; and how much of the paper backlog is settled
+	ident := v.trend("identity", "identity_linkage", func(m *mart, r []any) string {
+		switch ms := m.str(r, "measure"); ms {
+		case "id_code", "linked", "established":
+			return v.t(m.str(r, "event_type")) + ": " + v.t("identity_"+ms)
+		}
+		return ""
+	})
 
-	frames := []*frame{miss.f, heap, dup}
+	frames := []*frame{miss.f, heap, dup, ident}
 	// Refused records have no area: only a viewer of the whole country sees them.
 	if v.scope == "" || v.scope == "KH" {
 		q := v.d.marts["dq_quarantine"]
