@@ -32,7 +32,8 @@ clusters as (
            count(*) over w = count(person_id_hash) over w
                and count(distinct person_id_hash) over w = 1 as by_id_code
     from current_records
-    window w as (partition by event_type, dup_group)
+    -- a record with no group is a group of its own
+    window w as (partition by event_type, coalesce(dup_group, event_id))
 ),
 
 decided as (
