@@ -200,6 +200,9 @@ releases = %[9]q
 	}
 	scanParquet(filepath.Join(out, "releases"))
 	for _, tbl := range warehouseTables(t, db) {
+		if strings.Contains(tbl, ".ref_") {
+			continue // the gazetteer and the ICD-10 lists: a commune may be called like a person (Saen Sok)
+		}
 		if n := findName(textOfTable(t, db, tbl), names); n != "" {
 			t.Errorf("a name in warehouse table %s: %q", tbl, n)
 		}
