@@ -670,7 +670,7 @@ func (k *linkKind) linkSmall(ctx context.Context, conn *sql.Conn, w *linkWriter,
 // of the year before, the year and the year after are existing. Every pair
 // a year or less apart with a record of the batch is compared once. The
 // model is estimated on the batch's largest year unless the lake has one
-// and the batch is small.
+// and the batch is small, with its neighbours.
 func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter, st *LinkState, recFiles, clFiles []string, dec []link.Decision) error {
 	staged, err := w.b.Staged(LinkRecordTable)
 	if err != nil {
@@ -687,11 +687,17 @@ func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter
 	slices.Sort(yrs)
 	prior := link.Prior{Decisions: dec, Params: k.model(st, k.n, w.log)}
 	if prior.Params == nil {
-		t, err := link.NewTable(k.cfg, k.year[big])
+		// the largest year and its neighbours: u needs pairs a year apart
+		// (a date a year off is only rare by chance across years)
+		t, err := link.NewTable(k.cfg, k.year[big-1]+k.year[big]+k.year[big+1])
 		if err != nil {
 			return err
 		}
-		if _, err := k.loadBatch(ctx, conn, staged[int(big)], t, nil); err != nil {
+		var files []string
+		for y := big - 1; y <= big+1; y++ {
+			files = append(files, staged[int(y)]...)
+		}
+		if _, err := k.loadBatch(ctx, conn, files, t, nil); err != nil {
 			return err
 		}
 		res, err := k.dedupe(ctx, t, link.Prior{}, st, w.log)
