@@ -158,8 +158,9 @@ releases = %[9]q
 	for _, ev := range []string{"birth", "death", "all"} {
 		p, r, f1, bp, br := linkScores(second, truth, ev)
 		t.Logf("%s: pairwise precision %.4f recall %.4f F1 %.4f; B-cubed precision %.4f recall %.4f", ev, p, r, f1, bp, br)
-		if ev == "all" && (f1 < 0.97 || p < 0.97 || r < 0.96) {
-			t.Errorf("planted duplicates: precision %.4f, recall %.4f, F1 %.4f; want at least 0.97, 0.96, 0.97", p, r, f1)
+		// the target: F1 at least 0.98 on planted duplicates
+		if ev == "all" && (f1 < 0.98 || p < 0.98 || r < 0.97) {
+			t.Errorf("planted duplicates: precision %.4f, recall %.4f, F1 %.4f; want at least 0.98, 0.97, 0.98", p, r, f1)
 		}
 	}
 
