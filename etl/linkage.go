@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -51,6 +52,10 @@ const (
 	LinkPairTable     = "link_pair"
 	LinkDecisionTable = "link_decision"
 )
+
+// linkDuckDBSettings bound the DuckDB that reads the lake's linkage
+// records back; what does not fit spills to the temporary directory.
+const linkDuckDBSettings = "set memory_limit = '512MB'; set threads = 2; set preserve_insertion_order = false"
 
 // reestimateAt: a batch with at least this many new records of an event
 // type estimates the model afresh (its EM has pairs enough); a smaller one
@@ -173,6 +178,7 @@ type LinkState struct {
 type linkKind struct {
 	event string
 	cfg   *link.Config
+	keyer *link.Keyer
 	rows  sink[linkRecord]
 	n     int           // records of the batch
 	year  map[int32]int // records of the batch by occurrence year
@@ -238,7 +244,11 @@ func newLinker(batch string) (*linker, error) {
 		if nN > maxLinkNames || nD > maxLinkDates || nV > maxLinkValues {
 			return nil, fmt.Errorf("linkage config %s: at most %d names, %d dates and %d other fields", e, maxLinkNames, maxLinkDates, maxLinkValues)
 		}
-		l.kinds[e] = &linkKind{event: e, cfg: cfg, t: t, rows: newSink[linkRecord](LinkRecordTable),
+		keyer, err := cfg.NewKeyer()
+		if err != nil {
+			return nil, err
+		}
+		l.kinds[e] = &linkKind{event: e, cfg: cfg, keyer: keyer, t: t, rows: newSink[linkRecord](LinkRecordTable),
 			year: map[int32]int{}, ids: map[string]int32{}, keys: map[uint64]struct{}{}}
 	}
 	return l, nil
@@ -370,7 +380,7 @@ func (l *linker) add(b *lake.Batch, event string, r link.Record, version int32, 
 	k.n++
 	k.year[year]++
 	row := toLinkRecord(r, event, version, year, l.batch)
-	keys, err := k.cfg.BlockKeys(r)
+	keys, err := k.keyer.Keys(r)
 	if err != nil {
 		l.err = fmt.Errorf("linkage: %w", err)
 		return
@@ -478,6 +488,16 @@ func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *L
 		return err
 	}
 	defer conn.Close()
+	// DuckDB would otherwise take 80% of RAM for what it reads back; the
+	// engine's tables are in Go's heap beside it.
+	tmp, err := os.MkdirTemp("", "vitalstats-linkage-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := conn.ExecContext(ctx, linkDuckDBSettings+fmt.Sprintf("; set temp_directory = '%s'", strings.ReplaceAll(tmp, "'", "''"))); err != nil {
+		return fmt.Errorf("linkage: %w", err)
+	}
 	if st.Params == nil {
 		st.Params = map[string]*link.Params{}
 	}
@@ -576,7 +596,6 @@ func (w *linkWriter) result(res *link.Result, years func(string) int32) error {
 		w.renames[r.From] = r.Into
 	}
 	s := res.Stats
-	w.sum.Earlier += s.Records - s.New
 	w.sum.Candidates += s.Candidates
 	w.sum.Matches += s.Matches
 	w.sum.Review += s.Kept - s.Matches
@@ -651,6 +670,7 @@ func (k *linkKind) linkSmall(ctx context.Context, conn *sql.Conn, w *linkWriter,
 	if err != nil {
 		return err
 	}
+	w.sum.Earlier += n
 	prior := link.Prior{Decisions: dec, Params: k.model(st, k.n+n, w.log)}
 	res, err := k.dedupe(ctx, k.t, prior, st, w.log)
 	if err != nil {
@@ -709,6 +729,12 @@ func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter
 	}
 	var prev []link.Record // the batch's records of the year before, linked
 	prevYear := int32(-1 << 30)
+	earlier := map[int32]int{} // the lake's records read, by their year
+	defer func() {
+		for _, n := range earlier {
+			w.sum.Earlier += n
+		}
+	}()
 	for _, y := range yrs {
 		t, err := link.NewTable(k.cfg, k.year[y]+len(prev))
 		if err != nil {
@@ -743,6 +769,11 @@ func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter
 		if err != nil {
 			return err
 		}
+		byYear := map[int32]int{}
+		for _, y := range years {
+			byYear[y]++
+		}
+		maps.Copy(earlier, byYear)
 		res, err := k.dedupe(ctx, t, prior, st, w.log)
 		if err != nil {
 			return err

@@ -124,25 +124,38 @@ func (t *Table) ruleKeys(r int, i int32, out []uint64) []uint64 {
 	return out
 }
 
-// BlockKeys returns a record's blocking keys: for each rule in order, one
-// key per combination of its parts' values (a name.token part gives one per
-// token), none for a rule when a part is missing. Two records are compared
-// when they share a key. Keys are stable across runs and processes, so the
-// ETL can store them and, for a daily increment, find the existing records
-// sharing a key with the new ones. The rule of a key is mixed into it.
-func (c *Config) BlockKeys(r Record) ([]uint64, error) {
+// Keyer gives records' blocking keys one at a time, reusing its memory.
+type Keyer struct {
+	t    *Table
+	keys []uint64
+}
+
+// NewKeyer makes a Keyer for the config.
+func (c *Config) NewKeyer() (*Keyer, error) {
 	t, err := NewTable(c, 1)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.Add(r); err != nil {
+	return &Keyer{t: t}, nil
+}
+
+// Keys returns a record's blocking keys: for each rule in order, one key
+// per combination of its parts' values (a name.token part gives one per
+// token), none for a rule when a part is missing. Two records are compared
+// when they share a key. Keys are stable across runs and processes, so the
+// ETL can store them and, for a daily increment, find the existing records
+// sharing a key with the new ones. The rule of a key is mixed into it. The
+// slice is the Keyer's until its next call.
+func (k *Keyer) Keys(r Record) ([]uint64, error) {
+	k.t.reset()
+	if err := k.t.Add(r); err != nil {
 		return nil, err
 	}
-	var keys []uint64
-	for ri := range c.rules {
-		keys = t.ruleKeys(ri, 0, keys)
+	k.keys = k.keys[:0]
+	for ri := range k.t.cfg.rules {
+		k.keys = k.t.ruleKeys(ri, 0, k.keys)
 	}
-	return keys, nil
+	return k.keys, nil
 }
 
 type entry struct {
@@ -152,12 +165,18 @@ type entry struct {
 
 type span struct{ lo, hi int32 }
 
-// blocking is one rule's sorted keys and its blocks.
+// blocking is one rule's sorted keys and its blocks, and each record's
+// keys (record i's are keys[off[i]:off[i+1]]).
 type blocking struct {
 	entries   []entry
 	blocks    []span
 	oversized map[uint64]struct{}
+	keys      []uint64
+	off       []int32
 }
+
+// of is record i's keys.
+func (b *blocking) of(i int32) []uint64 { return b.keys[b.off[i]:b.off[i+1]] }
 
 // blockStats counts what blocking did.
 type blockStats struct {
@@ -169,12 +188,14 @@ type blockStats struct {
 // or more records, at least one new, both sources when linking, at most
 // MaxBlock records (larger ones are counted and skipped).
 func (t *Table) buildBlocks(r int, st *blockStats) *blocking {
-	b := &blocking{oversized: map[uint64]struct{}{}}
-	var buf []uint64
-	es := make([]entry, 0, t.n)
+	b := &blocking{oversized: map[uint64]struct{}{}, keys: make([]uint64, 0, t.n), off: make([]int32, 1, t.n+1)}
 	for i := int32(0); i < int32(t.n); i++ {
-		buf = t.ruleKeys(r, i, buf[:0])
-		for _, k := range buf {
+		b.keys = t.ruleKeys(r, i, b.keys)
+		b.off = append(b.off, int32(len(b.keys)))
+	}
+	es := make([]entry, 0, len(b.keys))
+	for i := int32(0); i < int32(t.n); i++ {
+		for _, k := range b.of(i) {
 			es = append(es, entry{k, i})
 		}
 	}
@@ -236,7 +257,6 @@ func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, per
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
-				var ki, kj []uint64
 				var n int64
 				for {
 					bi := int(next.Add(1) - 1)
@@ -254,7 +274,7 @@ func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, per
 							if !iNew && !t.isNew(j) || t.Link && t.source[i] == t.source[j] {
 								continue
 							}
-							if t.seenBefore(bl, r, key, i, j, perRule, &ki, &kj) {
+							if seenBefore(bl, r, key, i, j, perRule) {
 								continue
 							}
 							n++
@@ -276,19 +296,18 @@ func (t *Table) candidates(ctx context.Context, bl []*blocking, workers int, per
 // seenBefore reports whether records i and j share a compared key that
 // comes before key of rule r: of an earlier rule (unless perRule), or a
 // smaller key of r.
-func (t *Table) seenBefore(bl []*blocking, r int, key uint64, i, j int32, perRule bool, ki, kj *[]uint64) bool {
+func seenBefore(bl []*blocking, r int, key uint64, i, j int32, perRule bool) bool {
 	q0 := 0
 	if perRule {
 		q0 = r
 	}
 	for q := q0; q <= r; q++ {
-		*ki = t.ruleKeys(q, i, (*ki)[:0])
-		*kj = t.ruleKeys(q, j, (*kj)[:0])
-		for _, a := range *ki {
+		kj := bl[q].of(j)
+		for _, a := range bl[q].of(i) {
 			if q == r && a >= key {
 				continue
 			}
-			for _, b := range *kj {
+			for _, b := range kj {
 				if a == b {
 					if _, big := bl[q].oversized[a]; !big {
 						return true

@@ -57,8 +57,9 @@ type NameCoder struct {
 	bloomKey, tokenKey []byte
 	pool               sync.Pool // of hash.Hash under tokenKey
 
-	mu    sync.RWMutex
-	cache map[uint64][BloomK]uint16 // bigram → positions: a few thousand bigrams
+	mu     sync.RWMutex
+	cache  map[uint64][BloomK]uint16 // bigram → positions: a few thousand bigrams
+	tokens map[string]int64          // script and skeleton → token: names repeat
 }
 
 // maxCache bounds the bigram cache (the Khmer and Latin bigrams of real
@@ -74,7 +75,7 @@ func NewNameCoder(key []byte) *NameCoder {
 		m.Write([]byte("vitalstats/link/" + label + "/v1"))
 		return m.Sum(nil)
 	}
-	c := &NameCoder{bloomKey: derive("bloom"), tokenKey: derive("token"), cache: map[uint64][BloomK]uint16{}}
+	c := &NameCoder{bloomKey: derive("bloom"), tokenKey: derive("token"), cache: map[uint64][BloomK]uint16{}, tokens: map[string]int64{}}
 	c.pool.New = func() any { return hmac.New(sha256.New, c.tokenKey) }
 	return c
 }
@@ -187,16 +188,28 @@ func (c *NameCoder) positions(bigram uint64) [BloomK]uint16 {
 
 // token is the keyed 63-bit hash of one skeleton, never 0.
 func (c *NameCoder) token(script byte, s string) int64 {
+	key := string(script) + s
+	c.mu.RLock()
+	t, ok := c.tokens[key]
+	c.mu.RUnlock()
+	if ok {
+		return t
+	}
 	m := c.pool.Get().(hash.Hash)
 	m.Reset()
 	m.Write([]byte{script})
 	m.Write([]byte(s))
 	var sum [sha256.Size]byte
-	t := int64(binary.BigEndian.Uint64(m.Sum(sum[:0])) >> 1)
+	t = int64(binary.BigEndian.Uint64(m.Sum(sum[:0])) >> 1)
 	c.pool.Put(m)
 	if t == 0 {
 		t = 1
 	}
+	c.mu.Lock()
+	if len(c.tokens) < maxCache {
+		c.tokens[key] = t
+	}
+	c.mu.Unlock()
 	return t
 }
 

@@ -72,6 +72,17 @@ func NewTable(cfg *Config, sizeHint int) (*Table, error) {
 	return t, nil
 }
 
+// reset empties the table, keeping its memory.
+func (t *Table) reset() {
+	t.n = 0
+	t.idBytes, t.idEnd, t.source, t.cluster, t.clusters = t.idBytes[:0], t.idEnd[:0], t.source[:0], t.cluster[:0], t.clusters[:0]
+	clear(t.clusterOf)
+	for i := range t.cols {
+		c := &t.cols[i]
+		c.bloom, c.tok, c.i32, c.u64, c.str = c.bloom[:0], c.tok[:0], c.i32[:0], c.u64[:0], c.str[:0]
+	}
+}
+
 // Len is the number of records.
 func (t *Table) Len() int { return t.n }
 
@@ -106,7 +117,8 @@ func (t *Table) Add(r Record) error {
 		case KindName:
 			nc := r.Names[k]
 			if nc.IsZero() {
-				col.bloom = append(col.bloom, make([]byte, BloomBytes)...)
+				var zero [BloomBytes]byte
+				col.bloom = append(col.bloom, zero[:]...)
 			} else if len(nc.Bloom) != BloomBytes {
 				return fmt.Errorf("record %s: field %s: a Bloom filter of %d bytes, want %d", r.ID, f.Name, len(nc.Bloom), BloomBytes)
 			} else {

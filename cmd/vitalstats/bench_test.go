@@ -36,7 +36,7 @@ var benchFigures = []string{
 	"etl.files.seconds", "etl.files.rows", "etl.files.rows_per_s", "etl.files.rss",
 	"etl.backfill.seconds", "etl.backfill.rss",
 	"link.registry.seconds", "link.registry.records", "link.registry.seconds_per_million",
-	"link.files.seconds", "link.files.records", "link.files.seconds_per_million",
+	"link.files.seconds", "link.files.records", "link.files.seconds_per_million", "link.backfill.seconds_per_million",
 	"etl.incremental.small.seconds", "etl.incremental.seconds", "etl.incremental.rss", "link.incremental.seconds",
 	"cycle.small.seconds", "cycle.seconds",
 	"build.seconds", "build.rss", "build.tables", "build.file_mib",
