@@ -808,10 +808,9 @@ func (k *linkKind) loadBatch(ctx context.Context, conn *sql.Conn, files []string
 	if len(files) == 0 {
 		return nil, nil
 	}
-	q := fmt.Sprintf(`select event_id, name0_bf, name0_tok, name1_bf, name1_tok, name2_bf, name2_tok, date0, date1,
-		value0, value1, value2, value3, value4, value5, value6, occurrence_year, null::varchar
+	q := fmt.Sprintf(`select event_id, %s, null::varchar
 		from read_parquet(%s, union_by_name = true) where event_type = $1
-		qualify row_number() over (partition by event_id order by version desc) = 1`, quoteList(files))
+		qualify row_number() over (partition by event_id order by version desc) = 1`, linkFeatureCols, quoteList(files))
 	var out []link.Record
 	err := k.scanRecords(ctx, conn, q, func(r link.Record, year int32) error {
 		if err := t.Add(r); err != nil {
@@ -850,9 +849,8 @@ func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, c
 			where event_type = $1 and event_id in (select event_id from cand)
 			group by event_id
 		)
-		select cand.event_id, name0_bf, name0_tok, name1_bf, name1_tok, name2_bf, name2_tok, date0, date1,
-		       value0, value1, value2, value3, value4, value5, value6, occurrence_year, cl.cluster_id
-		from cand join cl using (event_id)`, quoteList(recFiles), where, quoteList(clFiles))
+		select cand.event_id, %s, cl.cluster_id
+		from cand join cl using (event_id)`, quoteList(recFiles), where, quoteList(clFiles), linkFeatureCols)
 	n := 0
 	err := k.scanRecords(ctx, conn, q, func(r link.Record, year int32) error {
 		if _, isNew := skip[r.ID]; isNew {
@@ -868,7 +866,13 @@ func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, c
 	return n, years, err
 }
 
-// scanRecords reads linkage records (the columns of loadBatch's query).
+// linkFeatureCols are link_record's columns scanRecords reads, between the
+// event id and the cluster.
+const linkFeatureCols = `name0_bf, name0_tok, name1_bf, name1_tok, name2_bf, name2_tok, date0, date1,
+	value0, value1, value2, value3, value4, value5, value6, occurrence_year`
+
+// scanRecords reads linkage records: the event id, linkFeatureCols and the
+// cluster.
 func (k *linkKind) scanRecords(ctx context.Context, conn *sql.Conn, q string, fn func(link.Record, int32) error) error {
 	rows, err := conn.QueryContext(ctx, q, k.event)
 	if err != nil {
