@@ -657,16 +657,20 @@ func (k *linkKind) linkSmall(ctx context.Context, conn *sql.Conn, w *linkWriter,
 	}
 	// a record sharing a key with a new one, in the years next to theirs,
 	// or named by a decision (any year)
+	near := filesOfYears(recFiles, int(lo)-1, int(hi)+1)
 	where := "event_id in (select id from named_ids)"
-	if len(k.keys) > 0 {
-		where = `event_id in (select event_id from (select event_id, unnest(block_keys) as k from recs
-			where occurrence_year between ` + strconv.Itoa(int(lo)-1) + ` and ` + strconv.Itoa(int(hi)+1) + `) semi join new_keys using (k))
-			or ` + where
+	if len(k.keys) > 0 && len(near) > 0 {
+		where = fmt.Sprintf(`event_id in (select event_id from (
+				select event_id, unnest(block_keys) as k from read_parquet(%s, union_by_name = true)
+				where event_type = $1 and occurrence_year between %d and %d
+			) semi join new_keys using (k))
+			or %s`, quoteList(near), lo-1, hi+1, where)
 	}
 	if len(named) == 0 {
-		recFiles = filesOfYears(recFiles, int(lo)-1, int(hi)+1)
+		// a record's cluster rows are in its own year's partition
+		recFiles, clFiles = near, filesOfYears(clFiles, int(lo)-1, int(hi)+1)
 	}
-	n, years, err := k.loadExisting(ctx, conn, recFiles, clFiles, where, "", k.t, k.ids)
+	n, years, err := k.loadExisting(ctx, conn, recFiles, clFiles, len(named) > 0, where, "", k.t, k.ids)
 	if err != nil {
 		return err
 	}
@@ -765,7 +769,7 @@ func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter
 			exclude = fmt.Sprintf("event_id not in (select event_id from read_parquet(%s, union_by_name = true) where event_type = $1)", quoteList(near))
 		}
 		_, years, err := k.loadExisting(ctx, conn, filesOfYears(recFiles, int(y)-1, int(y)+1),
-			clFiles, fmt.Sprintf("occurrence_year between %d and %d", y-1, y+1), exclude, t, nil)
+			filesOfYears(clFiles, int(y)-1, int(y)+1), false, fmt.Sprintf("occurrence_year between %d and %d", y-1, y+1), exclude, t, nil)
 		if err != nil {
 			return err
 		}
@@ -803,23 +807,38 @@ func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter
 }
 
 // loadBatch adds the batch's own records in files to t (the latest version
-// of each) and returns them; fresh, if not nil, gets their ids.
+// of each); with fresh not nil, it returns them and fresh gets their ids
+// (a model's estimate needs neither, and its three national years are 1.3
+// million records).
 func (k *linkKind) loadBatch(ctx context.Context, conn *sql.Conn, files []string, t *link.Table, fresh map[string]int32) ([]link.Record, error) {
 	if len(files) == 0 {
 		return nil, nil
 	}
-	q := fmt.Sprintf(`select event_id, %s, null::varchar
-		from read_parquet(%s, union_by_name = true) where event_type = $1
-		qualify row_number() over (partition by event_id order by version desc) = 1`, linkFeatureCols, quoteList(files))
+	// The latest version is found on the keys alone and joined back: a
+	// window over every column held a national year's records in DuckDB's
+	// memory at once.
+	// (read twice: DuckDB would materialize a CTE used twice)
+	recs := fmt.Sprintf("read_parquet(%s, union_by_name = true)", quoteList(files))
+	q := fmt.Sprintf(`with latest as (
+			select event_id, max(version) as version from %[1]s where event_type = $1 group by event_id
+		)
+		select r.event_id, %[2]s, null::varchar
+		from %[1]s r join latest l on r.event_id = l.event_id and r.version = l.version
+		where r.event_type = $1`, recs, linkFeatureCols)
 	var out []link.Record
+	seen := map[string]struct{}{}
 	err := k.scanRecords(ctx, conn, q, func(r link.Record, year int32) error {
+		if _, dup := seen[r.ID]; dup {
+			return nil // one version written twice
+		}
+		seen[r.ID] = struct{}{}
 		if err := t.Add(r); err != nil {
 			return err
 		}
 		if fresh != nil {
 			fresh[r.ID] = year
+			out = append(out, r)
 		}
-		out = append(out, r)
 		return nil
 	})
 	return out, err
@@ -827,8 +846,16 @@ func (k *linkKind) loadBatch(ctx context.Context, conn *sql.Conn, files []string
 
 // loadExisting adds to t the lake's records that where selects (latest
 // version, not also in skip) with their current clusters; it returns how
-// many and their occurrence years.
-func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, clFiles []string, where, exclude string, t *link.Table, skip map[string]int32) (int, map[string]int32, error) {
+// many and their occurrence years. clFiles hold the partitions of the
+// records' years (a record's cluster rows are in its occurrence year's), or
+// with allYears every partition: then only the candidates' clusters are
+// kept, a filter that with three national years did not fit in DuckDB's
+// 512 MB.
+func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, clFiles []string, allYears bool, where, exclude string, t *link.Table, skip map[string]int32) (int, map[string]int32, error) {
+	clWhere := ""
+	if allYears { // every year's clusters: only the candidates'
+		clWhere = "and event_id in (select event_id from cand)"
+	}
 	years := map[string]int32{}
 	if len(recFiles) == 0 || len(clFiles) == 0 {
 		return 0, years, nil
@@ -836,25 +863,29 @@ func (k *linkKind) loadExisting(ctx context.Context, conn *sql.Conn, recFiles, c
 	if exclude != "" {
 		where = "(" + where + ") and " + exclude
 	}
-	q := fmt.Sprintf(`with recs as (
-			select * from read_parquet(%s, union_by_name = true) where event_type = $1
-		),
-		cand as (
-			select * from recs where %s
-			qualify row_number() over (partition by event_id order by batch desc, version desc) = 1
+	// Each record's latest (batch, version) is found on the keys alone and
+	// joined back, as in loadBatch.
+	// (the files are read twice: DuckDB would materialize a CTE used twice)
+	recs := fmt.Sprintf("(select * from read_parquet(%s, union_by_name = true) where event_type = $1)", quoteList(recFiles))
+	q := fmt.Sprintf(`with cand as (
+			select event_id, max({'b': batch, 'v': version}) as m from %[1]s recs where %[2]s group by event_id
 		),
 		cl as (
 			select event_id, arg_max(cluster_id, (batch, seq)) as cluster_id
-			from read_parquet(%s, union_by_name = true)
-			where event_type = $1 and event_id in (select event_id from cand)
+			from read_parquet(%[3]s, union_by_name = true)
+			where event_type = $1 %[5]s
 			group by event_id
 		)
-		select cand.event_id, %s, cl.cluster_id
-		from cand join cl using (event_id)`, quoteList(recFiles), where, quoteList(clFiles), linkFeatureCols)
+		select r.event_id, %[4]s, cl.cluster_id
+		from %[1]s r join cand c on r.event_id = c.event_id and r.batch = c.m.b and r.version = c.m.v
+		join cl on cl.event_id = r.event_id`, recs, where, quoteList(clFiles), linkFeatureCols, clWhere)
 	n := 0
 	err := k.scanRecords(ctx, conn, q, func(r link.Record, year int32) error {
 		if _, isNew := skip[r.ID]; isNew {
 			return nil // a new version of it is in the batch
+		}
+		if _, dup := years[r.ID]; dup {
+			return nil // one version written twice
 		}
 		if err := t.Add(r); err != nil {
 			return fmt.Errorf("earlier record %s: %w", r.ID, err)
