@@ -465,7 +465,9 @@ func (e *browserEnv) testCharts(t *testing.T) {
 	}
 
 	// The ranked bars of birth completeness: every province, by its name in
-	// the page's language, with its value in each series, highest first.
+	// the page's language, one stacked bar each (on time, late, not
+	// registered: the mart's within-legal value, all less within-legal, 1
+	// less all), highest first.
 	for _, lang := range Langs {
 		const year = 2018
 		if status, _ := e.open(t, tb, "/"+lang+"/completeness?year="+strconv.Itoa(year), desktop); status != 200 {
@@ -486,7 +488,7 @@ func (e *browserEnv) testCharts(t *testing.T) {
 		for _, s := range []struct {
 			name string
 			k    float64
-		}{{tr(lang, "registered"), 0.5}, {tr(lang, "within_legal"), 0.4}} {
+		}{{tr(lang, "within_legal"), 0.4}, {tr(lang, "late"), 0.1}, {tr(lang, "never"), -0.5}} {
 			data, ok := c.seriesByName(s.name)
 			if !ok || len(data) != len(cats) {
 				t.Errorf("%s compl_births: series %q has %d values for %d categories", lang, s.name, len(data), len(cats))
@@ -501,11 +503,17 @@ func (e *browserEnv) testCharts(t *testing.T) {
 					continue
 				}
 				want := fixValue(p, year, s.k)
+				switch s.k {
+				case 0.1: // late: all registered less on time
+					want = fixValue(p, year, 0.5) - fixValue(p, year, 0.4)
+				case -0.5: // not registered: the rest of 100%
+					want = 1 - fixValue(p, year, 0.5)
+				}
 				got, ok := num(data[i])
 				if !ok || math.Abs(got-want) > 1e-9 {
 					t.Errorf("%s compl_births %q %s: %v, want %v", lang, s.name, name, data[i], want)
 				}
-				if s.k == 0.5 && got > prev {
+				if s.k == 0.4 && got > prev {
 					t.Errorf("%s compl_births: %s (%v) ranked below a lower value (%v)", lang, name, got, prev)
 				}
 				prev = got

@@ -258,7 +258,8 @@ func completenessPage(v view) []*frame {
 		if nat := v.one("completeness", v.f.Area, v.f.Year, "event_type", c.event, "within", "all"); nat != nil && nat.HasValue {
 			f.Refs = append(f.Refs, refLine{v.d.name(v.f.Area, v.lang) + " " + unitOf("share").number(nat.Value), nat.Value, "national"})
 		}
-		f.Refs = append(f.Refs, refLine{v.t("target_" + c.event), c.target, "target"})
+		// SDG 17.19.2: 100% of births, 80% of deaths registered
+		f.Refs = append(f.Refs, refLine{fmt.Sprintf(v.t("target_short"), unitOf("share").number(c.target)), c.target, "target"})
 		f.Sorts = gapSorts(f)
 	}
 	return []*frame{mp, births, deaths}

@@ -3,6 +3,7 @@ package dashboards
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -83,7 +84,7 @@ func decorate(o map[string]any, f *frame, lang string, src []int) {
 				if horizontal {
 					a["nameGap"] = 26
 				} else {
-					a["nameGap"] = 12 + 7*maxLabelChars(f, u)
+					a["nameGap"] = 18 + 7*maxLabelChars(f, u)
 					a["nameRotate"] = 90
 				}
 			}
@@ -190,7 +191,7 @@ func maxLabelChars(f *frame, u unit) int {
 		}
 	}
 	if u.Key == "share" {
-		return len(u.number(math.Ceil(m*10)/10)) - 2 // no decimals on the axis
+		return len(strconv.Itoa(int(math.Ceil(m*10)*10))) + 1 // no decimals on the axis: 60%
 	}
 	return len(group(strings.Split(u.number(m), ".")[0]))
 }
@@ -303,7 +304,7 @@ func completenessSeries(f *frame, lang string, u unit) []any {
 			style = map[string]any{"color": "#b00020", "type": "dashed", "width": 1.5}
 		}
 		lines = append(lines, map[string]any{"xAxis": r.Value, "name": r.Label, "lineStyle": style,
-			"label": map[string]any{"formatter": r.Label, "position": "end", "color": style["color"]}})
+			"label": map[string]any{"formatter": r.Label, "position": "start", "color": style["color"]}})
 	}
 	if len(lines) > 0 {
 		first["markLine"] = map[string]any{"symbol": "none", "silent": true, "data": lines}
