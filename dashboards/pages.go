@@ -259,7 +259,7 @@ func completenessPage(v view) []*frame {
 			f.Refs = append(f.Refs, refLine{v.d.name(v.f.Area, v.lang) + " " + unitOf("share").number(nat.Value), nat.Value, "national"})
 		}
 		// SDG 17.19.2: 100% of births, 80% of deaths registered
-		f.Refs = append(f.Refs, refLine{fmt.Sprintf(v.t("target_short"), unitOf("share").number(c.target)), c.target, "target"})
+		f.Refs = append(f.Refs, refLine{fmt.Sprintf(v.t("target_short"), strconv.Itoa(int(c.target*100))+"%"), c.target, "target"})
 		f.Sorts = gapSorts(f)
 	}
 	return []*frame{mp, births, deaths}

@@ -147,7 +147,7 @@ func decorate(o map[string]any, f *frame, lang string, src []int) {
 			a["min"], a["max"] = 0, f.AxisMax
 		}
 		if g := axes(o, "grid"); len(g) > 0 {
-			g[0]["top"], g[0]["right"] = "56", "48"
+			g[0]["top"], g[0]["right"] = "56", "60"
 		}
 	case f.Kind == "bar" || f.Kind == "hbar":
 		if ph := placeholder(f, horizontal, lang); ph != nil {

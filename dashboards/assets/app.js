@@ -105,7 +105,9 @@
         text = fmtNumber(spec, kind === "pyramid" ? Math.abs(p.value) : p.value);
         if (spec.label) { text += " " + spec.label; }
       }
-      var out = '<div class="tt-row"><span class="tt-name">' + enc(p.seriesName) + "</span> " + enc(text) + "</div>";
+      // a placeholder's series is named by its state: say it once
+      var name = (d && d.state === "suppressed") ? "" : '<span class="tt-name">' + enc(p.seriesName) + "</span> ";
+      var out = '<div class="tt-row">' + name + enc(text) + "</div>";
       if (d && d.total) { out = '<div class="tt-row tt-total">' + enc(d.total) + "</div>" + out; }
       return out;
     };
