@@ -1010,6 +1010,9 @@ func (e *browserEnv) testReadable(t *testing.T) {
 			if len(axis) != 3 || axis[0] != "%" || axis[1] != "50%" || axis[2] != tr(lang, "year") {
 				t.Errorf("%s: compl_trend axes %q, want %%, 50%%, %s", lang, axis, tr(lang, "year"))
 			}
+			if l := eval[layout](t, tb, "measure", layoutScript); l.ScrollWidth > l.ClientWidth+1 || l.InnerWidth != int(size[0]) {
+				t.Errorf("%s overview%s: overflows: %+v", lang, suffix, l)
+			}
 			e.screenshot(t, tb, lang+"-overview"+suffix)
 
 			if status, _ := e.open(t, tb, "/"+lang+"/mortality?year=2019", size); status != 200 {
@@ -1027,6 +1030,9 @@ func (e *browserEnv) testReadable(t *testing.T) {
 			first := fixValue("25", 2018, 0.5) // the highest province
 			if want := unitOf("share").interval(&cell{Value: first, Low: first * 0.9, High: first * 1.1, HasValue: true, HasCI: true}); !strings.Contains(tip, want) || !strings.Contains(tip, tr(lang, "late")) {
 				t.Errorf("%s: compl_births tooltip %q lacks the total %q or the late registrations", lang, tip, want)
+			}
+			if l := eval[layout](t, tb, "measure", layoutScript); l.ScrollWidth > l.ClientWidth+1 || l.InnerWidth != int(size[0]) {
+				t.Errorf("%s completeness%s with a tooltip: overflows: %+v", lang, suffix, l)
 			}
 			e.screenshot(t, tb, lang+"-completeness"+suffix)
 			sorted := eval[[]any](t, tb, "sort by the gap", `(() => {
@@ -1092,6 +1098,11 @@ func (e *browserEnv) testReadable(t *testing.T) {
 			t.Errorf("%s: a suppressed bar's tooltip %q does not say <5", lang, tip)
 		}
 		e.screenshot(t, tb, lang+"-causes-states")
+		// a district whose births are all suppressed: lines marked <5
+		if status, _ := e.open(t, tb, "/"+lang+"/fertility?area="+fixSmall, phone); status != 200 {
+			t.Fatalf("%s fertility %s: HTTP %d", lang, fixSmall, status)
+		}
+		e.screenshot(t, tb, lang+"-fertility-suppressed-phone")
 	}
 	problems, _ := tb.take()
 	for _, p := range problems {

@@ -417,3 +417,30 @@ func TestDefinitionsAndBanner(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestLineSuppressed: a line marks its suppressed points (the small
+// district's TFR, 3 births a year) with a dotted line labelled <5, not a
+// bare gap, and names them under the chart.
+func TestLineSuppressed(t *testing.T) {
+	s := fixServer(t, "")
+	body := get(t, s, "admin", "/en/fertility?area="+fixSmall+"&year=2018").Body.String()
+	o := optionOf(t, body, "tfr_trend")
+	marked := 0
+	for _, sv := range o["series"].([]any) {
+		ml, _ := sv.(map[string]any)["markLine"].(map[string]any)
+		if ml == nil {
+			continue
+		}
+		for _, l := range ml["data"].([]any) {
+			if l.(map[string]any)["label"].(map[string]any)["formatter"] == "<5" {
+				marked++
+			}
+		}
+	}
+	if want := 2 * (fixLastYear - fixFirstYear + 1); marked != want { // registered and adjusted, every year
+		t.Errorf("%d suppressed points marked <5, want %d", marked, want)
+	}
+	if !strings.Contains(body, "Suppressed (fewer than 5 events") {
+		t.Error("the note does not name the suppressed points")
+	}
+}

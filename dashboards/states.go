@@ -140,6 +140,9 @@ func decorate(o map[string]any, f *frame, lang string, src []int) {
 			}
 		}
 	}
+	if f.Kind == "line" {
+		markSuppressed(series, f, src)
+	}
 	switch {
 	case f.Stack == "completeness":
 		series = completenessSeries(f, lang, u)
@@ -370,4 +373,29 @@ func (f *frame) hasProvisional() bool {
 		}
 	}
 	return false
+}
+
+// markSuppressed marks, on a line, each category where the series' value is
+// suppressed: a dotted vertical line labelled <5 at the gap, so that the
+// gap does not read as no data.
+func markSuppressed(series []any, f *frame, src []int) {
+	done := map[int]bool{}
+	for i, sv := range series {
+		s, ok := sv.(map[string]any)
+		if !ok || i >= len(src) || src[i] < 0 || done[src[i]] {
+			continue
+		}
+		done[src[i]] = true
+		var lines []any
+		for x, c := range f.Cells[src[i]] {
+			if c != nil && c.Suppressed {
+				lines = append(lines, map[string]any{"xAxis": f.X[x], "state": "suppressed",
+					"label": map[string]any{"formatter": "<5", "position": "end"}})
+			}
+		}
+		if len(lines) > 0 {
+			s["markLine"] = map[string]any{"symbol": "none", "silent": true, "data": lines,
+				"lineStyle": map[string]any{"type": "dotted", "width": 1.5}}
+		}
+	}
 }

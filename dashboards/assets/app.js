@@ -57,7 +57,11 @@
         option.tooltip.valueFormatter = function (v) { return v == null ? "–" : Math.abs(v); };
       }
       var spec = el.getAttribute("data-format");
-      if (spec) { applyFormat(option, JSON.parse(spec), kind); }
+      if (spec) {
+        applyFormat(option, JSON.parse(spec), kind);
+        // a tooltip wraps within the chart: on a phone a long line would widen the page
+        option.tooltip.extraCssText = "white-space:normal;max-width:" + Math.max(160, Math.min(360, el.clientWidth - 24)) + "px;";
+      }
       var rows = Number(el.getAttribute("data-rows") || 0);
       if (kind === "hbar" && rows > 16) {
         el.style.height = (rows * 20 + 60) + "px"; // room for each area's name
