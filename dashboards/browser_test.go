@@ -1061,6 +1061,33 @@ func (e *browserEnv) testReadable(t *testing.T) {
 		}
 	}
 
+	// The methods page, opened at the section an ⓘ links to.
+	for _, lang := range Langs {
+		if status, _ := e.open(t, tb, "/"+lang+"/methods#life-tables-life_table-life_expectancy", desktop); status != 200 {
+			t.Fatalf("%s methods: HTTP %d", lang, status)
+		}
+		if y := eval[float64](t, tb, "anchor", `document.getElementById("life-tables-life_table-life_expectancy").getBoundingClientRect().top`); y < -1 || y > 100 {
+			t.Errorf("%s methods: the section is at %vpx, not at the top", lang, y)
+		}
+		e.screenshot(t, tb, lang+"-methods")
+	}
+
+	// A provisional year: the banner names it, its cards carry a badge, its bars are pale.
+	e.s.SetData(provisionalData(t))
+	for _, lang := range Langs {
+		if status, _ := e.open(t, tb, "/"+lang+"/completeness?year="+strconv.Itoa(fixLastYear), desktop); status != 200 {
+			t.Fatalf("%s completeness: HTTP %d", lang, status)
+		}
+		if b := eval[string](t, tb, "banner", `document.querySelector("main > .banner").textContent`); !strings.Contains(b, strconv.Itoa(fixLastYear)) {
+			t.Errorf("%s: the banner %q does not name %d provisional", lang, b, fixLastYear)
+		}
+		e.screenshot(t, tb, lang+"-completeness-provisional")
+		if status, _ := e.open(t, tb, "/"+lang+"/overview?year="+strconv.Itoa(fixLastYear), phone); status != 200 {
+			t.Fatalf("%s overview: HTTP %d", lang, status)
+		}
+		e.screenshot(t, tb, lang+"-overview-provisional-phone")
+	}
+
 	// Zeros, suppressed cells and no data, told apart in a drawn chart: the
 	// fixture with those states in ill-defined causes by area (2018).
 	e.s.SetData(statesData(t))

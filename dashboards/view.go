@@ -116,6 +116,9 @@ type cardView struct {
 	Key                               string
 	Def                               *defView
 	Provisional                       bool
+	// FlagList is the value's flags with their meaning, provisional left
+	// to the badge.
+	FlagList []flagView
 	// Beside is the registered value of a rate whose registration is under
 	// 70% complete, shown marked under the figure that stands for it.
 	Beside     string
@@ -248,7 +251,11 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 	var b strings.Builder
 	esc := html.EscapeString
-	b.WriteString(`<table id="t-` + esc(f.ID) + `"><thead><tr><th>` + esc(f.XLabel) + `</th>`)
+	b.WriteString(`<table id="t-` + esc(f.ID) + `">`)
+	if l := f.unit().label(v.lang); l != "" && f.Kind != "cards" && f.Kind != "list" {
+		b.WriteString(`<caption>` + esc(l) + `</caption>`) // the unit of every number below
+	}
+	b.WriteString(`<thead><tr><th>` + esc(f.XLabel) + `</th>`)
 	for _, s := range f.Series {
 		b.WriteString("<th>" + esc(s) + "</th>")
 	}
@@ -348,6 +355,11 @@ func cards(f *frame, lang string) []cardView {
 			continue
 		}
 		cv.Flags, cv.Suppressed, cv.Provisional = strings.Join(c.Flags, " "), c.Suppressed, c.flagged("provisional")
+		for _, fl := range c.Flags {
+			if fl != "provisional" {
+				cv.FlagList = append(cv.FlagList, flagView{fl, flagText(lang, fl)})
+			}
+		}
 		if c.HasValue {
 			cv.Value = u.number(c.Value)
 			if c.HasCI {
