@@ -196,7 +196,11 @@ func maxLabelChars(f *frame, u unit) int {
 	if u.Key == "share" {
 		return len(strconv.Itoa(int(math.Ceil(m*10)*10))) + 1 // no decimals on the axis: 60%
 	}
-	return len(group(strings.Split(u.number(m), ".")[0]))
+	n := len(group(strings.Split(u.number(m), ".")[0]))
+	if m < 10 && u.Decimals > 0 { // small ticks keep their decimals: 2.25
+		n += 1 + u.Decimals
+	}
+	return n
 }
 
 // placeholder is the series of a bar chart's suppressed cells (those of its

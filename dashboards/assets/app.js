@@ -132,8 +132,13 @@
     (Array.isArray(axes) ? axes : [axes]).forEach(function (a) {
       if (!a) { return; }
       a.axisLabel = a.axisLabel || {};
+      // ticks are round numbers: no decimals unless the tick has them
       a.axisLabel.formatter = function (v) {
-        return fmtNumber(spec, kind === "pyramid" ? Math.abs(v) : v, spec.unit === "share" ? 0 : undefined);
+        var x = kind === "pyramid" ? Math.abs(v) : v;
+        var scaled = Number(x) * spec.scale;
+        var d = 0;
+        while (d < spec.decimals && Math.abs(scaled * Math.pow(10, d) - Math.round(scaled * Math.pow(10, d))) > 1e-6) { d++; }
+        return fmtNumber(spec, x, d);
       };
     });
     // interval whiskers: a line from the low to the high end, with caps
