@@ -137,7 +137,7 @@
         var x = kind === "pyramid" ? Math.abs(v) : v;
         var scaled = Number(x) * spec.scale;
         var d = 0;
-        while (d < spec.decimals && Math.abs(scaled * Math.pow(10, d) - Math.round(scaled * Math.pow(10, d))) > 1e-6) { d++; }
+        while (d < spec.decimals + 2 && Math.abs(scaled * Math.pow(10, d) - Math.round(scaled * Math.pow(10, d))) > 1e-6) { d++; }
         return fmtNumber(spec, x, d);
       };
     });
