@@ -192,6 +192,8 @@ var words = map[string][2]string{
 	"flag_reference_without_igme": {"reference_without_igme: the reference lacks the UN IGME child mortality estimate.", "reference_without_igme៖ ឯកសារយោងគ្មានការប៉ាន់ស្មានមរណភាពកុមាររបស់ UN IGME។"},
 	"flag_lag_not_estimated":      {"lag_not_estimated: too few registrations to estimate how late they arrive.", "lag_not_estimated៖ ការចុះបញ្ជីតិចពេកដើម្បីប៉ាន់ស្មានថាវាមកដល់យឺតប៉ុណ្ណា។"},
 	"flag_basis":                  {"basis: what a rate rests on: registered events, an adjustment for completeness, or a reference (UN) estimate; named beside every value that is not registered.", "មូលដ្ឋាន៖ អ្វីដែលអត្រាផ្អែកលើ៖ ព្រឹត្តិការណ៍ដែលបានចុះបញ្ជី ការកែតម្រូវតាមភាពពេញលេញ ឬការប៉ាន់ស្មានយោង (អង្គការសហប្រជាជាតិ) ដែលត្រូវបានបញ្ជាក់នៅក្បែរតម្លៃនីមួយៗដែលមិនមែនបានចុះបញ្ជី។"},
+	"tip_lt20":                    {"fewer than 20 events: unstable", "តិចជាង ២០ ព្រឹត្តិការណ៍៖ មិនស្ថិតស្ថេរ"},
+	"tip_window_open":             {"late registrations still arriving", "ការចុះបញ្ជីយឺតកំពុងមកដល់"},
 	"def_compl_num":               {"Events registered, by year of occurrence", "ព្រឹត្តិការណ៍ដែលបានចុះបញ្ជី តាមឆ្នាំកើតឡើង"},
 	"def_compl_den":               {"Events expected: reference rates × population", "ព្រឹត្តិការណ៍ដែលរំពឹងទុក៖ អត្រាយោង × ប្រជាជន"},
 	"def_compl_birth_num":         {"Births registered, by year of occurrence", "កំណើតដែលបានចុះបញ្ជី តាមឆ្នាំកើតឡើង"},

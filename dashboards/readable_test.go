@@ -444,3 +444,16 @@ func TestLineSuppressed(t *testing.T) {
 		t.Error("the note does not name the suppressed points")
 	}
 }
+
+// TestTooltipQualifiers: a point's tooltip says when a registered rate
+// rests on registration under 70% complete, and when it has under 20 events.
+func TestTooltipQualifiers(t *testing.T) {
+	c := &cell{Value: 20, Low: 18, High: 22, HasValue: true, HasCI: true, Flags: []string{"completeness_lt70", "lt20"}}
+	got := pointText(c, unitOf("per1000lb"), "en", false)
+	if got != "20.0 (18.0–22.0) per 1,000 live births · registered (registration under 70% complete) · fewer than 20 events: unstable" {
+		t.Errorf("tooltip %q", got)
+	}
+	if got := pointText(&cell{Suppressed: true}, unitOf("share"), "km", false); got != "<5 (លាក់)" {
+		t.Errorf("suppressed tooltip %q", got)
+	}
+}

@@ -49,6 +49,13 @@ func pointText(c *cell, u unit, lang string, negate bool) string {
 	if c.flagged("provisional") {
 		s += " · " + tr(lang, "provisional")
 	}
+	// what qualifies the value, in words: a registered rate under 70%
+	// complete is not the level; few events make it unstable
+	for _, q := range [][2]string{{"completeness_lt70", "registered_incomplete"}, {"lt20", "tip_lt20"}, {"window_open", "tip_window_open"}} {
+		if c.flagged(q[0]) {
+			s += " · " + tr(lang, q[1])
+		}
+	}
 	return s
 }
 
