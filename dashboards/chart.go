@@ -28,6 +28,8 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 		charts.WithAnimation(false),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "36", Bottom: "8", ContainLabel: opts.Bool(true)}),
 	}
+	// src[i] is the frame series the chart's series i draws (-1: none).
+	var src []int
 	switch f.Kind {
 	case "line":
 		l := charts.NewLine()
@@ -56,7 +58,9 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 			color := palette[s%len(palette)]
 			l.AddSeries(name, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
 				charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color}))
+			src = append(src, s)
 			if prov != nil {
+				src = append(src, s)
 				l.AddSeries(name+" ("+tr(lang, "provisional")+")", prov,
 					charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
 					charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color, Type: "dashed"}))
@@ -81,6 +85,7 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 				so = append(so, charts.WithBarChartOpts(opts.BarChart{Stack: "pyramid"}))
 			}
 			b.AddSeries(name, data, so...)
+			src = append(src, s)
 		}
 		if f.Kind != "bar" {
 			b.XYReversal()
@@ -112,7 +117,7 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 			charts.WithAnimation(false),
 			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(false), Min: float32(min), Max: float32(max),
-				Left: "left", Bottom: "bottom", Text: []string{fmtNum(max), fmtNum(min)},
+				Left: "left", Bottom: "bottom", Text: []string{f.unit().number(max), f.unit().number(min)},
 				InRange: &opts.VisualMapInRange{Color: []string{"#d73027", "#fee08b", "#1a9850"}}}),
 		)...)
 		name := ""
@@ -120,13 +125,24 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 			name = f.Series[0]
 		}
 		m.AddSeries(name, data)
+		src = append(src, 0)
 		c = m
 	default:
 		return nil, false
 	}
 	c.Validate()
-	o := c.JSON()
+	// The option as plain JSON values, to add what go-echarts has no field
+	// for: each point's state and text, axis names, reference lines.
+	raw, err := json.Marshal(c.JSON())
+	if err != nil {
+		return nil, false
+	}
+	var o map[string]any
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, false
+	}
 	o["textStyle"] = map[string]string{"fontFamily": fontFamily}
+	decorate(o, f, lang, src)
 	b, err := json.Marshal(o)
 	if err != nil {
 		return nil, false

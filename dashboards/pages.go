@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,6 +105,14 @@ func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *ma
 		for _, r := range m.rows(a, append([]string{"year", strconv.Itoa(v.f.Year)}, match...)...) {
 			if s := seriesOf(m, r); s != "" {
 				b.put(s, v.d.name(a, v.lang), a, cellFrom(m, r))
+			}
+		}
+	}
+	// An area with no row is no data: a gap in the chart, named in its note.
+	if len(b.f.Series) > 0 {
+		for _, a := range areas {
+			if within(a, v.scope) {
+				b.x(v.d.name(a, v.lang), a)
 			}
 		}
 	}
@@ -225,7 +234,67 @@ func completenessPage(v view) []*frame {
 	areas := v.d.childAreas(v.f.Area)
 	births := v.byArea("compl_births", "hbar", "completeness", areas, series, "event_type", "birth")
 	deaths := v.byArea("compl_deaths", "hbar", "completeness", areas, series, "event_type", "death")
+	// Births and deaths on one scale, 0-100% (further where an area is over 100%).
+	top := 1.0
+	for _, f := range []*frame{births, deaths} {
+		for _, cs := range f.Cells {
+			for _, c := range cs {
+				if c != nil && c.HasValue && c.Value > top {
+					top = math.Ceil(c.Value*10) / 10
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		f      *frame
+		event  string
+		target float64
+	}{{births, "birth", 1}, {deaths, "death", 0.8}} {
+		f := c.f
+		f.orderSeries(v.t("registered"), v.t("within_legal"))
+		f.rankBy()
+		f.Stack, f.AxisMax, f.Unit = "completeness", top, "share"
+		f.Note = v.t("compl_note")
+		if nat := v.one("completeness", v.f.Area, v.f.Year, "event_type", c.event, "within", "all"); nat != nil && nat.HasValue {
+			f.Refs = append(f.Refs, refLine{v.d.name(v.f.Area, v.lang) + " " + unitOf("share").number(nat.Value), nat.Value, "national"})
+		}
+		// SDG 17.19.2: 100% of births, 80% of deaths registered
+		f.Refs = append(f.Refs, refLine{fmt.Sprintf(v.t("target_short"), strconv.Itoa(int(c.target*100))+"%"), c.target, "target"})
+		f.Sorts = gapSorts(f)
+	}
 	return []*frame{mp, births, deaths}
+}
+
+// gapSorts are the orders of a completeness ranking: by completeness (as
+// drawn), and by the gap, the events expected but not registered
+// (denominator less numerator) of all registered, largest first: where most
+// births or deaths go unregistered, not where a few events make a rate.
+func gapSorts(f *frame) map[string][]int {
+	idx := make([]int, len(f.X))
+	for i := range idx {
+		idx[i] = i
+	}
+	gap := func(i int) float64 {
+		if len(f.Cells) == 0 {
+			return math.Inf(-1)
+		}
+		if c := f.Cells[0][i]; c != nil && c.HasNum && c.HasDen {
+			return c.Den - c.Num
+		}
+		return math.Inf(-1)
+	}
+	byGap := slices.Clone(idx)
+	slices.SortStableFunc(byGap, func(a, b int) int {
+		ga, gb := gap(a), gap(b)
+		switch {
+		case ga > gb:
+			return -1
+		case ga < gb:
+			return 1
+		}
+		return 0
+	})
+	return map[string][]int{"value": idx, "gap": byGap}
 }
 
 func fertilityPage(v view) []*frame {

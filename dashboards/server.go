@@ -175,7 +175,7 @@ func NewServer(opt Options) (*Server, error) {
 	if s.dummyHash, err = hashPassword(randomID(), passwordIterations); err != nil {
 		return nil, err
 	}
-	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options}).ParseFS(embedded, "templates/*.html"); err != nil {
+	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options, "defArgs": defArgs}).ParseFS(embedded, "templates/*.html"); err != nil {
 		return nil, err
 	}
 	if s.assets, err = loadAssets(opt.GeoJSON); err != nil {
@@ -234,6 +234,11 @@ func (s *Server) routes() {
 	for _, lang := range Langs {
 		m.HandleFunc("GET /"+lang+"/downloads", s.downloadsPage(lang))
 		m.HandleFunc("GET /"+lang+"/review", s.reviewPage(lang))
+		// The methods document holds no data: anyone may read it, as the
+		// static copy's reader does.
+		m.HandleFunc("GET /"+lang+"/methods", func(w http.ResponseWriter, r *http.Request) {
+			s.render(w, r, http.StatusOK, "methods", methodsData(lang, "/assets/", "/"+lang+"/overview"))
+		})
 		m.HandleFunc("GET /"+lang+"/{page}", func(w http.ResponseWriter, r *http.Request) {
 			s.serveData(w, r, "html", lang, r.PathValue("page"), "")
 		})

@@ -75,6 +75,16 @@ func (s *Server) ExportSite(dir, scope string) (files int, err error) {
 			}
 		}
 	}
+	// The methods document, which each page's ⓘ links to.
+	for _, lang := range Langs {
+		var buf bytes.Buffer
+		if err := s.tmpl.ExecuteTemplate(&buf, "methods", methodsData(lang, "../assets/", "overview/"+scope+".html")); err != nil {
+			return files, err
+		}
+		if err := write(lang+"/methods.html", buf.Bytes()); err != nil {
+			return files, err
+		}
+	}
 	// The index opens the overview in the language last chosen (app.js keeps
 	// it in localStorage), English the first time or without script.
 	index := `<!doctype html><html lang="en"><meta charset="utf-8"><title>Vital statistics of Cambodia</title>` +

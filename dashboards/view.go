@@ -18,6 +18,7 @@ type linker interface {
 	page(lang, page string, f Filter) string
 	csv(lang, page, frame string, f Filter) string
 	assets() string // the assets folder, ending in /
+	methods(lang string) string
 }
 
 type serverLinks struct{}
@@ -36,6 +37,8 @@ func (serverLinks) csv(lang, page, frame string, f Filter) string {
 
 func (serverLinks) assets() string { return "/assets/" }
 
+func (serverLinks) methods(lang string) string { return "/" + lang + "/methods" }
+
 // staticLinks lay a static copy out as lang/page/area.html, each page with
 // its CSVs beside it: one year and both sexes, for offline distribution.
 type staticLinks struct{}
@@ -49,6 +52,8 @@ func (staticLinks) csv(lang, page, frame string, f Filter) string {
 }
 
 func (staticLinks) assets() string { return "../../assets/" }
+
+func (staticLinks) methods(lang string) string { return "../../" + lang + "/methods.html" }
 
 type link struct {
 	Label, Href string
@@ -71,6 +76,11 @@ type pageData struct {
 	AreaNote string // the downloads of an account limited to an area
 	// Review, on the review page only: the pairs waiting for a decision.
 	Review *reviewView
+	// Banner dates the data (as_of, a human date) and names the provisional
+	// years; a static copy says its year. Flags explains every flag.
+	Banner  []string
+	Flags   []flagView
+	Methods string
 }
 
 type releaseView struct {
@@ -88,10 +98,27 @@ type frameView struct {
 	Cards         []cardView
 	Empty         bool
 	Rows          int // categories, for the chart's height
+	// Format is the chart's number format (data-format), for app.js.
+	Format template.HTMLAttr
+	// Sorts, with a chart that may be reordered: the orders (data-sorts).
+	Sorts       template.HTMLAttr
+	SortNames   []string
+	Def         *defView
+	Provisional bool
+	States      string // the chart's suppressed, no-data and zero cells, named
 }
 
 type cardView struct {
 	Label, Value, Change, Flags string
+	// CI is the interval, Unit the unit in words; ChangeClass says whether
+	// the change is good news (good, bad, neutral), ChangeWord says it too.
+	CI, Unit, ChangeClass, ChangeWord string
+	Key                               string
+	Def                               *defView
+	Provisional                       bool
+	// FlagList is the value's flags with their meaning, provisional left
+	// to the badge.
+	FlagList []flagView
 	// Beside is the registered value of a rate whose registration is under
 	// 70% complete, shown marked under the figure that stands for it.
 	Beside     string
@@ -154,6 +181,23 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		}
 		pd.Areas = append(pd.Areas, link{label, l.page(v.lang, p.ID, f), a == v.f.Area})
 	}
+	pd.Methods = l.methods(v.lang)
+	pd.Flags = flagGlossary(v.lang)
+	if b := v.d.Built; !b.AsOf.IsZero() {
+		pd.Banner = append(pd.Banner, fmt.Sprintf(v.t("banner_as_of"), humanDate(b.AsOf, v.lang)))
+	}
+	var prov []string
+	for _, y := range v.d.years {
+		if v.d.provisional(y) {
+			prov = append(prov, strconv.Itoa(y))
+		}
+	}
+	if len(prov) > 0 {
+		pd.Banner = append(pd.Banner, fmt.Sprintf(v.t("banner_prov"), strings.Join(prov, ", ")))
+	}
+	if static {
+		pd.Banner = append(pd.Banner, fmt.Sprintf(v.t("banner_static"), v.f.Year))
+	}
 	if b := v.d.Built; !b.BuiltAt.IsZero() {
 		// The data's own date first: the build's time says nothing of what the numbers describe.
 		pd.Built = fmt.Sprintf("%s %s · %s %s · %s %s · %s", v.t("as_of"), b.AsOf.Format(time.DateOnly),
@@ -166,7 +210,17 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		}
 		if opt, ok := chartOption(f, v.lang); ok && !fv.Empty {
 			fv.Option = dataAttr("data-option", opt)
+			spec, _ := json.Marshal(formatSpec(f.unit(), v.lang))
+			fv.Format = dataAttr("data-format", spec)
+			fv.States = stateNote(f, v.lang)
+			fv.Provisional = f.hasProvisional()
+			if len(f.Sorts) > 1 {
+				sorts, _ := json.Marshal(f.Sorts)
+				fv.Sorts = dataAttr("data-sorts", sorts)
+				fv.SortNames = []string{"value", "gap"}
+			}
 		}
+		fv.Def = defFor(f.ID, v, l)
 		if f.AreaX {
 			links := map[string]string{}
 			for i, code := range f.XKey {
@@ -182,6 +236,9 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		fv.Table = tableHTML(f, v, l, p)
 		if f.Kind == "cards" {
 			fv.Cards = cards(f, v.lang)
+			for i := range fv.Cards {
+				fv.Cards[i].Def = defFor(indicatorKey(fv.Cards[i].Key), v, l)
+			}
 		}
 		pd.Frames = append(pd.Frames, fv)
 	}
@@ -194,7 +251,11 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 	var b strings.Builder
 	esc := html.EscapeString
-	b.WriteString(`<table id="t-` + esc(f.ID) + `"><thead><tr><th>` + esc(f.XLabel) + `</th>`)
+	b.WriteString(`<table id="t-` + esc(f.ID) + `">`)
+	if l := f.unit().label(v.lang); l != "" && f.Kind != "cards" && f.Kind != "list" {
+		b.WriteString(`<caption>` + esc(l) + `</caption>`) // the unit of every number below
+	}
+	b.WriteString(`<thead><tr><th>` + esc(f.XLabel) + `</th>`)
 	for _, s := range f.Series {
 		b.WriteString("<th>" + esc(s) + "</th>")
 	}
@@ -209,20 +270,33 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 			b.WriteString(esc(label))
 		}
 		b.WriteString("</th>")
+		u := f.unit()
+		if f.Kind == "cards" {
+			u = unitOf(cardUnits[indicatorKey(f.XKey[x])])
+		}
 		for s := range f.Series {
 			c := f.Cells[s][x]
 			switch {
 			case c == nil:
-				b.WriteString("<td></td>")
+				b.WriteString(`<td class="nodata">` + esc(v.t("state_no_data")) + "</td>")
 			case c.Suppressed:
-				b.WriteString(`<td class="suppressed">` + esc(c.display(v.lang)) + "</td>")
+				b.WriteString(`<td class="suppressed">` + esc(c.displayIn(u, v.lang)) + "</td>")
 			default:
-				b.WriteString("<td>" + esc(c.display(v.lang)))
+				cls := ""
+				if c.flagged("provisional") {
+					cls = ` class="provisional"`
+				}
+				b.WriteString("<td" + cls + ">" + esc(c.displayIn(u, v.lang)))
 				if c.Basis != "" && c.Basis != "registered" {
 					b.WriteString(" <small>" + esc(v.t(c.Basis)) + "</small>")
 				}
-				if len(c.Flags) > 0 {
-					b.WriteString(" <small>" + esc(strings.Join(c.Flags, " ")) + "</small>")
+				for _, fl := range c.Flags {
+					// each flag with its meaning, for a pointer or a screen reader
+					if t := flagText(v.lang, fl); t != "" {
+						b.WriteString(` <small><abbr title="` + esc(t) + `">` + esc(fl) + "</abbr></small>")
+					} else {
+						b.WriteString(" <small>" + esc(fl) + "</small>")
+					}
 				}
 				b.WriteString("</td>")
 			}
@@ -265,13 +339,14 @@ func cards(f *frame, lang string) []cardView {
 			continue
 		}
 		c := f.Cells[0][x]
-		cv := cardView{Label: label}
+		u := unitOf(cardUnits[indicatorKey(f.XKey[x])])
+		cv := cardView{Label: label, Key: f.XKey[x], Unit: u.label(lang)}
 		if c != nil && c.Basis != "" && c.Basis != "registered" {
 			cv.Label += " · " + tr(lang, c.Basis)
 		}
 		if reg := f.Beside[f.XKey[x]]; reg != "" {
 			if r := f.Cells[0][slices.Index(f.XKey, reg)]; r != nil {
-				cv.Beside = tr(lang, "registered_incomplete") + ": " + r.display(lang)
+				cv.Beside = tr(lang, "registered_incomplete") + ": " + r.displayIn(u, lang)
 			}
 		}
 		if c == nil || !c.HasValue && !c.Suppressed {
@@ -279,17 +354,30 @@ func cards(f *frame, lang string) []cardView {
 			out = append(out, cv)
 			continue
 		}
-		cv.Value, cv.Flags, cv.Suppressed = c.display(lang), strings.Join(c.Flags, " "), c.Suppressed
+		cv.Flags, cv.Suppressed, cv.Provisional = strings.Join(c.Flags, " "), c.Suppressed, c.flagged("provisional")
+		for _, fl := range c.Flags {
+			if fl != "provisional" {
+				cv.FlagList = append(cv.FlagList, flagView{fl, flagText(lang, fl)})
+			}
+		}
+		if c.HasValue {
+			cv.Value = u.number(c.Value)
+			if c.HasCI {
+				cv.CI = "(" + strings.TrimSuffix(u.number(c.Low), u.Suffix) + "–" + strings.TrimSuffix(u.number(c.High), u.Suffix) + ")"
+			}
+		} else {
+			cv.Value = c.displayIn(u, lang)
+		}
 		if len(f.Cells) > 1 {
 			// a change from or to a provisional year is late registration, not
 			// change; one between two bases is no change at all
 			if p := f.Cells[1][x]; p != nil && p.HasValue && c.HasValue && !c.flagged("provisional") && !p.flagged("provisional") && p.Basis == c.Basis {
-				d := c.Value - p.Value
-				sign := "+"
-				if d < 0 {
-					sign = "−"
+				text, class := u.change(c.Value-p.Value, cardDirs[indicatorKey(f.XKey[x])], lang)
+				cv.Change = text + " " + tr(lang, "since") + " " + f.Series[1]
+				cv.ChangeClass = class
+				if class != "neutral" {
+					cv.ChangeWord = tr(lang, "change_"+class)
 				}
-				cv.Change = fmt.Sprintf("%s%s %s %s", sign, fmtNum(abs(d)), tr(lang, "change"), f.Series[1])
 			}
 		}
 		out = append(out, cv)

@@ -56,6 +56,12 @@
         option.xAxis = (option.xAxis || []).map(function (a) { a.axisLabel = { formatter: abs }; return a; });
         option.tooltip.valueFormatter = function (v) { return v == null ? "–" : Math.abs(v); };
       }
+      var spec = el.getAttribute("data-format");
+      if (spec) {
+        applyFormat(option, JSON.parse(spec), kind);
+        // a tooltip wraps within the chart: on a phone a long line would widen the page
+        option.tooltip.extraCssText = "white-space:normal;max-width:" + Math.max(160, Math.min(360, el.clientWidth - 24)) + "px;";
+      }
       var rows = Number(el.getAttribute("data-rows") || 0);
       if (kind === "hbar" && rows > 16) {
         el.style.height = (rows * 20 + 60) + "px"; // room for each area's name
@@ -67,10 +73,118 @@
         links = JSON.parse(links);
         chart.on("click", function (p) { if (links[p.name]) { window.location.href = links[p.name]; } });
       }
+      var sorts = el.getAttribute("data-sorts");
+      if (sorts) { wireSorts(el, chart, option, JSON.parse(sorts)); }
       el.setAttribute("data-rendered", "1");
       charts.push(chart);
     });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
     document.body.setAttribute("data-charts-ready", String(charts.length));
+  }
+
+  // A number in a chart's unit, as the page writes it in Go (format.go):
+  // spec has the scale (100 for a share), the decimals and the suffix (%).
+  function fmtNumber(spec, v, decimals) {
+    if (v === null || v === undefined || v === "-" || isNaN(v)) { return spec.noData; }
+    var d = decimals === undefined ? spec.decimals : decimals;
+    var s = (Number(v) * spec.scale).toFixed(d);
+    if (/^-0(\.0+)?$/.test(s)) { s = s.slice(1); }
+    var parts = s.split(".");
+    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return parts.join(".") + spec.suffix;
+  }
+
+  // applyFormat gives a chart its tooltip (each point's text, written by
+  // the server, with its state) and its value axis' labels in the unit.
+  function applyFormat(option, spec, kind) {
+    var enc = echarts.format.encodeHTML;
+    var line = function (p) {
+      var d = p.data;
+      var text;
+      if (d !== null && typeof d === "object" && d.text !== undefined) {
+        text = d.text;
+      } else if (p.value === null || p.value === undefined || p.value === "-") {
+        return "";
+      } else {
+        text = fmtNumber(spec, kind === "pyramid" ? Math.abs(p.value) : p.value);
+        if (spec.label) { text += " " + spec.label; }
+      }
+      // a placeholder's series is named by its state: say it once
+      var name = (d && d.state === "suppressed") ? "" : '<span class="tt-name">' + enc(p.seriesName) + "</span> ";
+      var out = '<div class="tt-row">' + name + enc(text) + "</div>";
+      if (d && d.total) { out = '<div class="tt-row tt-total">' + enc(d.total) + "</div>" + out; }
+      return out;
+    };
+    option.tooltip = option.tooltip || {};
+    option.tooltip.formatter = function (params) {
+      if (!Array.isArray(params)) {
+        var head = params.name ? '<div class="tt-head">' + enc(params.name) + "</div>" : "";
+        return head + line(params);
+      }
+      if (!params.length) { return ""; }
+      var rows = params.map(line).join("");
+      return '<div class="tt-head">' + enc(params[0].axisValueLabel || params[0].name) + "</div>" + (rows || enc(spec.noData));
+    };
+    option.tooltip.valueFormatter = function (v) { return fmtNumber(spec, v); };
+    if (kind === "map") { return; }
+    var valueAxis = (kind === "hbar" || kind === "pyramid") ? "xAxis" : "yAxis";
+    var axes = option[valueAxis];
+    (Array.isArray(axes) ? axes : [axes]).forEach(function (a) {
+      if (!a) { return; }
+      a.axisLabel = a.axisLabel || {};
+      // ticks are round numbers: no decimals unless the tick has them
+      a.axisLabel.formatter = function (v) {
+        var x = kind === "pyramid" ? Math.abs(v) : v;
+        var scaled = Number(x) * spec.scale;
+        var d = 0;
+        while (d < spec.decimals + 2 && Math.abs(scaled * Math.pow(10, d) - Math.round(scaled * Math.pow(10, d))) > 1e-6) { d++; }
+        return fmtNumber(spec, x, d);
+      };
+    });
+    // interval whiskers: a line from the low to the high end, with caps
+    (option.series || []).forEach(function (s) {
+      if (s.type === "custom" && s.renderItem === "whisker") {
+        s.renderItem = function (params, api) {
+          var lo = api.coord([api.value(0), api.value(1)]);
+          var hi = api.coord([api.value(2), api.value(1)]);
+          var h = api.size([0, 1])[1] * 0.25;
+          var style = { stroke: "#1d2733", lineWidth: 1.5 };
+          return { type: "group", children: [
+            { type: "line", shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: style },
+            { type: "line", shape: { x1: lo[0], y1: lo[1] - h, x2: lo[0], y2: lo[1] + h }, style: style },
+            { type: "line", shape: { x1: hi[0], y1: hi[1] - h, x2: hi[0], y2: hi[1] + h }, style: style }
+          ] };
+        };
+      }
+    });
+  }
+
+  // wireSorts reorders a ranking when one of its sort buttons is pressed:
+  // sorts maps each order's name to the categories' indices in that order.
+  function wireSorts(el, chart, option, sorts) {
+    var group = document.querySelector('.sort[data-for="' + el.id + '"]');
+    if (!group) { return; }
+    var catAxis = Array.isArray(option.yAxis) ? option.yAxis[0] : option.yAxis;
+    var cats = catAxis.data.slice();
+    var datas = option.series.map(function (s) { return (s.data || []).slice(); });
+    group.querySelectorAll("button[data-sort]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var order = sorts[b.getAttribute("data-sort")];
+        if (!order) { return; }
+        var pos = [];
+        order.forEach(function (i, n) { pos[i] = n; });
+        catAxis.data = order.map(function (i) { return cats[i]; });
+        option.series.forEach(function (s, k) {
+          if (s.type === "custom") {
+            s.data = datas[k].map(function (d) { return [d[0], pos[d[1]], d[2]]; });
+          } else {
+            s.data = order.map(function (i) { return datas[k][i] === undefined ? null : datas[k][i]; });
+          }
+        });
+        chart.setOption(option, true);
+        group.querySelectorAll("button[data-sort]").forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+        el.setAttribute("data-sorted", b.getAttribute("data-sort"));
+      });
+    });
   }
 })();
