@@ -3,9 +3,16 @@
 // form. Pages carry no inline script, so the server's CSP forbids them all.
 "use strict";
 (function () {
-  // Filter menus: each option's value is the page to open.
-  document.querySelectorAll("select[data-nav]").forEach(function (sel) {
-    sel.addEventListener("change", function () { window.location.href = sel.value; });
+  // Filters apply on their button, never on a change of a menu: moving
+  // through a menu with the arrow keys must not open another page (WCAG
+  // 3.2.2). The server's form submits itself; a static copy's area menu
+  // holds each area's file, opened here.
+  document.querySelectorAll("form.filters[data-static]").forEach(function (f) {
+    f.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var sel = f.querySelector("select[data-nav]");
+      if (sel) { window.location.href = sel.value; }
+    });
   });
   // The index of a static copy opens the last language chosen.
   var index = document.body.getAttribute("data-index");
@@ -41,14 +48,19 @@
   }
   fontReady.then(drawCharts, drawCharts);
 
+  function escapeHTML(s) {
+    return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+
   function drawCharts() {
     var charts = [];
     document.querySelectorAll("div.chart[data-option]").forEach(function (el) {
       var option = JSON.parse(el.getAttribute("data-option"));
       var kind = el.getAttribute("data-kind");
       if (kind === "map") {
-        // go-echarts has no field for it: no legend dot in each province.
-        option.series.forEach(function (s) { s.showLegendSymbol = false; });
+        // The tooltip reads "Oddar Meanchey: 83.9%": each item carries its text.
+        option.tooltip = option.tooltip || {};
+        option.tooltip.formatter = function (p) { return p.data && p.data.text ? escapeHTML(p.data.text) : escapeHTML(p.name); };
       }
       if (kind === "pyramid") {
         // Males are drawn to the left as negative numbers; show them as counts.
