@@ -22,7 +22,7 @@ var moreWords = map[string][2]string{
 	"all_values":  {"all values", "តម្លៃទាំងអស់"},
 	"filters":     {"Filters", "តម្រង"},
 	"map_classes": {"Classes", "ថ្នាក់"},
-	"map_keys":    {"The table below the map lists every province; the Area menu opens one.", "តារាងខាងក្រោមផែនទីបង្ហាញខេត្តនីមួយៗ។ ម៉ឺនុយតំបន់បើកខេត្តមួយ។"},
+	"map_keys":    {"The data table lists every province; the Area menu opens one.", "តារាងទិន្នន័យបង្ហាញខេត្តនីមួយៗ។ ម៉ឺនុយតំបន់បើកខេត្តមួយ។"},
 	// chart summaries (role="img" charts are described by them)
 	"summary_range": {"Highest: %s. Lowest: %s.", "ខ្ពស់បំផុត៖ %s។ ទាបបំផុត៖ %s។"},
 	"summary_line":  {"%s: %s in %s, %s in %s.", "%s៖ %s នៅ %s និង %s នៅ %s។"},

@@ -238,6 +238,7 @@ func completenessPage(v view) []*frame {
 	areas := v.areasBelow()
 	births := v.byArea("compl_births", "hbar", "completeness", areas, series, "event_type", "birth")
 	deaths := v.byArea("compl_deaths", "hbar", "completeness", areas, series, "event_type", "death")
+	births.Unit, deaths.Unit = "share", "share"
 	return []*frame{mp, births, deaths}
 }
 

@@ -68,6 +68,30 @@
         option.xAxis = (option.xAxis || []).map(function (a) { a.axisLabel = { formatter: abs }; return a; });
         option.tooltip.valueFormatter = function (v) { return v == null ? "–" : Math.abs(v); };
       }
+      // Axis, legend and tooltip text at the page's chart size (13 px, 14
+      // px in Khmer: chartFontSize), which ECharts does not take from the
+      // option's textStyle for them.
+      var fs = (option.textStyle && option.textStyle.fontSize) || 13;
+      ["xAxis", "yAxis"].forEach(function (k) {
+        var axes = option[k];
+        if (!axes) { return; }
+        (Array.isArray(axes) ? axes : [axes]).forEach(function (a) {
+          a.axisLabel = Object.assign({ fontSize: fs }, a.axisLabel || {});
+          a.nameTextStyle = Object.assign({ fontSize: fs }, a.nameTextStyle || {});
+        });
+      });
+      [].concat(option.legend || []).forEach(function (l) { l.textStyle = Object.assign({ fontSize: fs }, l.textStyle || {}); });
+      if (option.tooltip) { option.tooltip.textStyle = Object.assign({ fontSize: fs }, option.tooltip.textStyle || {}); }
+      if (kind === "map" && el.clientWidth < 600) {
+        // On a phone the provinces' names would cover the map: only the
+        // selected one keeps its label (the table lists them all).
+        option.series.forEach(function (s) {
+          s.label = Object.assign({}, s.label, { show: false });
+          (s.data || []).forEach(function (d) {
+            if (d.selectedArea) { d.label = Object.assign({}, d.label, { show: true }); }
+          });
+        });
+      }
       var rows = Number(el.getAttribute("data-rows") || 0);
       if (kind === "hbar" && rows > 16) {
         el.style.height = (rows * 20 + 60) + "px"; // room for each area's name
