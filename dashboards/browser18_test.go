@@ -21,8 +21,8 @@ import (
 
 // mapItemsJS reads the map's items as ECharts drew them: value, fill, and
 // the border its item model gives (what the map draws the outline with).
-const mapItemsJS = `(() => {
-	const el = document.getElementById("c-compl_map");
+const mapItemsJS = `((id) => {
+	const el = document.getElementById(id);
 	const chart = el && echarts.getInstanceByDom(el);
 	if (!chart) throw new Error("no map chart");
 	const series = chart.getModel().getSeriesByIndex(0);
@@ -38,8 +38,9 @@ const mapItemsJS = `(() => {
 			fill: style ? style.fill : null, border: m.get(["itemStyle", "borderColor"]) || "", borderWidth: m.get(["itemStyle", "borderWidth"]) || 0,
 			labelShown: !!m.get(["label", "show"])});
 	}
-	return {items: out, pieces: JSON.stringify(chart.getOption().visualMap[0].pieces)};
-})()`
+	return {items: out, pieces: JSON.stringify(chart.getOption().visualMap[0].pieces), map: series.get("map"),
+		regions: (echarts.getMap(series.get("map")) || {geoJSON: {features: []}}).geoJSON.features.length};
+})`
 
 type mapItems struct {
 	Items []struct {
@@ -52,7 +53,15 @@ type mapItems struct {
 		BorderWidth float64  `json:"borderWidth"`
 		LabelShown  bool     `json:"labelShown"`
 	} `json:"items"`
-	Pieces string `json:"pieces"`
+	Pieces  string `json:"pieces"`
+	Map     string `json:"map"`
+	Regions int    `json:"regions"`
+}
+
+// readMap reads the map chart of the frame id.
+func readMap(t *testing.T, tb *tab, id string) mapItems {
+	t.Helper()
+	return eval[mapItems](t, tb, "map items of "+id, mapItemsJS+"("+strconv.Quote("c-"+id)+")")
 }
 
 // testMapClasses: the map's classes are the same in two years, and a value
@@ -68,7 +77,7 @@ func (e *browserEnv) testMapClasses(t *testing.T) {
 		if status, _ := e.open(t, tb, path, desktop); status != 200 {
 			t.Fatalf("%s: HTTP %d", path, status)
 		}
-		m := eval[mapItems](t, tb, "map items", mapItemsJS)
+		m := readMap(t, tb, "compl_map")
 		pieces = append(pieces, m.Pieces)
 		if len(m.Items) != len(e.data.provinces) {
 			t.Fatalf("%s: %d map items, want %d", path, len(m.Items), len(e.data.provinces))
@@ -119,7 +128,7 @@ func (e *browserEnv) testMapSelection(t *testing.T) {
 		if status, _ := e.open(t, tb, path, desktop); status != 200 {
 			t.Fatalf("%s: HTTP %d", path, status)
 		}
-		m := eval[mapItems](t, tb, "map items", mapItemsJS)
+		m := readMap(t, tb, "compl_map")
 		outlined := 0
 		for _, it := range m.Items {
 			sel := sameColor(it.Border, selectColor) && it.BorderWidth >= 2
@@ -184,6 +193,20 @@ func (e *browserEnv) testDistrict(t *testing.T) {
 				t.Errorf("%s: compl_births has %+v, want the district's own bar", name, c.Series)
 			} else if v, ok := num(s[0]); !ok || math.Abs(v-want) > 1e-9 {
 				t.Errorf("%s: the district's completeness is %v, want %v", name, s[0], want)
+			}
+			// the district map (the fixture's boundary file): Kampot's two
+			// districts, coloured by their class, this one outlined
+			dm := readMap(t, tb, "compl_map_districts")
+			if dm.Map != "KHM-dist-"+lang+"-07" || dm.Regions != 2 || len(dm.Items) != 2 {
+				t.Errorf("%s: district map %s with %d regions and %d items, want Kampot's 2 districts", name, dm.Map, dm.Regions, len(dm.Items))
+			}
+			for _, it := range dm.Items {
+				if it.Value == nil || !sameColor(it.Fill, mapPalette[mapClass(mapBreaks["compl_map_districts"], *it.Value)]) {
+					t.Errorf("%s: district %s value %v filled %s", name, it.Code, it.Value, it.Fill)
+				}
+				if sel := sameColor(it.Border, selectColor); sel != (it.Code == d) {
+					t.Errorf("%s: district %s outlined %v", name, it.Code, sel)
+				}
 			}
 			cr := eval[[]crumb](t, tb, "breadcrumb", crumbsJS)
 			wantText := []string{e.data.name("KH", lang), e.data.name("07", lang), e.data.name(d, lang)}

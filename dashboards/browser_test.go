@@ -55,6 +55,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("headless Chromium is needed: run scripts/prereqs.sh --browser (installs Debian's chromium)")
 	}
 	s := fixServer(t, "")
+	// the site's district boundaries too, for the district maps
+	s.opt.DistrictGeoJSON = fixDistrictGeo(t)
+	assets, err := loadAssets(s.opt.GeoJSON, s.opt.DistrictGeoJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.assets = assets
 	// the review queue too, for its page
 	queue := newFixQueue(4)
 	s.opt.Review, s.opt.Decisions = queue.review, filepath.Join(t.TempDir(), "link_decisions.jsonl")

@@ -27,6 +27,10 @@ type frame struct {
 	// registered value shown beside it on its card (dashboards never
 	// headline a registered rate flagged completeness_lt70).
 	Beside map[string]string
+	// Map, on a map frame, is the registered map it draws when not the
+	// provinces': KHM-dist (the districts), with MapPart (-<province>)
+	// naming the part app.js cuts from it.
+	Map, MapPart string
 }
 
 // cell is one published number with what qualifies it.

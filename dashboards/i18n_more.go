@@ -16,13 +16,14 @@ import (
 // docs/dashboards.md, "Khmer"); like the rest, they await review by a
 // Khmer-speaking statistician.
 var moreWords = map[string][2]string{
-	"skip":        {"Skip to the content", "រំលងទៅខ្លឹមសារ"},
-	"breadcrumb":  {"Where you are", "ទីតាំងដែលអ្នកកំពុងមើល"},
-	"no_value":    {"no data", "គ្មានទិន្នន័យ"},
-	"all_values":  {"all values", "តម្លៃទាំងអស់"},
-	"filters":     {"Filters", "តម្រង"},
-	"map_classes": {"Classes", "ថ្នាក់"},
-	"map_keys":    {"The data table lists every province; the Area menu opens one.", "តារាងទិន្នន័យបង្ហាញខេត្តនីមួយៗ។ ម៉ឺនុយតំបន់បើកខេត្តមួយ។"},
+	"skip":                {"Skip to the content", "រំលងទៅខ្លឹមសារ"},
+	"breadcrumb":          {"Where you are", "ទីតាំងដែលអ្នកកំពុងមើល"},
+	"no_value":            {"no data", "គ្មានទិន្នន័យ"},
+	"all_values":          {"all values", "តម្លៃទាំងអស់"},
+	"filters":             {"Filters", "តម្រង"},
+	"map_classes":         {"Classes", "ថ្នាក់"},
+	"compl_map_districts": {"Birth registration completeness in the districts of %s", "ភាពពេញលេញនៃការចុះបញ្ជីកំណើតក្នុងស្រុក/ខណ្ឌនៃ %s"},
+	"map_keys":            {"The data table lists every province; the Area menu opens one.", "តារាងទិន្នន័យបង្ហាញខេត្តនីមួយៗ។ ម៉ឺនុយតំបន់បើកខេត្តមួយ។"},
 	// chart summaries (role="img" charts are described by them)
 	"summary_range": {"Highest: %s. Lowest: %s.", "ខ្ពស់បំផុត៖ %s។ ទាបបំផុត៖ %s។"},
 	"summary_line":  {"%s: %s in %s, %s in %s.", "%s៖ %s នៅ %s និង %s នៅ %s។"},

@@ -1,6 +1,8 @@
 package dashboards
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -18,6 +20,8 @@ import (
 var mapBreaks = map[string][]float64{
 	// registration completeness (a share): under 50%, 50-70, 70-80, 80-90, 90% and over
 	"compl_map": {0.5, 0.7, 0.8, 0.9},
+	// the same, by district (serve.district_map)
+	"compl_map_districts": {0.5, 0.7, 0.8, 0.9},
 }
 
 // mapPalette is ColorBrewer's sequential YlGnBu with five classes, light
@@ -127,8 +131,12 @@ func mapSeries(f *frame, lang, sel string) map[string]any {
 	if len(f.Series) > 0 {
 		name = f.Series[0]
 	}
+	mapName := "KHM-" + lang
+	if f.Map != "" {
+		mapName = f.Map + "-" + lang + f.MapPart
+	}
 	return map[string]any{
-		"type": "map", "name": name, "map": "KHM-" + lang, "data": data,
+		"type": "map", "name": name, "map": mapName, "data": data,
 		"showLegendSymbol": false, "selectedMode": false,
 		// the map fills its panel (ECharts keeps the country's proportions)
 		"layoutCenter": []string{"50%", "50%"}, "layoutSize": "100%",
@@ -137,4 +145,60 @@ func mapSeries(f *frame, lang, sel string) map[string]any {
 			"textBorderColor": "#ffffff", "textBorderWidth": 2},
 		"emphasis": map[string]any{"label": map[string]any{"show": true}, "itemStyle": map[string]any{"areaColor": "#fdb863"}},
 	}
+}
+
+// districtMapScript registers the districts with ECharts under
+// KHM-dist-<lang>, each named in that language and carrying its code;
+// app.js registers each province's districts from it as
+// KHM-dist-<lang>-<province> when a page maps them.
+func districtMapScript(geo []byte, lang string) ([]byte, error) {
+	var fc struct {
+		Features []struct {
+			Properties map[string]any  `json:"properties"`
+			Geometry   json.RawMessage `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(geo, &fc); err != nil {
+		return nil, fmt.Errorf("dashboards: district map: %w", err)
+	}
+	if len(fc.Features) == 0 {
+		return nil, errors.New("dashboards: the district map has no features")
+	}
+	type feature struct {
+		Type       string            `json:"type"`
+		Properties map[string]string `json:"properties"`
+		Geometry   any               `json:"geometry"`
+	}
+	out := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection"}
+	seen := map[string]bool{}
+	for i, f := range fc.Features {
+		code, _ := f.Properties["district_code"].(string)
+		name, _ := f.Properties["name_"+lang].(string)
+		if name == "" && lang == "en" {
+			name, _ = f.Properties["name_latin"].(string)
+		}
+		if len(code) != 4 || strings.Trim(code, "0123456789") != "" {
+			return nil, fmt.Errorf("dashboards: district map: feature %d has district_code %q, want 4 digits", i, code)
+		}
+		if name == "" {
+			return nil, fmt.Errorf("dashboards: district map: district %s has no name_%s", code, lang)
+		}
+		if seen[code] {
+			return nil, fmt.Errorf("dashboards: district map: district %s has two features", code)
+		}
+		seen[code] = true
+		var g any
+		if err := json.Unmarshal(f.Geometry, &g); err != nil {
+			return nil, fmt.Errorf("dashboards: district map: district %s: %w", code, err)
+		}
+		out.Features = append(out.Features, feature{Type: "Feature", Properties: map[string]string{"name": name, "code": code}, Geometry: round(g)})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(fmt.Sprintf("echarts.registerMap(%q, %s);\n", "KHM-dist-"+lang, b)), nil
 }

@@ -63,6 +63,8 @@ type view struct {
 	// causesKm are the site's Khmer names of the causes of death, by
 	// list1_item (Options.CauseNamesKm).
 	causesKm map[string]string
+	// districtMap: the server has the districts' boundaries (Options.DistrictGeoJSON).
+	districtMap bool
 }
 
 func (v view) t(key string) string { return tr(v.lang, key) }
@@ -239,7 +241,17 @@ func completenessPage(v view) []*frame {
 	births := v.byArea("compl_births", "hbar", "completeness", areas, series, "event_type", "birth")
 	deaths := v.byArea("compl_deaths", "hbar", "completeness", areas, series, "event_type", "death")
 	births.Unit, deaths.Unit = "share", "share"
-	return []*frame{mp, births, deaths}
+	frames := []*frame{mp}
+	// With the site's district boundaries, a province's page (or one of
+	// its districts') maps the province's districts too.
+	if v.districtMap && v.f.Area != "KH" {
+		prov := v.f.Area[:2]
+		dm := v.byArea("compl_map_districts", "map", "completeness", v.d.districts[prov], series, "event_type", "birth", "within", "all")
+		dm.Title = fmt.Sprintf(v.t("compl_map_districts"), v.d.name(prov, v.lang))
+		dm.Unit, dm.Map, dm.MapPart = "share", "KHM-dist", "-"+prov
+		frames = append(frames, dm)
+	}
+	return append(frames, births, deaths)
 }
 
 func fertilityPage(v view) []*frame {

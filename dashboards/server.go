@@ -61,6 +61,12 @@ type Options struct {
 	// GeoJSON holds the provinces' polygons, with province_code, name_en and
 	// name_km properties (refdata's cambodia/geo file).
 	GeoJSON []byte
+	// DistrictGeoJSON, where the site has a boundary file of its districts
+	// (serve.district_map), holds their polygons, with district_code,
+	// name_km and name_en (or name_latin) properties: a province's
+	// completeness page then maps its districts too. Nil: the province map
+	// only.
+	DistrictGeoJSON []byte
 	// Runs reads the scheduled jobs' history for the ETL runs page.
 	Runs func() ([]Run, error)
 	// Downloads lists the published releases' files, which researchers and
@@ -183,7 +189,7 @@ func NewServer(opt Options) (*Server, error) {
 	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options}).ParseFS(embedded, "templates/*.html"); err != nil {
 		return nil, err
 	}
-	if s.assets, err = loadAssets(opt.GeoJSON); err != nil {
+	if s.assets, err = loadAssets(opt.GeoJSON, opt.DistrictGeoJSON); err != nil {
 		return nil, err
 	}
 	s.routes()
@@ -333,7 +339,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		writeBody(w, r, e.ctype, e.gz, e.etag)
 		return
 	}
-	v := view{d: d, f: f, lang: lang, scope: scope, causesKm: s.opt.CauseNamesKm}
+	v := view{d: d, f: f, lang: lang, scope: scope, causesKm: s.opt.CauseNamesKm, districtMap: s.opt.DistrictGeoJSON != nil}
 	if p.ID == "runs" && s.opt.Runs != nil {
 		if v.runs, err = s.opt.Runs(); err != nil {
 			s.opt.Log.Error("read job history", "err", err)
@@ -580,7 +586,7 @@ func (c *pageCache) clear() {
 
 // loadAssets reads the embedded assets and makes the map scripts, one per
 // language, from the GeoJSON.
-func loadAssets(geo []byte) (map[string]asset, error) {
+func loadAssets(geo, districts []byte) (map[string]asset, error) {
 	out := map[string]asset{}
 	add := func(name string, body []byte) {
 		ct := mime.TypeByExtension(path.Ext(name))
@@ -614,6 +620,13 @@ func loadAssets(geo []byte) (map[string]asset, error) {
 			return nil, err
 		}
 		add("map/KHM-"+lang+".js", js)
+		if districts != nil {
+			js, err := districtMapScript(districts, lang)
+			if err != nil {
+				return nil, err
+			}
+			add("map/KHM-dist-"+lang+".js", js)
+		}
 	}
 	return out, nil
 }

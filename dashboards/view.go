@@ -73,6 +73,7 @@ type pageData struct {
 	Static         bool
 	Built          string
 	Maps           bool
+	DistrictMaps   bool // a map of districts: the page loads their boundaries too
 	Assets         string
 	// Releases, on the downloads page only: every release with its files.
 	Releases []releaseView
@@ -197,6 +198,7 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			Open: f.Kind == "list" || f.Kind == "cards" || f.Kind == "map"}
 		if f.Kind == "map" {
 			pd.Maps = true
+			pd.DistrictMaps = pd.DistrictMaps || f.Map == "KHM-dist"
 		}
 		if opt, ok := chartOption(f, v.lang, v.f.Area); ok && !fv.Empty {
 			fv.Option = dataAttr("data-option", opt)

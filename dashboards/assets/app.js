@@ -58,6 +58,14 @@
       var option = JSON.parse(el.getAttribute("data-option"));
       var kind = el.getAttribute("data-kind");
       if (kind === "map") {
+        // A province's districts: cut from the districts' map (KHM-dist-<lang>).
+        option.series.forEach(function (s) {
+          var m = /^(KHM-dist-(?:en|km))-(\d\d)$/.exec(s.map || "");
+          if (m && !echarts.getMap(s.map) && echarts.getMap(m[1])) {
+            var all = echarts.getMap(m[1]).geoJSON;
+            echarts.registerMap(s.map, { type: "FeatureCollection", features: all.features.filter(function (f) { return f.properties.code.slice(0, 2) === m[2]; }) });
+          }
+        });
         // The tooltip reads "Oddar Meanchey: 83.9%": each item carries its text.
         option.tooltip = option.tooltip || {};
         option.tooltip.formatter = function (p) { return p.data && p.data.text ? escapeHTML(p.data.text) : escapeHTML(p.name); };
