@@ -94,6 +94,9 @@
         // On a phone the provinces' names would cover the map: only the
         // selected one keeps its label (the table lists them all).
         option.series.forEach(function (s) {
+          // and the map moves right and up, clear of the classes' legend
+          s.layoutCenter = ["60%", "44%"];
+          s.layoutSize = "86%";
           s.label = Object.assign({}, s.label, { show: false });
           (s.data || []).forEach(function (d) {
             if (d.selectedArea) { d.label = Object.assign({}, d.label, { show: true }); }
