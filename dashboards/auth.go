@@ -213,6 +213,19 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	token := randomID()
 	http.SetCookie(w, s.cookie(csrfCookie, token, true, 3600))
 	next := safeNext(r.URL.Query().Get("next"))
+	if !slices.Contains(Langs, r.URL.Query().Get("lang")) {
+		// without a choice, the form speaks the language of the page it leads to
+		for _, l := range Langs {
+			if strings.HasPrefix(next, "/"+l+"/") {
+				lang = l
+			}
+		}
+	}
+	if l := r.URL.Query().Get("lang"); slices.Contains(Langs, l) {
+		// the language chosen on the sign-in form is the pages' language too
+		http.SetCookie(w, &http.Cookie{Name: "vs_lang", Value: l, Path: "/", MaxAge: 365 * 86400,
+			SameSite: http.SameSiteLaxMode, Secure: !s.opt.InsecureCookies})
+	}
 	ld := loginData{Lang: lang, CSRF: token, Next: next, Failed: r.URL.Query().Get("failed") != "", Assets: serverLinks{}.assets()}
 	for _, l := range Langs {
 		q := url.Values{"lang": {l}, "next": {next}}
@@ -350,7 +363,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// The page script copies this token into the sign-out form.
 	http.SetCookie(w, s.cookie(csrfCookie, ss.csrf, false, int(s.sessions.ttl.Seconds())))
 	s.opt.Log.Info("signed in", "user", user.Name, "role", user.Role, "client", client)
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, inLang(safeNext(r.PostFormValue("next")), lang), http.StatusSeeOther)
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, lang string, wait time.Duration) {
@@ -537,6 +550,17 @@ func parseProxies(list []string) ([]netip.Prefix, error) {
 // printable ASCII, as the server's own redirects write it. Tabs, newlines
 // and spaces are refused, not kept: browsers strip them before reading the
 // URL, and "/\t/host" is "//host" to Chromium.
+// inLang is a page's address in lang: the language chosen on the sign-in
+// form wins over the one of the page that sent the browser there.
+func inLang(next, lang string) string {
+	for _, l := range Langs {
+		if l != lang && strings.HasPrefix(next, "/"+l+"/") {
+			return "/" + lang + next[len(l)+1:]
+		}
+	}
+	return next
+}
+
 func safeNext(p string) string {
 	if len(p) > 2048 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
 		return "/"

@@ -258,7 +258,7 @@ func hasKhmer(s string) bool {
 func (e *browserEnv) testKhmerLoginAndErrors(t *testing.T) {
 	tb := e.newTab(t, e.root, chromedp.WithNewBrowserContext())
 	for _, size := range [][2]int64{desktop, phone} {
-		if status, _ := e.open(t, tb, "/login?next=%2Fkm%2Foverview", size); status != 200 {
+		if status, _ := e.open(t, tb, "/login?next=%2Fen%2Foverview", size); status != 200 {
 			t.Fatalf("login: HTTP %d", status)
 		}
 		// the language switch on the sign-in form
@@ -282,6 +282,16 @@ func (e *browserEnv) testKhmerLoginAndErrors(t *testing.T) {
 			name += "-phone"
 		}
 		e.screenshot(t, tb, name)
+	}
+	// Signing in from the Khmer form opens the Khmer overview, though the
+	// form was asked for by the English one.
+	res := run(t, tb, "sign in", responseAction(
+		chromedp.SendKeys(chromedp.CSS(`input[name="user"]`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "password-admin"),
+		chromedp.Click(chromedp.CSS(`main.login button[type="submit"]`)),
+	))
+	if loc := run(t, tb, "location", chromedp.Location()); res.Status != 200 || loc != e.srv.URL+"/km/overview" {
+		t.Errorf("signed in from the Khmer form: HTTP %d at %s, want /km/overview", res.Status, loc)
 	}
 	tb.take()
 

@@ -81,6 +81,7 @@ var moreWords = map[string][2]string{
 	"err_bad_area":                     {"%s is not a province or district code.", "%s មិនមែនជាលេខកូដខេត្ត ឬស្រុកទេ។"},
 	"err_outside":                      {"Area %s lies outside the area of this account.", "តំបន់ %s នៅក្រៅតំបន់របស់គណនីនេះ។"},
 	"err_bad_sex":                      {"Sex %s is not one of T (both sexes), M (male) or F (female).", "ភេទ %s មិនមែនជា T (ភេទទាំងពីរ), M (ប្រុស) ឬ F (ស្រី) ទេ។"},
+	"err_bad_event":                    {"Event %s: the review queue has births (birth) and deaths (death).", "ព្រឹត្តិការណ៍ %s៖ ជួរពិនិត្យមានកំណើត (birth) និងការស្លាប់ (death)។"},
 	"err_not_loaded":                   {"The warehouse is not loaded yet: try again in a minute.", "ឃ្លាំងទិន្នន័យមិនទាន់ផ្ទុករួចទេ៖ សូមព្យាយាមម្តងទៀតក្នុងរយៈពេលមួយនាទី។"},
 	"err_internal":                     {"The page could not be made; the error is logged for the administrators.", "មិនអាចបង្កើតទំព័រនេះបានទេ។ កំហុសត្រូវបានកត់ត្រាសម្រាប់អ្នកគ្រប់គ្រង។"},
 	"err_login_form":                   {"The sign-in form expired or came from another site: open the sign-in page again.", "ទម្រង់ចូលប្រើផុតកំណត់ ឬមកពីគេហទំព័រផ្សេង៖ សូមបើកទំព័រចូលប្រើម្តងទៀត។"},
