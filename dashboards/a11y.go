@@ -45,12 +45,23 @@ func prefix(s string, n int) string {
 	return s[:n]
 }
 
+// shareFrames are the frames whose values are shares (0-1), which the
+// summaries give as percentages.
+var shareFrames = map[string]bool{
+	"compl_trend": true, "timely_trend": true, "compl_births": true, "compl_deaths": true, "compl_map": true,
+	"leading": true, "illdef_age": true, "illdef_areas": true, "missing": true, "duplicates": true, "identity": true,
+}
+
 // chartSummary is a chart in a sentence or two: the highest and lowest
 // categories of a ranking or a map, the first and last points of each line
 // (four at most). The chart's element carries it for screen readers
 // (role="img", aria-describedby), and the page shows it under the chart.
 func chartSummary(f *frame, lang string) string {
-	val := func(c *cell) string { return mapValueText(f.Unit, c, lang) }
+	unit := f.Unit
+	if unit == "" && shareFrames[f.ID] {
+		unit = "share"
+	}
+	val := func(c *cell) string { return mapValueText(unit, c, lang) }
 	switch f.Kind {
 	case "map", "hbar", "bar", "pyramid":
 		var parts []string
@@ -75,7 +86,7 @@ func chartSummary(f *frame, lang string) string {
 				txt = name + ": " + txt
 			}
 			parts = append(parts, txt)
-			if len(parts) == 3 {
+			if len(parts) == 2 { // the first two series say enough
 				break
 			}
 		}

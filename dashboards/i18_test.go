@@ -3,6 +3,7 @@ package dashboards
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -168,6 +169,63 @@ func TestKhmerTermsDistinct(t *testing.T) {
 	for _, f := range []string{"sex", "mother_age", "birth_weight_g", "gestation_weeks", "attendant", "facility_type", "residence", "age", "underlying_cause", "certification", "manner"} {
 		if !hasKhmer(fieldLabel("km", f)) {
 			t.Errorf("field %s has no Khmer name", f)
+		}
+	}
+}
+
+// TestChartSummary: a ranking says its highest and lowest, a line its
+// first and last points, shares in percent, in the page's language.
+func TestChartSummary(t *testing.T) {
+	b := newFrame("compl_births", "t", "hbar")
+	for i, a := range []string{"A", "B", "C"} {
+		b.put("s", a, a, &cell{Value: 0.9 - float64(i)/10, HasValue: true})
+	}
+	b.put("s", "D", "D", &cell{Suppressed: true})
+	if got, want := chartSummary(b.f, "en"), "Highest: A 90.0%. Lowest: C 70.0%."; got != want {
+		t.Errorf("ranking: %q, want %q", got, want)
+	}
+	l := newFrame("tfr_trend", "t", "line")
+	for y, v := range []float64{2.5, 2.4, 2.31} {
+		x := strconv.Itoa(2018 + y)
+		l.put("TFR", x, x, &cell{Value: v, HasValue: true})
+	}
+	if got, want := chartSummary(l.f, "en"), "TFR: 2.50 in 2018, 2.31 in 2020."; got != want {
+		t.Errorf("line: %q, want %q", got, want)
+	}
+	if got := chartSummary(l.f, "km"); !hasKhmer(got) {
+		t.Errorf("line in Khmer: %q", got)
+	}
+	if got := chartSummary(newFrame("x", "t", "line").f, "en"); got != tr("en", "summary_none") {
+		t.Errorf("empty: %q", got)
+	}
+}
+
+// TestCrumbs: the breadcrumb runs from the nation to the area, each level
+// but the last a link; an account limited to a province starts there.
+func TestCrumbs(t *testing.T) {
+	d := fixData(t)
+	p, _ := findPage("completeness")
+	for _, c := range []struct {
+		area, scope string
+		want        []string
+	}{
+		{"KH", "KH", []string{"KH"}},
+		{"07", "KH", []string{"KH", "07"}},
+		{"0701", "KH", []string{"KH", "07", "0701"}},
+		{"0701", "07", []string{"07", "0701"}},
+		{"07", "07", []string{"07"}},
+	} {
+		v := view{d: d, f: Filter{Year: d.Year, Area: c.area, Sex: "T"}, lang: "en", scope: c.scope}
+		cr := crumbs(v, p, serverLinks{})
+		if len(cr) != len(c.want) {
+			t.Errorf("%s in scope %s: %+v, want %v", c.area, c.scope, cr, c.want)
+			continue
+		}
+		for i, a := range c.want {
+			last := i == len(c.want)-1
+			if cr[i].Label != d.name(a, "en") || cr[i].Active != last || !strings.Contains(cr[i].Href, "area="+a) {
+				t.Errorf("%s in scope %s: crumb %d %+v, want %s", c.area, c.scope, i, cr[i], a)
+			}
 		}
 	}
 }
