@@ -49,7 +49,7 @@ func prefix(s string, n int) string {
 // summaries give as percentages.
 var shareFrames = map[string]bool{
 	"compl_trend": true, "timely_trend": true, "compl_births": true, "compl_deaths": true, "compl_map": true,
-	"leading": true, "illdef_age": true, "illdef_areas": true, "missing": true, "duplicates": true, "identity": true,
+	"leading": true, "illdef_age": true, "illdef_areas": true, "missing": true, "duplicates": true, "identity": true, "quarantine": true,
 }
 
 // chartSummary is a chart in a sentence or two: the highest and lowest

@@ -443,17 +443,24 @@ func (e *browserEnv) testAxe(t *testing.T) {
 		paths = append(paths, "/"+lang+"/completeness?area=0701", "/"+lang+"/review", "/"+lang+"/downloads", "/"+lang+"/completeness?year=1900")
 	}
 	for _, path := range paths {
-		run(t, tb, "viewport", chromedp.EmulateViewport(desktop[0], desktop[1]))
-		res := run(t, tb, "open "+path, chromedp.NavigateResponse(e.srv.URL+path))
-		if res.Status != 200 && !strings.Contains(path, "1900") {
-			t.Logf("%s: HTTP %d: skipped", path, res.Status)
-			continue
+		// at a laptop's width and a phone's (the layout differs)
+		for _, size := range [][2]int64{desktop, phone} {
+			var opts []chromedp.EmulateViewportOption
+			if size == phone {
+				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
+			}
+			run(t, tb, "viewport", chromedp.EmulateViewport(size[0], size[1], opts...))
+			res := run(t, tb, "open "+path, chromedp.NavigateResponse(e.srv.URL+path))
+			if res.Status != 200 && !strings.Contains(path, "1900") {
+				t.Logf("%s: HTTP %d: skipped", path, res.Status)
+				break
+			}
+			e.waitCharts(t, tb, path)
+			for _, v := range runAxe(t, tb, src, path) {
+				t.Errorf("%s at %dpx: %s", path, size[0], v)
+			}
+			checked++
 		}
-		e.waitCharts(t, tb, path)
-		for _, v := range runAxe(t, tb, src, path) {
-			t.Errorf("%s: %s", path, v)
-		}
-		checked++
 	}
 	t.Logf("axe-core: %d pages checked", checked)
 	tb.take()

@@ -511,7 +511,7 @@ func runsPage(v view) []*frame {
 		key := fmt.Sprintf("%s %s #%d", r.Started.UTC().Format("2006-01-02T15:04:05.000000000Z"), r.Job, r.Attempt)
 		label := r.Started.UTC().Format("2006-01-02 15:04:05") + " " + r.Job + " #" + strconv.Itoa(r.Attempt)
 		for _, col := range [][2]string{{"job", r.Job}, {"finished", r.Finished.UTC().Format("2006-01-02 15:04:05")},
-			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", r.Outcome}, {"error", r.Error}} {
+			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", trOr(v.lang, "outcome_"+r.Outcome, r.Outcome)}, {"error", r.Error}} {
 			hist.put(v.t(col[0]), label, key, &cell{Text: col[1]})
 		}
 		secs := r.Finished.Sub(r.Started).Seconds()
