@@ -38,7 +38,7 @@ const stepTimeout = 20 * time.Second
 
 // Viewports: a ministry laptop and a phone.
 var (
-	desktop = [2]int64{1366, 900}
+	desktop = [2]int64{1366, 768}
 	phone   = [2]int64{390, 844}
 )
 
@@ -56,6 +56,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("headless Chromium is needed: run scripts/prereqs.sh --browser (installs Debian's chromium)")
 	}
 	s := fixServer(t, "")
+	// the site's district boundaries too, for the district maps
+	s.opt.DistrictGeoJSON = fixDistrictGeo(t)
+	assets, err := loadAssets(s.opt.GeoJSON, s.opt.DistrictGeoJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.assets = assets
 	// the review queue too, for its page
 	queue := newFixQueue(4)
 	s.opt.Review, s.opt.Decisions = queue.review, filepath.Join(t.TempDir(), "link_decisions.jsonl")
@@ -105,6 +112,12 @@ func TestBrowser(t *testing.T) {
 	t.Run("Unauthenticated", e.testUnauthenticated)
 	t.Run("Review", e.testReview)
 	t.Run("Readable", e.testReadable)
+	t.Run("MapClasses", e.testMapClasses)
+	t.Run("MapSelection", e.testMapSelection)
+	t.Run("District", e.testDistrict)
+	t.Run("KhmerLoginAndErrors", e.testKhmerLoginAndErrors)
+	t.Run("Filters", e.testFilters)
+	t.Run("Axe", e.testAxe)
 	t.Logf("screenshots in %s", shots)
 }
 
@@ -574,7 +587,12 @@ type mapState struct {
 		Fill  any    `json:"fill"`
 	} `json:"drawn"`
 	Regions []string `json:"regions"`
-	Range   []string `json:"range"`
+	Pieces  []struct {
+		Color string   `json:"color"`
+		Label string   `json:"label"`
+		GTE   *float64 `json:"gte"`
+		LT    *float64 `json:"lt"`
+	} `json:"pieces"`
 }
 
 const mapStateJS = `(() => {
@@ -599,7 +617,7 @@ const mapStateJS = `(() => {
 		sent: JSON.parse(el.getAttribute("data-option")).series[0].data.map(d => ({name: d.name, value: d.value})),
 		drawn,
 		regions: geo ? geo.geoJSON.features.map(f => f.properties.name) : [],
-		range: (o.visualMap && o.visualMap[0] && o.visualMap[0].inRange && o.visualMap[0].inRange.color) || [],
+		pieces: (o.visualMap && o.visualMap[0] && o.visualMap[0].pieces) || [],
 	};
 })()`
 
@@ -631,9 +649,6 @@ func (e *browserEnv) testMap(t *testing.T) {
 			code[e.data.name(p, lang)] = p
 		}
 		colored := map[string]bool{}
-		fills := map[string]bool{}
-		lo, hi := math.Inf(1), math.Inf(-1)
-		var loFill, hiFill string
 		for _, it := range m.Drawn {
 			if !slices.Contains(m.Regions, it.Name) {
 				t.Errorf("%s: map item %q is no region of the map", lang, it.Name)
@@ -648,12 +663,9 @@ func (e *browserEnv) testMap(t *testing.T) {
 				t.Errorf("%s: province %q has %v, want %v (code %q)", lang, it.Name, v, want, code[it.Name])
 			}
 			colored[it.Name] = true
-			fills[fill] = true
-			if v < lo {
-				lo, loFill = v, fill
-			}
-			if v > hi {
-				hi, hiFill = v, fill
+			// each province takes its class's colour (mapBreaks, mapPalette)
+			if want := mapPalette[mapClass(mapBreaks["compl_map"], v)]; !sameColor(fill, want) {
+				t.Errorf("%s: province %q (%v) filled %s, want its class's %s", lang, it.Name, v, fill, want)
 			}
 		}
 		for _, r := range m.Regions {
@@ -661,18 +673,8 @@ func (e *browserEnv) testMap(t *testing.T) {
 				t.Errorf("%s: region %q of the map is left uncoloured", lang, r)
 			}
 		}
-		// The visualMap spreads its colours over the values: the lowest and
-		// highest provinces take the ends of its range, and the 25 distinct
-		// values do not all share one colour.
-		if len(m.Range) < 2 {
-			t.Errorf("%s: the visualMap has no colour range: %v", lang, m.Range)
-		} else {
-			if !sameColor(loFill, m.Range[0]) || !sameColor(hiFill, m.Range[len(m.Range)-1]) {
-				t.Errorf("%s: lowest province filled %s, highest %s; the visualMap runs %v", lang, loFill, hiFill, m.Range)
-			}
-		}
-		if len(fills) < 10 {
-			t.Errorf("%s: only %d distinct fills for %d provinces", lang, len(fills), len(colored))
+		if len(m.Pieces) != len(mapBreaks["compl_map"])+1 {
+			t.Errorf("%s: the visualMap has %d classes, want %d: %+v", lang, len(m.Pieces), len(mapBreaks["compl_map"])+1, m.Pieces)
 		}
 	}
 	problems, _ := tb.take()

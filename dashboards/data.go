@@ -40,7 +40,7 @@ func Needs() []vitalstats.MartSlice {
 		{Table: "mortality_asdr", Columns: with("year", "area_code", "sex", "age_group", "age_start"), AreaDepth: 4,
 			Only: map[string][]string{"sex": {"M", "F"}}},
 		{Table: "cod_leading", Columns: with("year", "area_code", "sex", "list1_item", "rank", "title"), AreaDepth: 4},
-		{Table: "cod_leading_by_age", Columns: with("year", "area_code", "sex", "age_group", "rank", "title"), AreaDepth: 4},
+		{Table: "cod_leading_by_age", Columns: with("year", "area_code", "sex", "age_group", "rank", "title", "list1_item"), AreaDepth: 4},
 		{Table: "cod_quality", Columns: with("year", "area_code", "measure"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"ill_defined_r00_r99"}}},
 		{Table: "cod_ill_defined_by_age", Columns: with("year", "area_code", "sex", "age_group"), AreaDepth: 4},

@@ -35,6 +35,10 @@ type frame struct {
 	AxisMax float64
 	Refs    []refLine
 	Sorts   map[string][]int
+	// Map, on a map frame, is the registered map it draws when not the
+	// provinces': KHM-dist (the districts), with MapPart (-<province>)
+	// naming the part app.js cuts from it.
+	Map, MapPart string
 }
 
 // cell is one published number with what qualifies it.

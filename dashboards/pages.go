@@ -61,6 +61,11 @@ type view struct {
 	lang  string
 	scope string // "" or KH: everywhere
 	runs  []Run
+	// causesKm are the site's Khmer names of the causes of death, by
+	// list1_item (Options.CauseNamesKm).
+	causesKm map[string]string
+	// districtMap: the server has the districts' boundaries (Options.DistrictGeoJSON).
+	districtMap bool
 }
 
 func (v view) t(key string) string { return tr(v.lang, key) }
@@ -118,6 +123,16 @@ func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *ma
 	}
 	b.f.rankBy()
 	return b.f
+}
+
+// areasBelow are the areas one level below the filter's area; for a
+// district, which has none, the district itself, so that its page shows its
+// own values rather than nothing.
+func (v view) areasBelow() []string {
+	if a := v.d.childAreas(v.f.Area); len(a) > 0 {
+		return a
+	}
+	return []string{v.f.Area}
 }
 
 func (v view) eventLabel(m *mart, r []any) string { return v.t(m.str(r, "event_type")) }
@@ -231,7 +246,7 @@ func completenessPage(v view) []*frame {
 	provinces := v.d.provinces
 	mp := v.byArea("compl_map", "map", "completeness", provinces, series, "event_type", "birth", "within", "all")
 	mp.Unit = "share"
-	areas := v.d.childAreas(v.f.Area)
+	areas := v.areasBelow()
 	births := v.byArea("compl_births", "hbar", "completeness", areas, series, "event_type", "birth")
 	deaths := v.byArea("compl_deaths", "hbar", "completeness", areas, series, "event_type", "death")
 	// Births and deaths on one scale, 0-100% (further where an area is over 100%).
@@ -262,7 +277,17 @@ func completenessPage(v view) []*frame {
 		f.Refs = append(f.Refs, refLine{fmt.Sprintf(v.t("target_short"), strconv.Itoa(int(c.target*100))+"%"), c.target, "target"})
 		f.Sorts = gapSorts(f)
 	}
-	return []*frame{mp, births, deaths}
+	frames := []*frame{mp}
+	// With the site's district boundaries, a province's page (or one of
+	// its districts') maps the province's districts too.
+	if v.districtMap && v.f.Area != "KH" {
+		prov := v.f.Area[:2]
+		dm := v.byArea("compl_map_districts", "map", "completeness", v.d.districts[prov], series, "event_type", "birth", "within", "all")
+		dm.Title = fmt.Sprintf(v.t("compl_map_districts"), v.d.name(prov, v.lang))
+		dm.Unit, dm.Map, dm.MapPart = "share", "KHM-dist", "-"+prov
+		frames = append(frames, dm)
+	}
+	return append(frames, births, deaths)
 }
 
 // gapSorts are the orders of a completeness ranking: by completeness (as
@@ -317,7 +342,7 @@ func fertilityPage(v view) []*frame {
 	return []*frame{
 		asfr.f,
 		v.trend("tfr_trend", "fertility_rates", tfr, "measure", "tfr"),
-		v.byArea("tfr_areas", "hbar", "fertility_rates", v.d.childAreas(v.f.Area), tfr, "measure", "tfr"),
+		v.byArea("tfr_areas", "hbar", "fertility_rates", v.areasBelow(), tfr, "measure", "tfr"),
 	}
 }
 
@@ -403,8 +428,11 @@ func causesPage(v view) []*frame {
 	if len(rows) > 10 {
 		rows = rows[:10]
 	}
+	untranslated := false
 	for _, r := range rows {
-		lead.put(v.t("sex_"+v.f.Sex), m.str(r, "title"), m.str(r, "list1_item"), cellFrom(m, r))
+		name, un := v.causeName(m.str(r, "list1_item"), m.str(r, "title"))
+		untranslated = untranslated || un
+		lead.put(v.t("sex_"+v.f.Sex), name, m.str(r, "list1_item"), cellFrom(m, r))
 	}
 	if v.f.Sex == "T" { // the same causes for each sex, where they are among its leading ones
 		bySex := map[[2]string][]any{}
@@ -436,7 +464,9 @@ func causesPage(v view) []*frame {
 		g := la.str(r, "age_group")
 		place[g]++ // ties share a rank but not a column
 		c := cellFrom(la, r)
-		c.Text = la.str(r, "title")
+		name, un := v.causeName(la.str(r, "list1_item"), la.str(r, "title"))
+		untranslated = untranslated || un
+		c.Text = name
 		if c.HasValue {
 			c.Text += fmt.Sprintf(" (%.1f%%)", 100*c.Value)
 		}
@@ -456,11 +486,11 @@ func causesPage(v view) []*frame {
 	}
 	age.f.sortX(func(x, y int) int { return ageStart(age.f.XKey[x]) - ageStart(age.f.XKey[y]) })
 
-	areas := v.d.childAreas(v.f.Area)
-	if len(areas) == 0 {
-		areas = []string{v.f.Area}
+	if untranslated {
+		lead.f.Note = v.t("cause_untranslated")
+		byAge.f.Note = v.t("cause_untranslated")
 	}
-	ill := v.byArea("illdef_areas", "hbar", "cod_quality", areas, func(*mart, []any) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
+	ill := v.byArea("illdef_areas", "hbar", "cod_quality", v.areasBelow(), func(*mart, []any) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
 	return []*frame{lead.f, byAge.f, age.f, ill}
 }
 
@@ -474,7 +504,7 @@ func qualityPage(v view) []*frame {
 			continue
 		}
 		label := mo.Format("2006-01")
-		miss.put(m.str(r, "event_type")+": "+m.str(r, "field"), label, label, cellFrom(m, r))
+		miss.put(eventName(v.lang, m.str(r, "event_type"))+": "+fieldLabel(v.lang, m.str(r, "field")), label, label, cellFrom(m, r))
 	}
 	miss.f.sortX(func(a, c int) int { return strings.Compare(miss.f.XKey[a], miss.f.XKey[c]) })
 
@@ -511,7 +541,7 @@ func qualityPage(v view) []*frame {
 			if q.str(r, "reason") == "all" {
 				continue
 			}
-			label := q.str(r, "event") + " · " + q.str(r, "reason") + " · " + q.str(r, "field")
+			label := eventName(v.lang, q.str(r, "event")) + " · " + reasonLabel(v.lang, q.str(r, "reason")) + " · " + fieldLabel(v.lang, q.str(r, "field"))
 			quar.put(v.t(q.str(r, "source")), label, label, cellFrom(q, r))
 		}
 		quar.f.rankBy()
@@ -549,7 +579,7 @@ func runsPage(v view) []*frame {
 		key := fmt.Sprintf("%s %s #%d", r.Started.UTC().Format("2006-01-02T15:04:05.000000000Z"), r.Job, r.Attempt)
 		label := r.Started.UTC().Format("2006-01-02 15:04:05") + " " + r.Job + " #" + strconv.Itoa(r.Attempt)
 		for _, col := range [][2]string{{"job", r.Job}, {"finished", r.Finished.UTC().Format("2006-01-02 15:04:05")},
-			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", r.Outcome}, {"error", r.Error}} {
+			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", trOr(v.lang, "outcome_"+r.Outcome, r.Outcome)}, {"error", r.Error}} {
 			hist.put(v.t(col[0]), label, key, &cell{Text: col[1]})
 		}
 		secs := r.Finished.Sub(r.Started).Seconds()

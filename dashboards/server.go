@@ -53,9 +53,20 @@ type Options struct {
 	// sign-in limits and the logs. Without them every client behind a proxy
 	// is the proxy, and shares its sign-in budget.
 	TrustedProxies []string
+	// CauseNamesKm are the site's Khmer names of the causes of death, by
+	// WHO Mortality Tabulation List 1 item (ReadCauseNames reads them from
+	// the file serve.cause_names_km names); a cause without one is shown in
+	// English on the Khmer pages, marked. Nil: all in English, marked.
+	CauseNamesKm map[string]string
 	// GeoJSON holds the provinces' polygons, with province_code, name_en and
 	// name_km properties (refdata's cambodia/geo file).
 	GeoJSON []byte
+	// DistrictGeoJSON, where the site has a boundary file of its districts
+	// (serve.district_map), holds their polygons, with district_code,
+	// name_km and name_en (or name_latin) properties: a province's
+	// completeness page then maps its districts too. Nil: the province map
+	// only.
+	DistrictGeoJSON []byte
 	// Runs reads the scheduled jobs' history for the ETL runs page.
 	Runs func() ([]Run, error)
 	// Downloads lists the published releases' files, which researchers and
@@ -178,7 +189,7 @@ func NewServer(opt Options) (*Server, error) {
 	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options, "defArgs": defArgs}).ParseFS(embedded, "templates/*.html"); err != nil {
 		return nil, err
 	}
-	if s.assets, err = loadAssets(opt.GeoJSON); err != nil {
+	if s.assets, err = loadAssets(opt.GeoJSON, opt.DistrictGeoJSON); err != nil {
 		return nil, err
 	}
 	s.routes()
@@ -249,6 +260,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /csv/{page}/{file}", func(w http.ResponseWriter, r *http.Request) {
 		s.serveData(w, r, "csv", s.lang(r), r.PathValue("page"), strings.TrimSuffix(r.PathValue("file"), ".csv"))
 	})
+	// Anything else: an error page in the page frame, not a bare line.
+	m.HandleFunc("/", s.notFound)
 	s.mux = m
 }
 
@@ -267,18 +280,28 @@ func (s *Server) lang(r *http.Request) string {
 // serveData answers a page, its JSON or one of its CSVs, after checking who
 // asks and what they may see.
 func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, pageID, frameID string) {
-	d := s.data.Load()
-	if d == nil {
-		http.Error(w, "the warehouse is not loaded yet", http.StatusServiceUnavailable)
-		return
+	// fail answers a browser with an error page in its language, a script
+	// with a line of text.
+	fail := func(status int, msg, back string) {
+		if kind == "html" {
+			s.errorPage(w, r, lang, status, msg, back)
+			return
+		}
+		http.Error(w, msg, status)
 	}
 	if !slices.Contains(Langs, lang) {
-		http.NotFound(w, r)
+		lang = Langs[0]
+		fail(http.StatusNotFound, tr(lang, "err_not_found"), "")
+		return
+	}
+	d := s.data.Load()
+	if d == nil {
+		fail(http.StatusServiceUnavailable, tr(lang, "err_not_loaded"), "")
 		return
 	}
 	p, ok := findPage(pageID)
 	if !ok {
-		http.NotFound(w, r)
+		fail(http.StatusNotFound, tr(lang, "err_not_found"), "")
 		return
 	}
 	u, _ := s.who(r)
@@ -292,7 +315,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		}
 		return
 	case u != nil && p.Analyst && !u.analyst():
-		http.Error(w, tr(lang, "forbidden"), http.StatusForbidden)
+		fail(http.StatusForbidden, tr(lang, "forbidden"), "")
 		return
 	}
 	scope := "KH"
@@ -302,7 +325,8 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 	}
 	f, status, err := parseFilter(d, r.URL.Query(), scope)
 	if err != nil {
-		http.Error(w, err.Error(), status)
+		// the way back is the same page without the filter it could not show
+		fail(status, message(lang, err), "/"+lang+"/"+p.ID)
 		return
 	}
 	if kind == "html" {
@@ -320,7 +344,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		writeBody(w, r, e.ctype, e.gz, e.etag)
 		return
 	}
-	v := view{d: d, f: f, lang: lang, scope: scope}
+	v := view{d: d, f: f, lang: lang, scope: scope, causesKm: s.opt.CauseNamesKm, districtMap: s.opt.DistrictGeoJSON != nil}
 	if p.ID == "runs" && s.opt.Runs != nil {
 		if v.runs, err = s.opt.Runs(); err != nil {
 			s.opt.Log.Error("read job history", "err", err)
@@ -340,7 +364,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		ctype = "text/csv; charset=utf-8"
 		i := slices.IndexFunc(frames, func(fr *frame) bool { return fr.ID == frameID })
 		if i < 0 {
-			http.NotFound(w, r)
+			fail(http.StatusNotFound, tr(lang, "err_not_found"), "")
 			return
 		}
 		disposition = fmt.Sprintf(`attachment; filename="%s-%s-%d.csv"`, frameID, f.Area, f.Year)
@@ -348,7 +372,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 	}
 	if err != nil {
 		s.opt.Log.Error("render", "page", p.ID, "kind", kind, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		fail(http.StatusInternalServerError, tr(lang, "err_internal"), "")
 		return
 	}
 	e := s.cache.put(key, ctype, disposition, buf.Bytes())
@@ -366,22 +390,22 @@ func parseFilter(d *Data, q url.Values, scope string) (Filter, int, error) {
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil || !slices.Contains(d.years, n) {
-			return f, http.StatusBadRequest, fmt.Errorf("year %q: the warehouse has %d to %d", y, d.years[0], d.years[len(d.years)-1])
+			return f, http.StatusBadRequest, &filterError{"err_bad_year", []any{strconv.Quote(y), d.years[0], d.years[len(d.years)-1]}}
 		}
 		f.Year = n
 	}
 	if a := q.Get("area"); a != "" {
 		if _, ok := d.names[a]; !ok {
-			return f, http.StatusBadRequest, fmt.Errorf("area %q is not a province or district code", a)
+			return f, http.StatusBadRequest, &filterError{"err_bad_area", []any{strconv.Quote(a)}}
 		}
 		if !within(a, scope) {
-			return f, http.StatusForbidden, fmt.Errorf("area %s is outside this account's area", a)
+			return f, http.StatusForbidden, &filterError{"err_outside", []any{a}}
 		}
 		f.Area = a
 	}
 	if sx := q.Get("sex"); sx != "" {
 		if sx != "T" && sx != "M" && sx != "F" {
-			return f, http.StatusBadRequest, fmt.Errorf("sex %q: T, M or F", sx)
+			return f, http.StatusBadRequest, &filterError{"err_bad_sex", []any{strconv.Quote(sx)}}
 		}
 		f.Sex = sx
 	}
@@ -567,7 +591,7 @@ func (c *pageCache) clear() {
 
 // loadAssets reads the embedded assets and makes the map scripts, one per
 // language, from the GeoJSON.
-func loadAssets(geo []byte) (map[string]asset, error) {
+func loadAssets(geo, districts []byte) (map[string]asset, error) {
 	out := map[string]asset{}
 	add := func(name string, body []byte) {
 		ct := mime.TypeByExtension(path.Ext(name))
@@ -601,6 +625,13 @@ func loadAssets(geo []byte) (map[string]asset, error) {
 			return nil, err
 		}
 		add("map/KHM-"+lang+".js", js)
+		if districts != nil {
+			js, err := districtMapScript(districts, lang)
+			if err != nil {
+				return nil, err
+			}
+			add("map/KHM-dist-"+lang+".js", js)
+		}
 	}
 	return out, nil
 }

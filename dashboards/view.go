@@ -60,16 +60,25 @@ type link struct {
 	Active      bool
 }
 
+// choice is an option of a filter menu: Value is what the filter form
+// submits (a year, area or sex code), or "" in a static copy, whose menu
+// opens each option's page (Href) instead.
+type choice struct {
+	Label, Href, Value string
+	Active             bool
+}
+
 type pageData struct {
 	Lang, Title    string
 	Nav, LangLinks []link
-	Years, Areas   []link
-	Sexes          []link
+	Years, Areas   []choice
+	Sexes          []choice
 	Frames         []frameView
 	User           string
 	Static         bool
 	Built          string
 	Maps           bool
+	DistrictMaps   bool // a map of districts: the page loads their boundaries too
 	Assets         string
 	// Releases, on the downloads page only: every release with its files.
 	Releases []releaseView
@@ -81,6 +90,19 @@ type pageData struct {
 	Banner  []string
 	Flags   []flagView
 	Methods string
+	// Crumbs lead from the nation to the area shown (the last one is it).
+	Crumbs []link
+	// FilterAction is where the filter form goes (the page itself); Sex
+	// is carried along on pages without a sex menu.
+	FilterAction, Sex string
+	// Error, on an error page only: what went wrong, in the page's language.
+	Error *errorView
+}
+
+type errorView struct {
+	Status  int
+	Message string
+	Back    link // a way back: the page without the bad filter, or the overview
 }
 
 type releaseView struct {
@@ -94,6 +116,8 @@ type frameView struct {
 	// once (html/template's escaper is slow on large values).
 	Option, Links template.HTMLAttr
 	CSV           string
+	Summary       string        // the chart in a sentence, for screen readers and a glance
+	Open          bool          // the table shown open (lists, cards, and the map's list of provinces)
 	Table         template.HTML // built in Go: the template's escaper is slow on many cells
 	Cards         []cardView
 	Empty         bool
@@ -129,6 +153,7 @@ type loginData struct {
 	Lang, CSRF, Next string
 	Failed           bool
 	Assets           string
+	LangLinks        []link // the sign-in form in each language
 }
 
 // pageData lays out one page for the template.
@@ -162,13 +187,13 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			if v.d.provisional(f.Year) {
 				label += " (" + v.t("provisional") + ")"
 			}
-			pd.Years = append(pd.Years, link{label, l.page(v.lang, p.ID, f), f.Year == v.f.Year})
+			pd.Years = append(pd.Years, choice{label, l.page(v.lang, p.ID, f), strconv.Itoa(f.Year), f.Year == v.f.Year})
 		}
 		if p.Sex {
 			for _, sx := range []string{"T", "M", "F"} {
 				f := v.f
 				f.Sex = sx
-				pd.Sexes = append(pd.Sexes, link{v.t("sex_" + sx), l.page(v.lang, p.ID, f), sx == v.f.Sex})
+				pd.Sexes = append(pd.Sexes, choice{v.t("sex_" + sx), l.page(v.lang, p.ID, f), sx, sx == v.f.Sex})
 			}
 		}
 	}
@@ -179,7 +204,11 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		if len(a) == 4 {
 			label = "— " + label
 		}
-		pd.Areas = append(pd.Areas, link{label, l.page(v.lang, p.ID, f), a == v.f.Area})
+		ln := choice{label, l.page(v.lang, p.ID, f), a, a == v.f.Area}
+		if static {
+			ln.Value = "" // a static copy's menu opens each area's file
+		}
+		pd.Areas = append(pd.Areas, ln)
 	}
 	pd.Methods = l.methods(v.lang)
 	pd.Flags = flagGlossary(v.lang)
@@ -198,17 +227,24 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 	if static {
 		pd.Banner = append(pd.Banner, fmt.Sprintf(v.t("banner_static"), v.f.Year))
 	}
+	if !static {
+		pd.FilterAction, pd.Sex = "/"+v.lang+"/"+p.ID, v.f.Sex
+	}
+	pd.Crumbs = crumbs(v, p, l)
 	if b := v.d.Built; !b.BuiltAt.IsZero() {
 		// The data's own date first: the build's time says nothing of what the numbers describe.
 		pd.Built = fmt.Sprintf("%s %s · %s %s · %s %s · %s", v.t("as_of"), b.AsOf.Format(time.DateOnly),
-			v.t("built"), b.BuiltAt.UTC().Format(time.DateTime+" UTC"), v.t("snapshot"), b.Snapshot, b.CodeVersion)
+			v.t("built"), b.BuiltAt.UTC().Format(time.DateTime+" UTC"), v.t("snapshot"),
+			strings.Replace(b.Snapshot, "manifest entry", v.t("manifest_entry"), 1), b.CodeVersion)
 	}
 	for _, f := range frames {
-		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X)}
+		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X),
+			Open: f.Kind == "list" || f.Kind == "cards" || f.Kind == "map"}
 		if f.Kind == "map" {
 			pd.Maps = true
+			pd.DistrictMaps = pd.DistrictMaps || f.Map == "KHM-dist"
 		}
-		if opt, ok := chartOption(f, v.lang); ok && !fv.Empty {
+		if opt, ok := chartOption(f, v.lang, v.f.Area); ok && !fv.Empty {
 			fv.Option = dataAttr("data-option", opt)
 			spec, _ := json.Marshal(formatSpec(f.unit(), v.lang))
 			fv.Format = dataAttr("data-format", spec)
@@ -219,12 +255,13 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 				fv.Sorts = dataAttr("data-sorts", sorts)
 				fv.SortNames = []string{"value", "gap"}
 			}
+			fv.Summary = chartSummary(f, v.lang)
 		}
 		fv.Def = defFor(f.ID, v, l)
 		if f.AreaX {
 			links := map[string]string{}
 			for i, code := range f.XKey {
-				if len(v.d.childAreas(code)) > 0 {
+				if code != v.f.Area && (!static || len(code) <= 2) { // a district opens too: its page shows its own values
 					nf := v.f
 					nf.Area = code
 					links[f.X[i]] = l.page(v.lang, p.ID, nf)
@@ -251,18 +288,19 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 	var b strings.Builder
 	esc := html.EscapeString
-	b.WriteString(`<table id="t-` + esc(f.ID) + `">`)
-	if l := f.unit().label(v.lang); l != "" && f.Kind != "cards" && f.Kind != "list" {
-		b.WriteString(`<caption>` + esc(l) + `</caption>`) // the unit of every number below
+	_, static := l.(staticLinks) // a static copy has no district pages
+	caption := f.Title
+	if u := f.unit().label(v.lang); u != "" && f.Kind != "cards" && f.Kind != "list" {
+		caption += " (" + u + ")" // the unit of every number below
 	}
-	b.WriteString(`<thead><tr><th>` + esc(f.XLabel) + `</th>`)
+	b.WriteString(`<table id="t-` + esc(f.ID) + `"><caption>` + esc(caption) + `</caption><thead><tr><th scope="col">` + esc(f.XLabel) + `</th>`)
 	for _, s := range f.Series {
-		b.WriteString("<th>" + esc(s) + "</th>")
+		b.WriteString(`<th scope="col">` + esc(s) + "</th>")
 	}
 	b.WriteString("</tr></thead><tbody>")
 	for x, label := range f.X {
-		b.WriteString("<tr><th>")
-		if f.AreaX && len(v.d.childAreas(f.XKey[x])) > 0 {
+		b.WriteString(`<tr><th scope="row">`)
+		if f.AreaX && f.XKey[x] != v.f.Area && (!static || len(f.XKey[x]) <= 2) {
 			nf := v.f
 			nf.Area = f.XKey[x]
 			b.WriteString(`<a href="` + esc(l.page(v.lang, p.ID, nf)) + `">` + esc(label) + "</a>")
@@ -291,11 +329,13 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 					b.WriteString(" <small>" + esc(v.t(c.Basis)) + "</small>")
 				}
 				for _, fl := range c.Flags {
-					// each flag with its meaning, for a pointer or a screen reader
+					// each flag named in the page's language, with its meaning for a
+					// pointer or a screen reader
+					name := flagsText(v.lang, []string{fl})
 					if t := flagText(v.lang, fl); t != "" {
-						b.WriteString(` <small><abbr title="` + esc(t) + `">` + esc(fl) + "</abbr></small>")
+						b.WriteString(` <small><abbr title="` + esc(t) + `">` + esc(name) + "</abbr></small>")
 					} else {
-						b.WriteString(" <small>" + esc(fl) + "</small>")
+						b.WriteString(" <small>" + esc(name) + "</small>")
 					}
 				}
 				b.WriteString("</td>")
@@ -309,10 +349,14 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 
 // options are a menu's choices, each the page it opens (built in Go: a
 // menu of years or districts is long).
-func options(links []link) template.HTML {
+func options(links []choice) template.HTML {
 	var b strings.Builder
 	for _, l := range links {
-		b.WriteString(`<option value="` + html.EscapeString(l.Href) + `"`)
+		val := l.Value
+		if val == "" {
+			val = l.Href
+		}
+		b.WriteString(`<option value="` + html.EscapeString(val) + `"`)
 		if l.Active {
 			b.WriteString(" selected")
 		}
@@ -357,7 +401,7 @@ func cards(f *frame, lang string) []cardView {
 		cv.Flags, cv.Suppressed, cv.Provisional = strings.Join(c.Flags, " "), c.Suppressed, c.flagged("provisional")
 		for _, fl := range c.Flags {
 			if fl != "provisional" {
-				cv.FlagList = append(cv.FlagList, flagView{fl, flagText(lang, fl)})
+				cv.FlagList = append(cv.FlagList, flagView{flagsText(lang, []string{fl}), flagText(lang, fl)})
 			}
 		}
 		if c.HasValue {

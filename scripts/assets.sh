@@ -14,6 +14,11 @@
 #                                         that it works served at /assets/vendor/
 #                                         and in a static copy of the pages
 #
+# and, for the browser tests only, axe-core's axe.min.js (and its licence,
+# MPL-2.0) into dashboards/testdata/axe/: outside dashboards/assets, so the
+# binary neither embeds nor serves it; browser_test.go injects it into each
+# page it checks.
+#
 # npm ci runs with --ignore-scripts: no package code runs on this machine.
 # Nothing is done when the vendor folder's stamp (.stamp, a dot file that a
 # go:embed of the directory leaves out) matches the sha256 of the lock file
@@ -43,7 +48,8 @@ want_stamp="lock $(sha256sum "$lock" | cut -d' ' -f1)
 script $(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
 
 # Quick path: the stamp's first two lines are the hashes, the rest the files.
-if [ -f "$vendor/.stamp" ] && [ "$(head -n 2 "$vendor/.stamp")" = "$want_stamp" ]; then
+axe=$root/dashboards/testdata/axe
+if [ -f "$vendor/.stamp" ] && [ "$(head -n 2 "$vendor/.stamp")" = "$want_stamp" ] && [ -f "$axe/axe.min.js" ]; then
 	complete=1
 	while IFS= read -r f; do
 		[ -f "$vendor/$f" ] || {
@@ -143,6 +149,12 @@ chmod 755 "$tmp" # mktemp's 700 would follow the folder
 rm -rf "$vendor"
 mv "$tmp" "$vendor"
 trap - EXIT
+
+# axe-core for the browser tests (not embedded: see the top of this file)
+mkdir -p "$axe"
+cp "$nm/axe-core/axe.min.js" "$axe/axe.min.js"
+cp "$nm/axe-core/LICENSE" "$axe/LICENSE-axe-core.txt"
+say "wrote dashboards/testdata/axe: axe-core $(version "$nm/axe-core") (tests only)"
 
 say "wrote dashboards/assets/vendor: echarts $(version "$echarts_dir") (zrender $(version "$zrender_dir")), @fontsource/noto-sans-khmer $font_version:"
 for f in "${files[@]}"; do

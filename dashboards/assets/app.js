@@ -3,9 +3,16 @@
 // form. Pages carry no inline script, so the server's CSP forbids them all.
 "use strict";
 (function () {
-  // Filter menus: each option's value is the page to open.
-  document.querySelectorAll("select[data-nav]").forEach(function (sel) {
-    sel.addEventListener("change", function () { window.location.href = sel.value; });
+  // Filters apply on their button, never on a change of a menu: moving
+  // through a menu with the arrow keys must not open another page (WCAG
+  // 3.2.2). The server's form submits itself; a static copy's area menu
+  // holds each area's file, opened here.
+  document.querySelectorAll("form.filters[data-static]").forEach(function (f) {
+    f.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var sel = f.querySelector("select[data-nav]");
+      if (sel) { window.location.href = sel.value; }
+    });
   });
   // The index of a static copy opens the last language chosen.
   var index = document.body.getAttribute("data-index");
@@ -41,14 +48,27 @@
   }
   fontReady.then(drawCharts, drawCharts);
 
+  function escapeHTML(s) {
+    return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+
   function drawCharts() {
     var charts = [];
     document.querySelectorAll("div.chart[data-option]").forEach(function (el) {
       var option = JSON.parse(el.getAttribute("data-option"));
       var kind = el.getAttribute("data-kind");
       if (kind === "map") {
-        // go-echarts has no field for it: no legend dot in each province.
-        option.series.forEach(function (s) { s.showLegendSymbol = false; });
+        // A province's districts: cut from the districts' map (KHM-dist-<lang>).
+        option.series.forEach(function (s) {
+          var m = /^(KHM-dist-(?:en|km))-(\d\d)$/.exec(s.map || "");
+          if (m && !echarts.getMap(s.map) && echarts.getMap(m[1])) {
+            var all = echarts.getMap(m[1]).geoJSON;
+            echarts.registerMap(s.map, { type: "FeatureCollection", features: all.features.filter(function (f) { return f.properties.code.slice(0, 2) === m[2]; }) });
+          }
+        });
+        // The tooltip reads "Oddar Meanchey: 83.9%": each item carries its text.
+        option.tooltip = option.tooltip || {};
+        option.tooltip.formatter = function (p) { return p.data && p.data.text ? escapeHTML(p.data.text) : escapeHTML(p.name); };
       }
       if (kind === "pyramid") {
         // Males are drawn to the left as negative numbers; show them as counts.
@@ -61,6 +81,33 @@
         applyFormat(option, JSON.parse(spec), kind);
         // a tooltip wraps within the chart: on a phone a long line would widen the page
         option.tooltip.extraCssText = "white-space:normal;max-width:" + Math.max(160, Math.min(360, el.clientWidth - 24)) + "px;";
+      }
+      // Axis, legend and tooltip text at the page's chart size (13 px, 14
+      // px in Khmer: chartFontSize), which ECharts does not take from the
+      // option's textStyle for them.
+      var fs = (option.textStyle && option.textStyle.fontSize) || 13;
+      ["xAxis", "yAxis"].forEach(function (k) {
+        var axes = option[k];
+        if (!axes) { return; }
+        (Array.isArray(axes) ? axes : [axes]).forEach(function (a) {
+          a.axisLabel = Object.assign({ fontSize: fs }, a.axisLabel || {});
+          a.nameTextStyle = Object.assign({ fontSize: fs }, a.nameTextStyle || {});
+        });
+      });
+      [].concat(option.legend || []).forEach(function (l) { l.textStyle = Object.assign({ fontSize: fs }, l.textStyle || {}); });
+      if (option.tooltip) { option.tooltip.textStyle = Object.assign({ fontSize: fs }, option.tooltip.textStyle || {}); }
+      if (kind === "map" && el.clientWidth < 600) {
+        // On a phone the provinces' names would cover the map: only the
+        // selected one keeps its label (the table lists them all).
+        option.series.forEach(function (s) {
+          // and the map moves right and up, clear of the classes' legend
+          s.layoutCenter = ["60%", "44%"];
+          s.layoutSize = "86%";
+          s.label = Object.assign({}, s.label, { show: false });
+          (s.data || []).forEach(function (d) {
+            if (d.selectedArea) { d.label = Object.assign({}, d.label, { show: true }); }
+          });
+        });
       }
       var rows = Number(el.getAttribute("data-rows") || 0);
       if (kind === "hbar" && rows > 16) {
@@ -97,6 +144,7 @@
   // applyFormat gives a chart its tooltip (each point's text, written by
   // the server, with its state) and its value axis' labels in the unit.
   function applyFormat(option, spec, kind) {
+    if (kind === "map") { return; } // each area's item carries its text (its own formatter)
     var enc = echarts.format.encodeHTML;
     var line = function (p) {
       var d = p.data;
@@ -126,7 +174,6 @@
       return '<div class="tt-head">' + enc(params[0].axisValueLabel || params[0].name) + "</div>" + (rows || enc(spec.noData));
     };
     option.tooltip.valueFormatter = function (v) { return fmtNumber(spec, v); };
-    if (kind === "map") { return; }
     var valueAxis = (kind === "hbar" || kind === "pyramid") ? "xAxis" : "yAxis";
     var axes = option[valueAxis];
     (Array.isArray(axes) ? axes : [axes]).forEach(function (a) {
