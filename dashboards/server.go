@@ -108,6 +108,7 @@ type Server struct {
 
 type asset struct {
 	body, gz []byte
+	br       []byte // brotli, when scripts/assets.sh precompressed it (name.br beside it)
 	etag     string
 	ctype    string
 }
@@ -569,7 +570,7 @@ func loadAssets(geo []byte) (map[string]asset, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		out[name] = asset{body: body, gz: gzipBytes(body), etag: etagOf(body), ctype: ct}
+		out[name] = asset{body: body, gz: gzipAsset(body), etag: etagOf(body), ctype: ct}
 	}
 	err := fs.WalkDir(embedded, "assets", func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
@@ -584,6 +585,20 @@ func loadAssets(geo []byte) (map[string]asset, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	// name.br is name precompressed with brotli at build time (Go's library
+	// has no brotli writer): served in its place to browsers that take br,
+	// a sixth smaller than gzip for ECharts.
+	for name, a := range out {
+		base, ok := strings.CutSuffix(name, ".br")
+		if !ok {
+			continue
+		}
+		delete(out, name)
+		if b, ok := out[base]; ok {
+			b.br = a.body
+			out[base] = b
+		}
 	}
 	for _, need := range []string{"vendor/echarts.min.js", "vendor/fonts.css", "app.js", "app.css"} {
 		if _, ok := out[need]; !ok {
@@ -607,7 +622,40 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age=86400")
+	if a.br != nil && acceptsBrotli(r) && r.Header.Get("If-None-Match") != a.etag {
+		h := w.Header()
+		h.Set("Content-Type", a.ctype)
+		h.Set("ETag", a.etag)
+		h.Add("Vary", "Accept-Encoding")
+		h.Set("Content-Encoding", "br")
+		h.Set("Content-Length", strconv.Itoa(len(a.br)))
+		w.Write(a.br)
+		return
+	}
 	writeBody(w, r, a.ctype, a.gz, a.etag)
+}
+
+// acceptsBrotli reports whether a request's Accept-Encoding lists br
+// (without q=0).
+func acceptsBrotli(r *http.Request) bool {
+	for _, e := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(e), ";")
+		if strings.TrimSpace(name) == "br" {
+			return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
+		}
+	}
+	return false
+}
+
+// gzipAsset compresses an asset once, at start-up, as small as gzip makes
+// it: pages are gzipped per request at BestSpeed, but an asset is made once
+// and ECharts is most of a first visit's bytes.
+func gzipAsset(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
 
 // mapScript registers the provinces with ECharts under KHM-<lang>, each

@@ -4,10 +4,14 @@
 # copies the few the binary embeds (go:embed) into dashboards/assets/vendor/
 # (DESIGN.md section 5: fetched, not committed; licences in NOTICE):
 #
-#   echarts.min.js                        ECharts, the full build (echarts/dist)
+#   echarts.min.js                        ECharts, a slim build made here: dashboards/web/echarts-slim.js
+#                                         (only the charts and components the pages use, from
+#                                         echarts' ES modules) bundled and minified by esbuild
 #   echarts-LICENSE.txt, echarts-NOTICE.txt
 #   echarts-LICENSE-d3.txt                d3 code inside echarts.min.js (BSD-3-Clause)
 #   zrender-LICENSE.txt                   ECharts' renderer, bundled in echarts.min.js (BSD-3-Clause)
+#   echarts.min.js.br                     the same, brotli-compressed (served to browsers that take br)
+#   tslib-LICENSE.txt                     TypeScript's helpers, bundled in echarts.min.js (0BSD)
 #   noto-sans-khmer-{khmer,latin}-{400,700}.woff2
 #   noto-sans-khmer-LICENSE.txt           SIL OFL 1.1
 #   fonts.css                             @font-face rules with relative url()s, so
@@ -39,8 +43,9 @@ die() {
 
 [ -s "$lock" ] || die "$lock is missing"
 # The stamp covers this script too: changing what is copied redoes the copy.
+# The slim build's entry too: adding a chart type rebuilds it.
 want_stamp="lock $(sha256sum "$lock" | cut -d' ' -f1)
-script $(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+script $(sha256sum "${BASH_SOURCE[0]}" "$web/echarts-slim.js" | cut -d' ' -f1 | tr '\n' ' ')"
 
 # Quick path: the stamp's first two lines are the hashes, the rest the files.
 if [ -f "$vendor/.stamp" ] && [ "$(head -n 2 "$vendor/.stamp")" = "$want_stamp" ]; then
@@ -91,11 +96,29 @@ take() { # take SRC NAME: copies SRC into the new folder as NAME
 	files+=("$2")
 }
 
-take "$echarts_dir/dist/echarts.min.js" echarts.min.js
+# The slim ECharts: esbuild (pinned in package.json, its binary from the
+# @esbuild/<platform> package npm installed beside it) bundles echarts' ES
+# modules that echarts-slim.js imports. process.env.NODE_ENV=production drops
+# ECharts' development checks, as in its own dist build. ECharts' licence
+# headers are not /*! comments, so the banner names the licences.
+esbuild=$nm/esbuild/bin/esbuild
+[ -x "$esbuild" ] || die "${esbuild#"$root"/} is missing: is esbuild in dashboards/web/package.json's devDependencies?"
+banner="/*! ECharts $(version "$echarts_dir") (Apache-2.0, see echarts-LICENSE.txt, echarts-NOTICE.txt, echarts-LICENSE-d3.txt), zrender $(version "$zrender_dir") (BSD-3-Clause, zrender-LICENSE.txt), tslib (0BSD, tslib-LICENSE.txt): a slim build of dashboards/web/echarts-slim.js by scripts/assets.sh */"
+(cd "$web" && "$esbuild" echarts-slim.js --bundle --minify --format=iife --target=es2017 \
+	--define:process.env.NODE_ENV='"production"' --legal-comments=none --banner:js="$banner" \
+	--log-level=warning --outfile="$tmp/echarts.min.js") || die "esbuild could not bundle dashboards/web/echarts-slim.js"
+files+=(echarts.min.js)
+# Precompressed with brotli (node's zlib; Go's library has none), served in
+# place of gzip to browsers that take br (dashboards/server.go serveAsset).
+node -e 'const z = require("zlib"), fs = require("fs"), f = process.argv[1];
+fs.writeFileSync(f + ".br", z.brotliCompressSync(fs.readFileSync(f),
+  { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11, [z.constants.BROTLI_PARAM_MODE]: z.constants.BROTLI_MODE_TEXT } }));' "$tmp/echarts.min.js"
+files+=(echarts.min.js.br)
 take "$echarts_dir/LICENSE" echarts-LICENSE.txt
 take "$echarts_dir/NOTICE" echarts-NOTICE.txt
 take "$echarts_dir/licenses/LICENSE-d3" echarts-LICENSE-d3.txt
 take "$zrender_dir/LICENSE" zrender-LICENSE.txt
+take "$nm/tslib/LICENSE.txt" tslib-LICENSE.txt
 take "$font_dir/LICENSE" noto-sans-khmer-LICENSE.txt
 
 # unicode-range of SUBSET at WEIGHT, from the package's WEIGHT.css, where each
@@ -144,7 +167,7 @@ rm -rf "$vendor"
 mv "$tmp" "$vendor"
 trap - EXIT
 
-say "wrote dashboards/assets/vendor: echarts $(version "$echarts_dir") (zrender $(version "$zrender_dir")), @fontsource/noto-sans-khmer $font_version:"
+say "wrote dashboards/assets/vendor: echarts $(version "$echarts_dir") slim (zrender $(version "$zrender_dir"), esbuild $(version "$nm/esbuild")), @fontsource/noto-sans-khmer $font_version:"
 for f in "${files[@]}"; do
 	printf '  %-34s %9d bytes\n' "$f" "$(stat -c %s "$vendor/$f")" >&2
 done
