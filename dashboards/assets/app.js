@@ -3,6 +3,28 @@
 // form. Pages carry no inline script, so the server's CSP forbids them all.
 "use strict";
 (function () {
+  // The menu folds on a phone (app.css) only where this script runs to
+  // unfold it again: without script it stays open.
+  document.documentElement.classList.add("js");
+  var toggle = document.querySelector("button.menu-toggle");
+  var menu = document.getElementById("menu");
+  if (toggle && menu) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = menu.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+  }
+  // Printing unfolds every data table (a report keeps its tables) and folds
+  // back those that were closed.
+  var unfolded = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("main details:not([open])").forEach(function (d) { d.open = true; unfolded.push(d); });
+  });
+  window.addEventListener("afterprint", function () {
+    unfolded.forEach(function (d) { d.open = false; });
+    unfolded = [];
+  });
   // Filter menus: each option's value is the page to open.
   document.querySelectorAll("select[data-nav]").forEach(function (sel) {
     sel.addEventListener("change", function () { window.location.href = sel.value; });
@@ -57,11 +79,32 @@
         option.tooltip.valueFormatter = function (v) { return v == null ? "–" : Math.abs(v); };
       }
       var rows = Number(el.getAttribute("data-rows") || 0);
-      if (kind === "hbar" && rows > 16) {
-        el.style.height = (rows * 20 + 60) + "px"; // room for each area's name
+      if (kind === "hbar") {
+        // Room for each bar and its name; a name longer than two fifths of
+        // the chart is cut with an ellipsis (the tooltip shows it whole),
+        // so that a phone keeps most of its width for the bars.
+        el.style.height = Math.max(el.clientHeight, rows * 24 + 70) + "px";
+        var yAxes = option.yAxis || [];
+        option.yAxis = (Array.isArray(yAxes) ? yAxes : [yAxes]).map(function (a) {
+          a.axisLabel = Object.assign({}, a.axisLabel, { width: Math.round(el.clientWidth * 0.4), overflow: "truncate", ellipsis: "…" });
+          return a;
+        });
       }
       var chart = echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option);
+      // The chart as a picture, for a report or a message.
+      var png = el.parentNode.querySelector('button.png[data-chart="' + el.id + '"]');
+      if (png) {
+        png.hidden = false;
+        png.addEventListener("click", function () {
+          var a = document.createElement("a");
+          a.href = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+          a.download = png.getAttribute("data-file");
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+        });
+      }
       var links = el.getAttribute("data-links");
       if (links) {
         links = JSON.parse(links);
@@ -70,7 +113,11 @@
       el.setAttribute("data-rendered", "1");
       charts.push(chart);
     });
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    var resize = function () { charts.forEach(function (c) { c.resize(); }); };
+    window.addEventListener("resize", resize);
+    // The printed page is narrower or wider than the screen.
+    window.addEventListener("beforeprint", resize);
+    window.addEventListener("afterprint", resize);
     document.body.setAttribute("data-charts-ready", String(charts.length));
   }
 })();
