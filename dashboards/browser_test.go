@@ -103,6 +103,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("ScopedViewer", e.testScopedViewer)
 	t.Run("Unauthenticated", e.testUnauthenticated)
 	t.Run("Review", e.testReview)
+	t.Run("Export", e.testExport)
 	t.Logf("screenshots in %s", shots)
 }
 
