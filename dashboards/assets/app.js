@@ -119,5 +119,7 @@
     window.addEventListener("beforeprint", resize);
     window.addEventListener("afterprint", resize);
     document.body.setAttribute("data-charts-ready", String(charts.length));
+    // when a visitor has the charts (the benchmark reads it in Chromium)
+    if (window.performance && performance.mark) { performance.mark("charts-ready"); }
   }
 })();
