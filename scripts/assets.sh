@@ -12,7 +12,7 @@
 #   zrender-LICENSE.txt                   ECharts' renderer, bundled in echarts.min.js (BSD-3-Clause)
 #   echarts.min.js.br                     the same, brotli-compressed (served to browsers that take br)
 #   tslib-LICENSE.txt                     TypeScript's helpers, bundled in echarts.min.js (0BSD)
-#   noto-sans-khmer-{khmer,latin}-{400,700}.woff2
+#   noto-sans-khmer-khmer-{400,700}.woff2
 #   noto-sans-khmer-LICENSE.txt           SIL OFL 1.1
 #   fonts.css                             @font-face rules with relative url()s, so
 #                                         that it works served at /assets/vendor/
@@ -31,9 +31,12 @@ vendor=$root/dashboards/assets/vendor
 lock=$web/package-lock.json
 
 font_weights=(400 700)
-# latin is taken when the package has it: the Khmer pages also carry digits
-# and Latin words, and the font's own Latin matches its Khmer.
-font_subsets=(khmer latin)
+# Only the Khmer subset: Latin letters and digits are set in the system's
+# font (system-ui in app.css), which every browser has. The font's own Latin
+# (two weights, 22 KB) would be fetched by every first visit, English pages
+# included, and a first visit on a slow phone network is to stay under
+# 250 KB (issue 18). Add latin here to have it back.
+font_subsets=(khmer)
 
 say() { echo "assets: $*" >&2; }
 die() {
