@@ -14,7 +14,7 @@
 #   tslib-LICENSE.txt                     TypeScript's helpers, bundled in echarts.min.js (0BSD)
 #   noto-sans-khmer-khmer-{400,700}.woff2
 #   noto-sans-khmer-LICENSE.txt           SIL OFL 1.1
-#   fonts.css                             @font-face rules with relative url()s, so
+#   fonts.css, fonts-bold.css             @font-face rules (regular; bold) with relative url()s, so
 #                                         that it works served at /assets/vendor/
 #                                         and in a static copy of the pages
 #
@@ -135,9 +135,15 @@ unicode_range() {
 }
 
 font_version=$(version "$font_dir")
-css="/* Noto Sans Khmer (SIL OFL 1.1, see noto-sans-khmer-LICENSE.txt), from the npm package
+# fonts.css has the regular weight, fonts-bold.css the bold: a Khmer page
+# applies the bold once its charts are drawn (the browser makes bold from
+# the regular until then), so that it does not share a slow network with
+# ECharts.
+header="/* Noto Sans Khmer (SIL OFL 1.1, see noto-sans-khmer-LICENSE.txt), from the npm package
    @fontsource/noto-sans-khmer $font_version; written by scripts/assets.sh. url()s are relative to this file. */
 "
+css=$header
+bold=$header
 for subset in "${font_subsets[@]}"; do
 	if [ ! -f "$font_dir/files/noto-sans-khmer-$subset-400-normal.woff2" ]; then
 		[ "$subset" = khmer ] && die "@fontsource/noto-sans-khmer has no khmer subset"
@@ -149,7 +155,7 @@ for subset in "${font_subsets[@]}"; do
 		take "$font_dir/files/noto-sans-khmer-$subset-$w-normal.woff2" "$name"
 		range=$(unicode_range "$subset" "$w")
 		[ -n "$range" ] || die "no unicode-range for the $subset subset in ${font_dir#"$root"/}/$w.css"
-		css+="
+		rule="
 @font-face {
   font-family: 'Noto Sans Khmer';
   font-style: normal;
@@ -159,10 +165,12 @@ for subset in "${font_subsets[@]}"; do
   unicode-range: $range;
 }
 "
+		if [ "$w" -ge 600 ]; then bold+=$rule; else css+=$rule; fi
 	done
 done
 printf '%s' "$css" >"$tmp/fonts.css"
-files+=(fonts.css)
+printf '%s' "$bold" >"$tmp/fonts-bold.css"
+files+=(fonts.css fonts-bold.css)
 
 printf '%s\n' "$want_stamp" "${files[@]}" >"$tmp/.stamp"
 chmod 755 "$tmp" # mktemp's 700 would follow the folder
