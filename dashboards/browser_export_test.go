@@ -117,6 +117,14 @@ func (e *browserEnv) testExport(t *testing.T) {
 			if !open.NavShown || open.Expanded != "true" {
 				t.Errorf("%s: the menu button does not open the menu: %+v", path, open)
 			}
+			// On a laptop the menu is a row of links, with no button.
+			xe.open(t, tb, path, desktop)
+			wide := eval[state](t, tb, "menu on a laptop", `({header: 0, navShown: document.querySelector("nav.pages").getClientRects().length > 0,
+				expanded: String(document.querySelector("button.menu-toggle").getClientRects().length > 0)})`)
+			if !wide.NavShown || wide.Expanded != "false" {
+				t.Errorf("%s on a laptop: pages menu shown %v, menu button shown %s", path, wide.NavShown, wide.Expanded)
+			}
+			xe.open(t, tb, path, phone)
 			// Leading causes: the names are cut to leave the bars room.
 			w := eval[float64](t, tb, "label width", `(() => {
 				const c = echarts.getInstanceByDom(document.getElementById("c-leading"));

@@ -3,13 +3,12 @@
 // form. Pages carry no inline script, so the server's CSP forbids them all.
 "use strict";
 (function () {
-  // The menu folds on a phone (app.css) only where this script runs to
-  // unfold it again: without script it stays open.
+  // The menu folds on a phone (app.css shows the button there) only where
+  // this script runs to unfold it again: without script it stays open.
   document.documentElement.classList.add("js");
   var toggle = document.querySelector("button.menu-toggle");
   var menu = document.getElementById("menu");
   if (toggle && menu) {
-    toggle.hidden = false;
     toggle.addEventListener("click", function () {
       var open = menu.classList.toggle("open");
       toggle.setAttribute("aria-expanded", String(open));
