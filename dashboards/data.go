@@ -102,7 +102,8 @@ type column struct {
 	flts  []float64
 	null  []bool // numbers only: the value is NULL
 	codes []uint32
-	dict  []any // codes' values; nil for NULL
+	dict  []any             // codes' values; nil for NULL
+	code  map[string]uint32 // a string's code, when every value is a string (or NULL)
 }
 
 func (c *column) value(r row) any {
@@ -158,6 +159,7 @@ func newColumn(rows [][]any, i int) column {
 	}
 	c := column{codes: make([]uint32, n), dict: []any{nil}}
 	seen := map[any]uint32{}
+	strs := true
 	for j, r := range rows {
 		v := r[i]
 		if v == nil {
@@ -167,6 +169,9 @@ func newColumn(rows [][]any, i int) column {
 		if l, ok := v.([]string); ok { // a slice is no map key
 			key = "list\x00" + strings.Join(l, "\x00")
 		}
+		if _, ok := v.(string); !ok {
+			strs = false
+		}
 		code, ok := seen[key]
 		if !ok {
 			code = uint32(len(c.dict))
@@ -174,6 +179,12 @@ func newColumn(rows [][]any, i int) column {
 			c.dict = append(c.dict, v)
 		}
 		c.codes[j] = code
+	}
+	if strs {
+		c.code = make(map[string]uint32, len(c.dict))
+		for k, v := range c.dict[1:] {
+			c.code[v.(string)] = uint32(k + 1)
+		}
 	}
 	return c
 }
@@ -359,10 +370,13 @@ func (m *mart) filter(rows []row, match []string) []row {
 		c    *column
 		n    int64
 		isN  bool
-		hit  []bool // dictionary codes that match
+		one  bool // a string column: the rows whose code is code match
+		code uint32
+		hit  []bool // another dictionary: the codes that match
 		text string
 	}
-	conds := make([]cond, 0, len(match)/2)
+	var buf [4]cond
+	conds := buf[:0]
 	for i := 0; i+1 < len(match); i += 2 {
 		ci, ok := m.col[match[i]]
 		if !ok {
@@ -372,7 +386,14 @@ func (m *mart) filter(rows []row, match []string) []row {
 		if n, err := strconv.ParseInt(cd.text, 10, 64); err == nil {
 			cd.n, cd.isN = n, true
 		}
-		if cd.c.codes != nil {
+		switch {
+		case cd.c.code != nil && cd.text != "": // "" would match NULL too
+			code, ok := cd.c.code[cd.text]
+			if !ok {
+				return nil // no row holds the value
+			}
+			cd.one, cd.code = true, code
+		case cd.c.codes != nil:
 			cd.hit = make([]bool, len(cd.c.dict))
 			for k, v := range cd.c.dict {
 				// a dictionary holds an int64 only beside other types
@@ -388,6 +409,10 @@ next:
 		for _, cd := range conds {
 			c := cd.c
 			switch {
+			case cd.one:
+				if c.codes[r] != cd.code {
+					continue next
+				}
 			case c.codes != nil:
 				if !cd.hit[c.codes[r]] {
 					continue next
