@@ -2,7 +2,6 @@ package dashboards
 
 import (
 	"bytes"
-	"compress/gzip"
 	"container/list"
 	"context"
 	"crypto/sha256"
@@ -28,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 //go:embed assets templates
@@ -475,7 +476,10 @@ func writeBody(w http.ResponseWriter, r *http.Request, ctype string, gz []byte, 
 }
 
 // gzipWriters are reused: a new one allocates about a megabyte, more than
-// the rest of a page's rendering.
+// the rest of a page's rendering. klauspost/compress's gzip (already in the
+// module graph, through Parquet) writes the same format as the standard
+// library's, a little smaller, in about two thirds of the time at
+// BestSpeed: every page rendered is gzipped.
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
 	return zw
