@@ -34,7 +34,7 @@ var stepDashboards = benchStep{
 		"2 years and 2 sexes (392 URLs) in turn; each request's time runs from sending it to the last byte of the answer, " +
 		"on loopback. Once with rendered pages kept until the next build (the default), after one warm-up pass over the URLs, " +
 		"and once with -no-cache, every request rendered. A page's transfer is its HTML plus every asset it loads (ECharts, " +
-		"the map, both Khmer font weights and subsets, CSS, script), gzipped as served, on a first visit with nothing cached. " +
+		"the map, both Khmer font weights, CSS, script), gzipped as served, on a first visit with nothing cached. " +
 		"A first visit in headless Chromium at a phone's 390x844: the overview in English and in Khmer, a new browser context each " +
 		"(nothing cached), on networks DevTools emulates (200 KB/s with 150 ms latency; 50 KB/s with 400 ms): the bytes received " +
 		"(compressed as the browser took them, headers included) and the time from the navigation's start until app.js has drawn " +
