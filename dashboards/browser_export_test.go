@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,13 +191,15 @@ func (e *browserEnv) testExport(t *testing.T) {
 		p := eval[printed](t, tb, "printed", `(() => {
 			const shown = sel => [...document.querySelectorAll(sel)].some(el => el.getClientRects().length > 0);
 			const hidden = [], seen = [];
-			for (const sel of ["header", "nav.pages", ".filters", "a.csv", "button.png", "details > summary"]) (shown(sel) ? seen : hidden).push(sel);
+			for (const sel of ["header", "nav.pages", "a.csv", "button.png", "details > summary"]) (shown(sel) ? seen : hidden).push(sel);
+			// the selection a report is of stays
+			if (!shown(".filters")) hidden.push(".filters");
 			window.dispatchEvent(new Event("beforeprint"));
 			return {hidden, shown: seen, columns: getComputedStyle(document.querySelector("main")).display,
 				charts: [...document.querySelectorAll("div.chart canvas")].filter(c => c.getClientRects().length > 0).length};
 		})()`)
-		if len(p.Shown) > 0 {
-			t.Errorf("%s printed shows %v", path, p.Shown)
+		if len(p.Shown) > 0 || slices.Contains(p.Hidden, ".filters") {
+			t.Errorf("%s printed shows %v, hides %v (the year, area and sex must stay)", path, p.Shown, p.Hidden)
 		}
 		if p.Columns != "block" || p.Charts == 0 {
 			t.Errorf("%s printed: main is %s, %d charts shown", path, p.Columns, p.Charts)
@@ -205,6 +208,7 @@ func (e *browserEnv) testExport(t *testing.T) {
 		if closed := eval[int](t, tb, "closed tables", `document.querySelectorAll("main details:not([open])").length`); closed != 0 {
 			t.Errorf("%s printed: %d tables folded", path, closed)
 		}
+		xe.screenshot(t, tb, "en-quality-print")
 		run(t, tb, "screen media", media(""))
 		eval[bool](t, tb, "afterprint", `window.dispatchEvent(new Event("afterprint")) || true`)
 		if shown := eval[bool](t, tb, "header on screen", `document.querySelector("header").getClientRects().length > 0`); !shown {
