@@ -44,12 +44,22 @@ type firstVisit struct {
 func measureFirstVisit(ctx context.Context, url, token string, cond netCond) (firstVisit, error) {
 	var out firstVisit
 	var mu sync.Mutex
+	inflight, last := 0, time.Now() // requests under way, and when one last began or ended
 	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext(),
 		chromedp.WithListener(func(ev any) {
-			if f, ok := ev.(*network.EventLoadingFinished); ok {
-				mu.Lock()
-				out.bytes += f.EncodedDataLength
-				mu.Unlock()
+			mu.Lock()
+			defer mu.Unlock()
+			switch ev := ev.(type) {
+			case *network.EventRequestWillBeSent:
+				inflight++
+				last = time.Now()
+			case *network.EventLoadingFinished:
+				out.bytes += ev.EncodedDataLength
+				inflight--
+				last = time.Now()
+			case *network.EventLoadingFailed:
+				inflight--
+				last = time.Now()
 			}
 		}))
 	defer cancel()
@@ -96,9 +106,21 @@ func measureFirstVisit(ctx context.Context, url, token string, cond netCond) (fi
 		return out, fmt.Errorf("browser: %s: %w", url, err)
 	}
 	out.ready = time.Duration(ms * float64(time.Millisecond))
-	// the requests that finished after the mark (fonts below the fold)
-	if _, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`new Promise(done => setTimeout(() => done(true), 500))`, chromedp.EvalAwaitPromise)); err != nil {
-		return out, err
+	// The visit's bytes include what comes after the charts (the fonts
+	// app.js applies then): counted once the network has been quiet for a
+	// second.
+	for {
+		mu.Lock()
+		quiet := inflight <= 0 && time.Since(last) > time.Second
+		mu.Unlock()
+		if quiet {
+			break
+		}
+		select {
+		case <-tctx.Done():
+			return out, fmt.Errorf("browser: %s: the network never went quiet: %w", url, tctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
