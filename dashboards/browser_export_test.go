@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The pages on a phone, printed, and as pictures; the downloads page; the
@@ -117,6 +118,11 @@ func (e *browserEnv) testExport(t *testing.T) {
 			open := eval[state](t, tb, "menu open", measure)
 			if !open.NavShown || open.Expanded != "true" {
 				t.Errorf("%s: the menu button does not open the menu: %+v", path, open)
+			}
+			run(t, tb, "focus the menu", chromedp.Focus(chromedp.CSS("nav.pages a")))
+			run(t, tb, "Escape in the menu", chromedp.KeyEvent(kb.Escape))
+			if again := eval[state](t, tb, "menu after Escape", measure); again.NavShown || again.Expanded != "false" {
+				t.Errorf("%s: Escape does not fold the menu: %+v", path, again)
 			}
 			// On a laptop the menu is a row of links, with no button.
 			xe.open(t, tb, path, desktop)

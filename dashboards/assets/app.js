@@ -9,9 +9,14 @@
   var toggle = document.querySelector("button.menu-toggle");
   var menu = document.getElementById("menu");
   if (toggle && menu) {
-    toggle.addEventListener("click", function () {
-      var open = menu.classList.toggle("open");
+    var setOpen = function (open) {
+      menu.classList.toggle("open", open);
       toggle.setAttribute("aria-expanded", String(open));
+    };
+    toggle.addEventListener("click", function () { setOpen(!menu.classList.contains("open")); });
+    // Escape folds it again, back to its button.
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { setOpen(false); toggle.focus(); }
     });
   }
   // Printing unfolds every data table (a report keeps its tables) and folds
