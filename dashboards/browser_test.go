@@ -118,6 +118,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("KhmerLoginAndErrors", e.testKhmerLoginAndErrors)
 	t.Run("Filters", e.testFilters)
 	t.Run("Axe", e.testAxe)
+	t.Run("Export", e.testExport)
 	t.Logf("screenshots in %s", shots)
 }
 

@@ -62,7 +62,7 @@ const smallCell = 4
 // tabulations, is shown as suppressed with nothing derived from it: value,
 // interval, numerator and denominator, since any one of them could give
 // the count back.
-func cellFrom(m *mart, r []any) *cell {
+func cellFrom(m *mart, r row) *cell {
 	c := &cell{}
 	c.Value, c.HasValue = m.num(r, "value")
 	c.Num, c.HasNum = m.num(r, "numerator")

@@ -82,7 +82,7 @@ func (v view) one(table, area string, year int, match ...string) *cell {
 
 // trend is a line over the years for the filter's area, one series per
 // label that seriesOf gives (rows it labels "" are left out).
-func (v view) trend(id, table string, seriesOf func(m *mart, r []any) string, match ...string) *frame {
+func (v view) trend(id, table string, seriesOf func(m *mart, r row) string, match ...string) *frame {
 	m := v.d.marts[table]
 	b := newFrame(id, v.t(id), "line")
 	b.f.XLabel = v.t("year")
@@ -98,7 +98,7 @@ func (v view) trend(id, table string, seriesOf func(m *mart, r []any) string, ma
 
 // byArea is a ranked bar of the areas one level below the filter's area (or
 // the provinces in scope, for a map), for the filter's year.
-func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *mart, r []any) string, match ...string) *frame {
+func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *mart, r row) string, match ...string) *frame {
 	m := v.d.marts[table]
 	b := newFrame(id, v.t(id), kind)
 	b.f.XLabel = v.t("area")
@@ -135,7 +135,7 @@ func (v view) areasBelow() []string {
 	return []string{v.f.Area}
 }
 
-func (v view) eventLabel(m *mart, r []any) string { return v.t(m.str(r, "event_type")) }
+func (v view) eventLabel(m *mart, r row) string { return v.t(m.str(r, "event_type")) }
 
 // byEvent orders event series births, deaths, fetal deaths, marriages.
 func (v view) byEvent(f *frame) *frame {
@@ -236,7 +236,7 @@ func overview(v view) []*frame {
 }
 
 func completenessPage(v view) []*frame {
-	series := func(m *mart, r []any) string {
+	series := func(m *mart, r row) string {
 		if m.str(r, "within") == "legal" {
 			return v.t("within_legal")
 		}
@@ -338,7 +338,7 @@ func fertilityPage(v view) []*frame {
 		}
 	}
 	asfr.f.sortX(func(a, c int) int { return ageStart(asfr.f.XKey[a]) - ageStart(asfr.f.XKey[c]) })
-	tfr := func(m *mart, r []any) string { return v.t("tfr") + " · " + v.basisLabel(m.str(r, "basis")) }
+	tfr := func(m *mart, r row) string { return v.t("tfr") + " · " + v.basisLabel(m.str(r, "basis")) }
 	return []*frame{
 		asfr.f,
 		v.trend("tfr_trend", "fertility_rates", tfr, "measure", "tfr"),
@@ -384,7 +384,7 @@ func (v view) noteIncomplete(f *frame) {
 func withheld(c *cell) bool { return slices.Contains(c.Flags, "withheld") }
 
 func mortalityPage(v view) []*frame {
-	e0 := v.trend("e0_trend", "life_expectancy", func(m *mart, r []any) string {
+	e0 := v.trend("e0_trend", "life_expectancy", func(m *mart, r row) string {
 		s := m.str(r, "sex")
 		if !slices.Contains(v.sexes(), s) || withheld(cellFrom(m, r)) {
 			return ""
@@ -393,7 +393,7 @@ func mortalityPage(v view) []*frame {
 	}, "measure", "e0")
 	e0.Unit = "years"
 	v.noteIncomplete(e0)
-	child := v.trend("child_trend", "mortality_rates", func(m *mart, r []any) string {
+	child := v.trend("child_trend", "mortality_rates", func(m *mart, r row) string {
 		switch k := m.str(r, "measure"); k {
 		case "imr", "u5mr", "nmr":
 			if b := m.str(r, "basis"); b != "registered" {
@@ -424,7 +424,7 @@ func causesPage(v view) []*frame {
 	lead := newFrame("leading", v.t("leading"), "hbar")
 	lead.f.XLabel = v.t("cause")
 	rows := m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
-	slices.SortFunc(rows, func(a, b []any) int { return m.int(a, "rank") - m.int(b, "rank") })
+	slices.SortFunc(rows, func(a, b row) int { return m.int(a, "rank") - m.int(b, "rank") })
 	if len(rows) > 10 {
 		rows = rows[:10]
 	}
@@ -435,7 +435,7 @@ func causesPage(v view) []*frame {
 		lead.put(v.t("sex_"+v.f.Sex), name, m.str(r, "list1_item"), cellFrom(m, r))
 	}
 	if v.f.Sex == "T" { // the same causes for each sex, where they are among its leading ones
-		bySex := map[[2]string][]any{}
+		bySex := map[[2]string]row{}
 		for _, r := range m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year)) {
 			bySex[[2]string{m.str(r, "sex"), m.str(r, "list1_item")}] = r
 		}
@@ -453,7 +453,7 @@ func causesPage(v view) []*frame {
 	byAge := newFrame("leading_age", v.t("leading_age"), "list")
 	byAge.f.XLabel = v.t("age")
 	rows = la.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
-	slices.SortStableFunc(rows, func(a, b []any) int {
+	slices.SortStableFunc(rows, func(a, b row) int {
 		if d := ageStart(la.str(a, "age_group")) - ageStart(la.str(b, "age_group")); d != 0 {
 			return d
 		}
@@ -490,7 +490,7 @@ func causesPage(v view) []*frame {
 		lead.f.Note = v.t("cause_untranslated")
 		byAge.f.Note = v.t("cause_untranslated")
 	}
-	ill := v.byArea("illdef_areas", "hbar", "cod_quality", v.areasBelow(), func(*mart, []any) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
+	ill := v.byArea("illdef_areas", "hbar", "cod_quality", v.areasBelow(), func(*mart, row) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
 	return []*frame{lead.f, byAge.f, age.f, ill}
 }
 
@@ -508,7 +508,7 @@ func qualityPage(v view) []*frame {
 	}
 	miss.f.sortX(func(a, c int) int { return strings.Compare(miss.f.XKey[a], miss.f.XKey[c]) })
 
-	heap := v.trend("heaping", "dq_age_heaping", func(m *mart, r []any) string {
+	heap := v.trend("heaping", "dq_age_heaping", func(m *mart, r row) string {
 		if m.str(r, "index") != "whipple" || m.str(r, "sex") != v.f.Sex {
 			return ""
 		}
@@ -523,7 +523,7 @@ func qualityPage(v view) []*frame {
 	dup := v.byEvent(v.trend("duplicates", "dq_duplicates", v.eventLabel))
 	// how each record is known to be unique: by identity code, by record
 	// linkage, or alone; and how much of the paper backlog is settled
-	ident := v.trend("identity", "identity_linkage", func(m *mart, r []any) string {
+	ident := v.trend("identity", "identity_linkage", func(m *mart, r row) string {
 		switch ms := m.str(r, "measure"); ms {
 		case "id_code", "linked", "established":
 			return v.t(m.str(r, "event_type")) + ": " + v.t("identity_"+ms)

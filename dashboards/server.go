@@ -2,7 +2,6 @@ package dashboards
 
 import (
 	"bytes"
-	"compress/gzip"
 	"container/list"
 	"context"
 	"crypto/sha256"
@@ -28,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 //go:embed assets templates
@@ -119,6 +120,7 @@ type Server struct {
 
 type asset struct {
 	body, gz []byte
+	br       []byte // brotli, when scripts/assets.sh precompressed it (name.br beside it)
 	etag     string
 	ctype    string
 }
@@ -503,7 +505,10 @@ func writeBody(w http.ResponseWriter, r *http.Request, ctype string, gz []byte, 
 }
 
 // gzipWriters are reused: a new one allocates about a megabyte, more than
-// the rest of a page's rendering.
+// the rest of a page's rendering. klauspost/compress's gzip (already in the
+// module graph, through Parquet) writes the same format as the standard
+// library's, a little smaller, in about two thirds of the time at
+// BestSpeed: every page rendered is gzipped.
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
 	return zw
@@ -598,7 +603,7 @@ func loadAssets(geo, districts []byte) (map[string]asset, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		out[name] = asset{body: body, gz: gzipBytes(body), etag: etagOf(body), ctype: ct}
+		out[name] = asset{body: body, gz: gzipAsset(body), etag: etagOf(body), ctype: ct}
 	}
 	err := fs.WalkDir(embedded, "assets", func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
@@ -613,6 +618,20 @@ func loadAssets(geo, districts []byte) (map[string]asset, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	// name.br is name precompressed with brotli at build time (Go's library
+	// has no brotli writer): served in its place to browsers that take br,
+	// a sixth smaller than gzip for ECharts.
+	for name, a := range out {
+		base, ok := strings.CutSuffix(name, ".br")
+		if !ok {
+			continue
+		}
+		delete(out, name)
+		if b, ok := out[base]; ok {
+			b.br = a.body
+			out[base] = b
+		}
 	}
 	for _, need := range []string{"vendor/echarts.min.js", "vendor/fonts.css", "app.js", "app.css"} {
 		if _, ok := out[need]; !ok {
@@ -643,7 +662,46 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age=86400")
+	if a.br != nil && acceptsBrotli(r) && r.Header.Get("If-None-Match") != a.etag {
+		h := w.Header()
+		h.Set("Content-Type", a.ctype)
+		h.Set("ETag", a.etag)
+		h.Add("Vary", "Accept-Encoding")
+		h.Set("Content-Encoding", "br")
+		h.Set("Content-Length", strconv.Itoa(len(a.br)))
+		w.Write(a.br)
+		return
+	}
 	writeBody(w, r, a.ctype, a.gz, a.etag)
+}
+
+// acceptsBrotli reports whether a request's Accept-Encoding lists br
+// (without q=0).
+func acceptsBrotli(r *http.Request) bool {
+	for _, e := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(e), ";")
+		if strings.TrimSpace(name) != "br" {
+			continue
+		}
+		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if !ok {
+			return true
+		}
+		v, err := strconv.ParseFloat(q, 64)
+		return err == nil && v > 0
+	}
+	return false
+}
+
+// gzipAsset compresses an asset once, at start-up, as small as gzip makes
+// it: pages are gzipped per request at BestSpeed, but an asset is made once
+// and ECharts is most of a first visit's bytes.
+func gzipAsset(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
 
 // mapScript registers the provinces with ECharts under KHM-<lang>, each

@@ -107,7 +107,18 @@ type errorView struct {
 
 type releaseView struct {
 	ID, Status, Created string
-	Files               []link // Label: path and size
+	Groups              []fileGroup // by kind: the annual report first
+}
+
+// fileGroup is one kind of a release's files on the downloads page.
+type fileGroup struct {
+	Kind, Title string
+	Open        bool // shown unfolded: the report and the tables
+	Files       []fileView
+}
+
+type fileView struct {
+	Href, Name, Size, Desc string
 }
 
 type frameView struct {

@@ -3,6 +3,32 @@
 // form. Pages carry no inline script, so the server's CSP forbids them all.
 "use strict";
 (function () {
+  // The menu folds on a phone (app.css shows the button there) only where
+  // this script runs to unfold it again: without script it stays open.
+  document.documentElement.classList.add("js");
+  var toggle = document.querySelector("button.menu-toggle");
+  var menu = document.getElementById("menu");
+  if (toggle && menu) {
+    var setOpen = function (open) {
+      menu.classList.toggle("open", open);
+      toggle.setAttribute("aria-expanded", String(open));
+    };
+    toggle.addEventListener("click", function () { setOpen(!menu.classList.contains("open")); });
+    // Escape folds it again, back to its button.
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { setOpen(false); toggle.focus(); }
+    });
+  }
+  // Printing unfolds every data table (a report keeps its tables) and folds
+  // back those that were closed.
+  var unfolded = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("main details:not([open])").forEach(function (d) { d.open = true; unfolded.push(d); });
+  });
+  window.addEventListener("afterprint", function () {
+    unfolded.forEach(function (d) { d.open = false; });
+    unfolded = [];
+  });
   // Filters apply on their button, never on a change of a menu: moving
   // through a menu with the arrow keys must not open another page (WCAG
   // 3.2.2). The server's form submits itself; a static copy's area menu
@@ -110,11 +136,32 @@
         });
       }
       var rows = Number(el.getAttribute("data-rows") || 0);
-      if (kind === "hbar" && rows > 16) {
-        el.style.height = (rows * 20 + 60) + "px"; // room for each area's name
+      if (kind === "hbar") {
+        // Room for each bar and its name; a name longer than two fifths of
+        // the chart is cut with an ellipsis (the tooltip shows it whole),
+        // so that a phone keeps most of its width for the bars.
+        el.style.height = Math.max(el.clientHeight, rows * 24 + 70) + "px";
+        var yAxes = option.yAxis || [];
+        option.yAxis = (Array.isArray(yAxes) ? yAxes : [yAxes]).map(function (a) {
+          a.axisLabel = Object.assign({}, a.axisLabel, { width: Math.round(el.clientWidth * 0.4), overflow: "truncate", ellipsis: "…" });
+          return a;
+        });
       }
       var chart = echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option);
+      // The chart as a picture, for a report or a message.
+      var png = el.parentNode.querySelector('button.png[data-chart="' + el.id + '"]');
+      if (png) {
+        png.hidden = false;
+        png.addEventListener("click", function () {
+          var a = document.createElement("a");
+          a.href = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+          a.download = png.getAttribute("data-file");
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+        });
+      }
       var links = el.getAttribute("data-links");
       if (links) {
         links = JSON.parse(links);
@@ -125,8 +172,17 @@
       el.setAttribute("data-rendered", "1");
       charts.push(chart);
     });
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    var resize = function () { charts.forEach(function (c) { c.resize(); }); };
+    window.addEventListener("resize", resize);
+    // The printed page is narrower or wider than the screen.
+    window.addEventListener("beforeprint", resize);
+    window.addEventListener("afterprint", resize);
     document.body.setAttribute("data-charts-ready", String(charts.length));
+    // when a visitor has the charts (the benchmark reads it in Chromium)
+    if (window.performance && performance.mark) { performance.mark("charts-ready"); }
+    // The fonts the charts did not wait for (page.html): an English page's
+    // Khmer, a Khmer page's bold.
+    document.querySelectorAll("link[data-late-fonts]").forEach(function (l) { l.media = "all"; });
   }
 
   // A number in a chart's unit, as the page writes it in Go (format.go):
