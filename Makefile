@@ -78,6 +78,8 @@ BENCH_FLAGS ?=
 ## The R data.table baseline needs R (scripts/prereqs.sh --bench installs it; -baseline=false skips it).
 bench: build
 	@bash scripts/prereqs.sh --bench
+	@# the dashboards' first visit is measured in headless Chromium
+	@bash scripts/prereqs.sh --browser
 	$(BIN) bench $(BENCH_FLAGS)
 
 prereqs:

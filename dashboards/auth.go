@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -211,8 +212,35 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(r)
 	token := randomID()
 	http.SetCookie(w, s.cookie(csrfCookie, token, true, 3600))
-	s.render(w, r, http.StatusOK, "login", loginData{Lang: lang, CSRF: token, Next: safeNext(r.URL.Query().Get("next")),
-		Failed: r.URL.Query().Get("failed") != "", Assets: serverLinks{}.assets()})
+	next := safeNext(r.URL.Query().Get("next"))
+	if !slices.Contains(Langs, r.URL.Query().Get("lang")) {
+		// without a choice, the form speaks the language of the page it leads to
+		for _, l := range Langs {
+			if strings.HasPrefix(next, "/"+l+"/") {
+				lang = l
+			}
+		}
+	}
+	if l := r.URL.Query().Get("lang"); slices.Contains(Langs, l) {
+		// the language chosen on the sign-in form is the pages' language too
+		http.SetCookie(w, &http.Cookie{Name: "vs_lang", Value: l, Path: "/", MaxAge: 365 * 86400,
+			SameSite: http.SameSiteLaxMode, Secure: !s.opt.InsecureCookies})
+	}
+	ld := loginData{Lang: lang, CSRF: token, Next: next, Failed: r.URL.Query().Get("failed") != "", Assets: serverLinks{}.assets()}
+	for _, l := range Langs {
+		q := url.Values{"lang": {l}, "next": {next}}
+		ld.LangLinks = append(ld.LangLinks, link{Label: map[string]string{"en": "English", "km": "ខ្មែរ"}[l], Href: "/login?" + q.Encode(), Active: l == lang})
+	}
+	s.render(w, r, http.StatusOK, "login", ld)
+}
+
+// loginLang is the language of a posted sign-in form (its lang field), else
+// the request's.
+func (s *Server) loginLang(r *http.Request) string {
+	if l := r.PostFormValue("lang"); slices.Contains(Langs, l) {
+		return l
+	}
+	return s.lang(r)
 }
 
 // Bounds of a sign-in form, checked before anything costs: a name or a
@@ -273,18 +301,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			code = http.StatusRequestEntityTooLarge
 		}
-		http.Error(w, "the sign-in form is too large or malformed", code)
+		s.errorPage(w, r, s.lang(r), code, tr(s.lang(r), "err_login_malformed"), "/login?lang="+s.lang(r))
 		return
 	}
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || s.origins.Check(r) != nil || r.PostFormValue("csrf") == "" ||
 		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
-		http.Error(w, "the form expired or came from another site; open the sign-in page again", http.StatusForbidden)
+		lang := s.loginLang(r)
+		s.errorPage(w, r, lang, http.StatusForbidden, tr(lang, "err_login_form"), "/login?lang="+lang)
 		return
 	}
+	lang := s.loginLang(r)
 	name, pass := r.PostFormValue("user"), r.PostFormValue("password")
 	if len(name) > maxNameBytes || len(pass) > maxPasswordBytes {
-		http.Error(w, fmt.Sprintf("a user name has at most %d bytes, a password %d", maxNameBytes, maxPasswordBytes), http.StatusBadRequest)
+		s.errorPage(w, r, lang, http.StatusBadRequest, tr(lang, "err_login_size"), "/login?lang="+lang)
 		return
 	}
 	client := s.client(r)
@@ -294,7 +324,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if first {
 			s.opt.Log.Warn("sign-in refused: too many sign-ins from this address", "client", client)
 		}
-		tooMany(w, wait, "too many sign-ins from this address; try again in a minute")
+		s.tooMany(w, r, lang, wait)
 		return
 	}
 	acct := ck + "\x00" + name
@@ -302,7 +332,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if first {
 			s.opt.Log.Warn("sign-in refused: too many failures for this account from this address", "user", s.logName(name), "client", client)
 		}
-		tooMany(w, wait, "too many failed sign-ins for this account from this address; try again later")
+		s.tooMany(w, r, lang, wait)
 		return
 	}
 	var user *User
@@ -319,12 +349,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ok, err := s.checkPassword(r, hash, pass)
 	if err != nil {
 		w.Header().Set("Retry-After", "5")
-		http.Error(w, "the server is busy with other sign-ins; try again in a few seconds", http.StatusServiceUnavailable)
+		s.errorPage(w, r, lang, http.StatusServiceUnavailable, tr(lang, "err_login_busy"), "/login?lang="+lang)
 		return
 	}
 	if !ok || user == nil {
 		s.opt.Log.Warn("sign-in refused", "user", s.logName(name), "client", client)
-		http.Redirect(w, r, "/login?failed=1&next="+url.QueryEscape(safeNext(r.PostFormValue("next"))), http.StatusSeeOther)
+		http.Redirect(w, r, "/login?failed=1&lang="+lang+"&next="+url.QueryEscape(safeNext(r.PostFormValue("next"))), http.StatusSeeOther)
 		return
 	}
 	s.failures.forget(acct)
@@ -333,12 +363,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// The page script copies this token into the sign-out form.
 	http.SetCookie(w, s.cookie(csrfCookie, ss.csrf, false, int(s.sessions.ttl.Seconds())))
 	s.opt.Log.Info("signed in", "user", user.Name, "role", user.Role, "client", client)
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, inLang(safeNext(r.PostFormValue("next")), lang), http.StatusSeeOther)
 }
 
-func tooMany(w http.ResponseWriter, wait time.Duration, msg string) {
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, lang string, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(wait, time.Second).Seconds()))))
-	http.Error(w, msg, http.StatusTooManyRequests)
+	s.errorPage(w, r, lang, http.StatusTooManyRequests, tr(lang, "err_too_many"), "/login?lang="+lang)
 }
 
 // logName is how the log names the user of a failed sign-in: a configured
@@ -364,7 +394,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	ss := s.sessions.get(c.Value)
 	if ss == nil || s.origins.Check(r) != nil || subtle.ConstantTimeCompare([]byte(ss.csrf), []byte(r.PostFormValue("csrf"))) != 1 {
-		http.Error(w, "the sign-out form is not valid", http.StatusForbidden)
+		s.errorPage(w, r, s.lang(r), http.StatusForbidden, tr(s.lang(r), "err_logout"), "")
 		return
 	}
 	s.sessions.drop(c.Value)
@@ -520,6 +550,17 @@ func parseProxies(list []string) ([]netip.Prefix, error) {
 // printable ASCII, as the server's own redirects write it. Tabs, newlines
 // and spaces are refused, not kept: browsers strip them before reading the
 // URL, and "/\t/host" is "//host" to Chromium.
+// inLang is a page's address in lang: the language chosen on the sign-in
+// form wins over the one of the page that sent the browser there.
+func inLang(next, lang string) string {
+	for _, l := range Langs {
+		if l != lang && strings.HasPrefix(next, "/"+l+"/") {
+			return "/" + lang + next[len(l)+1:]
+		}
+	}
+	return next
+}
+
 func safeNext(p string) string {
 	if len(p) > 2048 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
 		return "/"

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ const stepTimeout = 20 * time.Second
 
 // Viewports: a ministry laptop and a phone.
 var (
-	desktop = [2]int64{1366, 900}
+	desktop = [2]int64{1366, 768}
 	phone   = [2]int64{390, 844}
 )
 
@@ -55,6 +56,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("headless Chromium is needed: run scripts/prereqs.sh --browser (installs Debian's chromium)")
 	}
 	s := fixServer(t, "")
+	// the site's district boundaries too, for the district maps
+	s.opt.DistrictGeoJSON = fixDistrictGeo(t)
+	assets, err := loadAssets(s.opt.GeoJSON, s.opt.DistrictGeoJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.assets = assets
 	// the review queue too, for its page
 	queue := newFixQueue(4)
 	s.opt.Review, s.opt.Decisions = queue.review, filepath.Join(t.TempDir(), "link_decisions.jsonl")
@@ -103,6 +111,14 @@ func TestBrowser(t *testing.T) {
 	t.Run("ScopedViewer", e.testScopedViewer)
 	t.Run("Unauthenticated", e.testUnauthenticated)
 	t.Run("Review", e.testReview)
+	t.Run("Readable", e.testReadable)
+	t.Run("MapClasses", e.testMapClasses)
+	t.Run("MapSelection", e.testMapSelection)
+	t.Run("District", e.testDistrict)
+	t.Run("KhmerLoginAndErrors", e.testKhmerLoginAndErrors)
+	t.Run("Filters", e.testFilters)
+	t.Run("Axe", e.testAxe)
+	t.Run("Export", e.testExport)
 	t.Logf("screenshots in %s", shots)
 }
 
@@ -465,7 +481,9 @@ func (e *browserEnv) testCharts(t *testing.T) {
 	}
 
 	// The ranked bars of birth completeness: every province, by its name in
-	// the page's language, with its value in each series, highest first.
+	// the page's language, one stacked bar each (on time, late, not
+	// registered: the mart's within-legal value, all less within-legal, 1
+	// less all), highest first.
 	for _, lang := range Langs {
 		const year = 2018
 		if status, _ := e.open(t, tb, "/"+lang+"/completeness?year="+strconv.Itoa(year), desktop); status != 200 {
@@ -486,7 +504,7 @@ func (e *browserEnv) testCharts(t *testing.T) {
 		for _, s := range []struct {
 			name string
 			k    float64
-		}{{tr(lang, "registered"), 0.5}, {tr(lang, "within_legal"), 0.4}} {
+		}{{tr(lang, "within_legal"), 0.4}, {tr(lang, "late"), 0.1}, {tr(lang, "never"), -0.5}} {
 			data, ok := c.seriesByName(s.name)
 			if !ok || len(data) != len(cats) {
 				t.Errorf("%s compl_births: series %q has %d values for %d categories", lang, s.name, len(data), len(cats))
@@ -501,11 +519,17 @@ func (e *browserEnv) testCharts(t *testing.T) {
 					continue
 				}
 				want := fixValue(p, year, s.k)
+				switch s.k {
+				case 0.1: // late: all registered less on time
+					want = fixValue(p, year, 0.5) - fixValue(p, year, 0.4)
+				case -0.5: // not registered: the rest of 100%
+					want = 1 - fixValue(p, year, 0.5)
+				}
 				got, ok := num(data[i])
 				if !ok || math.Abs(got-want) > 1e-9 {
 					t.Errorf("%s compl_births %q %s: %v, want %v", lang, s.name, name, data[i], want)
 				}
-				if s.k == 0.5 && got > prev {
+				if s.k == 0.4 && got > prev {
 					t.Errorf("%s compl_births: %s (%v) ranked below a lower value (%v)", lang, name, got, prev)
 				}
 				prev = got
@@ -564,7 +588,12 @@ type mapState struct {
 		Fill  any    `json:"fill"`
 	} `json:"drawn"`
 	Regions []string `json:"regions"`
-	Range   []string `json:"range"`
+	Pieces  []struct {
+		Color string   `json:"color"`
+		Label string   `json:"label"`
+		GTE   *float64 `json:"gte"`
+		LT    *float64 `json:"lt"`
+	} `json:"pieces"`
 }
 
 const mapStateJS = `(() => {
@@ -589,7 +618,7 @@ const mapStateJS = `(() => {
 		sent: JSON.parse(el.getAttribute("data-option")).series[0].data.map(d => ({name: d.name, value: d.value})),
 		drawn,
 		regions: geo ? geo.geoJSON.features.map(f => f.properties.name) : [],
-		range: (o.visualMap && o.visualMap[0] && o.visualMap[0].inRange && o.visualMap[0].inRange.color) || [],
+		pieces: (o.visualMap && o.visualMap[0] && o.visualMap[0].pieces) || [],
 	};
 })()`
 
@@ -621,9 +650,6 @@ func (e *browserEnv) testMap(t *testing.T) {
 			code[e.data.name(p, lang)] = p
 		}
 		colored := map[string]bool{}
-		fills := map[string]bool{}
-		lo, hi := math.Inf(1), math.Inf(-1)
-		var loFill, hiFill string
 		for _, it := range m.Drawn {
 			if !slices.Contains(m.Regions, it.Name) {
 				t.Errorf("%s: map item %q is no region of the map", lang, it.Name)
@@ -638,12 +664,9 @@ func (e *browserEnv) testMap(t *testing.T) {
 				t.Errorf("%s: province %q has %v, want %v (code %q)", lang, it.Name, v, want, code[it.Name])
 			}
 			colored[it.Name] = true
-			fills[fill] = true
-			if v < lo {
-				lo, loFill = v, fill
-			}
-			if v > hi {
-				hi, hiFill = v, fill
+			// each province takes its class's colour (mapBreaks, mapPalette)
+			if want := mapPalette[mapClass(mapBreaks["compl_map"], v)]; !sameColor(fill, want) {
+				t.Errorf("%s: province %q (%v) filled %s, want its class's %s", lang, it.Name, v, fill, want)
 			}
 		}
 		for _, r := range m.Regions {
@@ -651,18 +674,8 @@ func (e *browserEnv) testMap(t *testing.T) {
 				t.Errorf("%s: region %q of the map is left uncoloured", lang, r)
 			}
 		}
-		// The visualMap spreads its colours over the values: the lowest and
-		// highest provinces take the ends of its range, and the 25 distinct
-		// values do not all share one colour.
-		if len(m.Range) < 2 {
-			t.Errorf("%s: the visualMap has no colour range: %v", lang, m.Range)
-		} else {
-			if !sameColor(loFill, m.Range[0]) || !sameColor(hiFill, m.Range[len(m.Range)-1]) {
-				t.Errorf("%s: lowest province filled %s, highest %s; the visualMap runs %v", lang, loFill, hiFill, m.Range)
-			}
-		}
-		if len(fills) < 10 {
-			t.Errorf("%s: only %d distinct fills for %d provinces", lang, len(fills), len(colored))
+		if len(m.Pieces) != len(mapBreaks["compl_map"])+1 {
+			t.Errorf("%s: the visualMap has %d classes, want %d: %+v", lang, len(m.Pieces), len(mapBreaks["compl_map"])+1, m.Pieces)
 		}
 	}
 	problems, _ := tb.take()
@@ -950,3 +963,183 @@ func (e *browserEnv) testReview(t *testing.T) {
 
 // reviewDesktop: the review page at the laptop size the issue asks for.
 var reviewDesktop = [2]int64{1366, 768}
+
+// tipJS shows the tooltip of a chart's point and returns its text once
+// drawn (app.js's formatter: the category, then each series' text).
+const tipJS = `((id, series, index) => new Promise((done, fail) => {
+	const el = document.getElementById(id);
+	const c = el && echarts.getInstanceByDom(el);
+	if (!c) return fail(new Error("no chart " + id));
+	c.dispatchAction({type: "showTip", seriesIndex: series, dataIndex: index});
+	const until = Date.now() + 3000;
+	const poll = () => {
+		const tip = [...el.querySelectorAll("div")].find(d => d.querySelector(".tt-head") && getComputedStyle(d).display !== "none");
+		if (tip && tip.innerText.trim()) return done(tip.innerText.replace(/\s+/g, " ").trim());
+		if (Date.now() > until) return done("");
+		setTimeout(poll, 20);
+	};
+	poll();
+}))`
+
+// testReadable (issue 18a): cards, tooltips and axes in their units, in
+// both languages; the completeness rankings' sort by the gap and their
+// whiskers drawn; screenshots at a laptop's 1366×768 and a phone's size.
+func (e *browserEnv) testReadable(t *testing.T) {
+	laptop := [2]int64{1366, 768}
+	tb := e.signIn(t, "admin", "/en/overview")
+	for _, lang := range Langs {
+		for _, size := range [][2]int64{laptop, phone} {
+			suffix := "-readable"
+			if size == phone {
+				suffix += "-phone"
+			}
+			if status, _ := e.open(t, tb, "/"+lang+"/overview?year=2019", size); status != 200 {
+				t.Fatalf("%s overview: HTTP %d", lang, status)
+			}
+			card := eval[string](t, tb, "card", `document.querySelector('.card[data-key="birth_compl"] .value').textContent + " | " + document.querySelector('.card[data-key="birth_compl"] .change').textContent`)
+			if want := "58.0% (52.2–63.8) | ▲ 2.0 " + tr(lang, "unit_pp") + " " + tr(lang, "since") + " 2018 (" + tr(lang, "change_good") + ")"; card != want {
+				t.Errorf("%s: birth completeness card %q, want %q", lang, card, want)
+			}
+			tip := eval[string](t, tb, "tooltip", tipJS+`("c-compl_trend", 0, 4)`)
+			for _, want := range []string{"2019", tr(lang, "birth"), "58.0% (52.2–63.8)", tr(lang, "death"), "38.0% (34.2–41.8)"} {
+				if !strings.Contains(tip, want) {
+					t.Errorf("%s: compl_trend tooltip %q lacks %q", lang, tip, want)
+				}
+			}
+			axis := eval[[]string](t, tb, "axis", `(() => {
+				const o = echarts.getInstanceByDom(document.getElementById("c-child_trend") || document.getElementById("c-compl_trend")).getOption();
+				return [o.yAxis[0].name, o.yAxis[0].axisLabel.formatter(0.5), o.xAxis[0].name];
+			})()`)
+			if len(axis) != 3 || axis[0] != "%" || axis[1] != "50%" || axis[2] != tr(lang, "year") {
+				t.Errorf("%s: compl_trend axes %q, want %%, 50%%, %s", lang, axis, tr(lang, "year"))
+			}
+			if l := eval[layout](t, tb, "measure", layoutScript); l.ScrollWidth > l.ClientWidth+1 || l.InnerWidth != int(size[0]) {
+				t.Errorf("%s overview%s: overflows: %+v", lang, suffix, l)
+			}
+			e.screenshot(t, tb, lang+"-overview"+suffix)
+
+			if status, _ := e.open(t, tb, "/"+lang+"/mortality?year=2019", size); status != 200 {
+				t.Fatalf("%s mortality: HTTP %d", lang, status)
+			}
+			tip = eval[string](t, tb, "tooltip", tipJS+`("c-child_trend", 0, 4)`)
+			if !strings.Contains(tip, tr(lang, "unit_per1000lb")) || !regexp.MustCompile(`\d+\.\d \(\d+\.\d–\d+\.\d\)`).MatchString(tip) {
+				t.Errorf("%s: child_trend tooltip %q: want a rate with one decimal, its interval and its unit", lang, tip)
+			}
+
+			if status, _ := e.open(t, tb, "/"+lang+"/completeness?year=2018", size); status != 200 {
+				t.Fatalf("%s completeness: HTTP %d", lang, status)
+			}
+			tip = eval[string](t, tb, "tooltip", tipJS+`("c-compl_births", 0, 0)`)
+			first := fixValue("25", 2018, 0.5) // the highest province
+			if want := unitOf("share").interval(&cell{Value: first, Low: first * 0.9, High: first * 1.1, HasValue: true, HasCI: true}); !strings.Contains(tip, want) || !strings.Contains(tip, tr(lang, "late")) {
+				t.Errorf("%s: compl_births tooltip %q lacks the total %q or the late registrations", lang, tip, want)
+			}
+			if l := eval[layout](t, tb, "measure", layoutScript); l.ScrollWidth > l.ClientWidth+1 || l.InnerWidth != int(size[0]) {
+				t.Errorf("%s completeness%s with a tooltip: overflows: %+v", lang, suffix, l)
+			}
+			e.screenshot(t, tb, lang+"-completeness"+suffix)
+			sorted := eval[[]any](t, tb, "sort by the gap", `(() => {
+				document.querySelector('.sort[data-for="c-compl_births"] button[data-sort="gap"]').click();
+				const el = document.getElementById("c-compl_births");
+				const o = echarts.getInstanceByDom(el).getOption();
+				const w = o.series.find(s => s.type === "custom");
+				return [o.yAxis[0].data[0], el.getAttribute("data-sorted"),
+					document.querySelector('.sort[data-for="c-compl_births"] button[data-sort="gap"]').getAttribute("aria-pressed"),
+					typeof w.renderItem, w.data.length];
+			})()`)
+			// 1,000 registered of 1,000/v expected: the largest gap is the lowest completeness
+			if len(sorted) != 5 || sorted[0] != e.data.name("01", lang) || sorted[1] != "gap" || sorted[2] != "true" || sorted[3] != "function" || sorted[4] != 25.0 {
+				t.Errorf("%s: after sorting by the gap: %v, want %s first", lang, sorted, e.data.name("01", lang))
+			}
+			// the ⓘ opens its definition
+			def := eval[string](t, tb, "definition", `(() => {
+				const d = document.querySelector("#p-compl_births details.info");
+				d.querySelector("summary").click();
+				return d.open ? d.querySelector("dl").innerText : "";
+			})()`)
+			if !strings.Contains(def, tr(lang, "def_compl_birth_num")) {
+				t.Errorf("%s: the ⓘ of compl_births shows %q", lang, def)
+			}
+			e.screenshot(t, tb, lang+"-completeness-sorted"+suffix)
+		}
+	}
+
+	// The methods page, opened at the section an ⓘ links to.
+	for _, lang := range Langs {
+		if status, _ := e.open(t, tb, "/"+lang+"/methods#life-tables-life_table-life_expectancy", desktop); status != 200 {
+			t.Fatalf("%s methods: HTTP %d", lang, status)
+		}
+		if y := eval[float64](t, tb, "anchor", `document.getElementById("life-tables-life_table-life_expectancy").getBoundingClientRect().top`); y < -1 || y > 100 {
+			t.Errorf("%s methods: the section is at %vpx, not at the top", lang, y)
+		}
+		// the viewport only: the whole document is a very long page
+		png := run(t, tb, "screenshot methods", chromedp.CaptureScreenshot())
+		if err := os.WriteFile(filepath.Join(e.shots, lang+"-methods.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A provisional year: the banner names it, its cards carry a badge, its bars are pale.
+	e.s.SetData(provisionalData(t))
+	for _, lang := range Langs {
+		if status, _ := e.open(t, tb, "/"+lang+"/completeness?year="+strconv.Itoa(fixLastYear), desktop); status != 200 {
+			t.Fatalf("%s completeness: HTTP %d", lang, status)
+		}
+		if b := eval[string](t, tb, "banner", `document.querySelector("main > .banner").textContent`); !strings.Contains(b, strconv.Itoa(fixLastYear)) {
+			t.Errorf("%s: the banner %q does not name %d provisional", lang, b, fixLastYear)
+		}
+		e.screenshot(t, tb, lang+"-completeness-provisional")
+		if status, _ := e.open(t, tb, "/"+lang+"/overview?year="+strconv.Itoa(fixLastYear), phone); status != 200 {
+			t.Fatalf("%s overview: HTTP %d", lang, status)
+		}
+		e.screenshot(t, tb, lang+"-overview-provisional-phone")
+	}
+
+	// Zeros, suppressed cells and no data, told apart in a drawn chart: the
+	// fixture with those states in ill-defined causes by area (2018).
+	e.s.SetData(statesData(t))
+	defer e.s.SetData(e.data)
+	for _, lang := range Langs {
+		if status, _ := e.open(t, tb, "/"+lang+"/causes?year=2018", desktop); status != 200 {
+			t.Fatalf("%s causes: HTTP %d", lang, status)
+		}
+		st := eval[map[string]string](t, tb, "states", `(() => {
+			const c = echarts.getInstanceByDom(document.getElementById("c-illdef_areas"));
+			const o = c.getOption();
+			const cats = o.yAxis[0].data;
+			const out = {};
+			const val = o.series[0].data, ph = o.series[1].data;
+			cats.forEach((name, i) => {
+				const v = val[i], p = ph[i];
+				const value = v !== null && typeof v === "object" ? v.value : v;
+				out[name] = (p && p.state === "suppressed") ? "suppressed" : value === 0 ? "zero" : (value === null || value === undefined) ? "none" : "value";
+			});
+			return out;
+		})()`)
+		for _, c := range []struct {
+			codes []string
+			want  string
+		}{{stateZero, "zero"}, {stateSupp, "suppressed"}, {stateNone, "none"}} {
+			for _, code := range c.codes {
+				if got := st[e.data.name(code, lang)]; got != c.want {
+					t.Errorf("%s: %s drawn as %q, want %q", lang, code, got, c.want)
+				}
+			}
+		}
+		tip := eval[string](t, tb, "tooltip", tipJS+`("c-illdef_areas", 1,
+			echarts.getInstanceByDom(document.getElementById("c-illdef_areas")).getOption().series[1].data.findIndex(d => d && d.state === "suppressed"))`)
+		if !strings.Contains(tip, tr(lang, "state_suppressed")) {
+			t.Errorf("%s: a suppressed bar's tooltip %q does not say <5", lang, tip)
+		}
+		e.screenshot(t, tb, lang+"-causes-states")
+		// a district whose births are all suppressed: lines marked <5
+		if status, _ := e.open(t, tb, "/"+lang+"/fertility?area="+fixSmall, phone); status != 200 {
+			t.Fatalf("%s fertility %s: HTTP %d", lang, fixSmall, status)
+		}
+		e.screenshot(t, tb, lang+"-fertility-suppressed-phone")
+	}
+	problems, _ := tb.take()
+	for _, p := range problems {
+		t.Error(p)
+	}
+}

@@ -2,7 +2,6 @@ package dashboards
 
 import (
 	"encoding/json"
-	"math"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -13,9 +12,9 @@ import (
 const fontFamily = `"Noto Sans Khmer", system-ui, sans-serif`
 
 // chartOption builds a frame's ECharts option with go-echarts and returns it
-// as JSON; the page's script (assets/app.js) hands it to echarts.init. The
+// as JSON (sel: on a map, the area code to outline); the page's script (assets/app.js) hands it to echarts.init. The
 // option holds no functions, so the pages need no inline script.
-func chartOption(f *frame, lang string) ([]byte, bool) {
+func chartOption(f *frame, lang, sel string) ([]byte, bool) {
 	var c interface {
 		Validate()
 		JSON() map[string]interface{}
@@ -28,6 +27,8 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 		charts.WithAnimation(false),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "36", Bottom: "8", ContainLabel: opts.Bool(true)}),
 	}
+	// src[i] is the frame series the chart's series i draws (-1: none).
+	var src []int
 	switch f.Kind {
 	case "line":
 		l := charts.NewLine()
@@ -56,7 +57,9 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 			color := palette[s%len(palette)]
 			l.AddSeries(name, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
 				charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color}))
+			src = append(src, s)
 			if prov != nil {
+				src = append(src, s)
 				l.AddSeries(name+" ("+tr(lang, "provisional")+")", prov,
 					charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
 					charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color, Type: "dashed"}))
@@ -81,6 +84,7 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 				so = append(so, charts.WithBarChartOpts(opts.BarChart{Stack: "pyramid"}))
 			}
 			b.AddSeries(name, data, so...)
+			src = append(src, s)
 		}
 		if f.Kind != "bar" {
 			b.XYReversal()
@@ -93,45 +97,55 @@ func chartOption(f *frame, lang string) ([]byte, bool) {
 	case "map":
 		m := charts.NewMap()
 		m.RegisterMapType("KHM-" + lang)
-		min, max := math.Inf(1), math.Inf(-1)
-		data := make([]opts.MapData, 0, len(f.X))
-		if len(f.Series) > 0 {
-			for x, cl := range f.Cells[0] {
-				v := chartValue(cl, false)
-				data = append(data, opts.MapData{Name: f.X[x], Value: v})
-				if fv, ok := v.(float64); ok {
-					min, max = math.Min(min, fv), math.Max(max, fv)
-				}
-			}
-		}
-		if math.IsInf(min, 0) {
-			min, max = 0, 1
-		}
 		m.SetGlobalOptions(append(global[:1],
 			charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 			charts.WithAnimation(false),
-			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(false), Min: float32(min), Max: float32(max),
-				Left: "left", Bottom: "bottom", Text: []string{fmtNum(max), fmtNum(min)},
-				InRange: &opts.VisualMapInRange{Color: []string{"#d73027", "#fee08b", "#1a9850"}}}),
 		)...)
 		name := ""
 		if len(f.Series) > 0 {
 			name = f.Series[0]
 		}
-		m.AddSeries(name, data)
+		m.AddSeries(name, nil)
+		src = append(src, -1) // the map's items are mapSeries'
 		c = m
 	default:
 		return nil, false
 	}
 	c.Validate()
-	o := c.JSON()
-	o["textStyle"] = map[string]string{"fontFamily": fontFamily}
+	// The option as plain JSON values, to add what go-echarts has no field
+	// for: each point's state and text, axis names, reference lines.
+	raw, err := json.Marshal(c.JSON())
+	if err != nil {
+		return nil, false
+	}
+	var o map[string]any
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, false
+	}
+	o["textStyle"] = map[string]any{"fontFamily": fontFamily, "fontSize": chartFontSize(lang)}
+	decorate(o, f, lang, src)
+	if f.Kind == "map" {
+		// The classes, the items and the series are written here: go-echarts
+		// has no fields for a piecewise visualMap's pieces nor for one
+		// item's style (the selected province's outline).
+		o["visualMap"] = []any{mapVisual(f, lang)}
+		o["series"] = []any{mapSeries(f, lang, sel)}
+	}
 	b, err := json.Marshal(o)
 	if err != nil {
 		return nil, false
 	}
 	return b, true
+}
+
+// chartFontSize is the charts' text size in pixels: Khmer script, with its
+// stacked subscripts and vowels, needs a larger size than Latin to read.
+func chartFontSize(lang string) int {
+	if lang == "km" {
+		return 14
+	}
+	return 13
 }
 
 // palette is ECharts' default series colours, set explicitly where two

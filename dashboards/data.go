@@ -40,7 +40,7 @@ func Needs() []vitalstats.MartSlice {
 		{Table: "mortality_asdr", Columns: with("year", "area_code", "sex", "age_group", "age_start"), AreaDepth: 4,
 			Only: map[string][]string{"sex": {"M", "F"}}},
 		{Table: "cod_leading", Columns: with("year", "area_code", "sex", "list1_item", "rank", "title"), AreaDepth: 4},
-		{Table: "cod_leading_by_age", Columns: with("year", "area_code", "sex", "age_group", "rank", "title"), AreaDepth: 4},
+		{Table: "cod_leading_by_age", Columns: with("year", "area_code", "sex", "age_group", "rank", "title", "list1_item"), AreaDepth: 4},
 		{Table: "cod_quality", Columns: with("year", "area_code", "measure"), AreaDepth: 4,
 			Only: map[string][]string{"measure": {"ill_defined_r00_r99"}}},
 		{Table: "cod_ill_defined_by_age", Columns: with("year", "area_code", "sex", "age_group"), AreaDepth: 4},
@@ -76,28 +76,139 @@ type BuildInfo struct {
 
 type areaName struct{ en, km string }
 
-// mart is one table, with its columns by name and its rows by area.
+// mart is one table held by column, each in a typed form (see column), and
+// its rows by area as row numbers. Pages read them under load: a table of
+// [][]any is a pointer per value for the garbage collector to scan on every
+// cycle, a quarter of a page's rendering; these columns hold no pointers
+// but their small dictionaries.
 type mart struct {
-	t      *vitalstats.Table
+	name   string
+	cols   []string
 	col    map[string]int
-	byArea map[string][][]any
+	data   []column
+	n      int // rows
+	byArea map[string][]row
+}
+
+// row is a row's number in its mart.
+type row = int32
+
+// column is one column of a mart: int64 or float64 numbers with a null
+// mask when every value is one of them (or NULL), else every distinct value
+// once in a dictionary and each row's code into it (strings, times, flag
+// lists: few distinct values, many rows).
+type column struct {
+	ints  []int64
+	flts  []float64
+	null  []bool // numbers only: the value is NULL
+	codes []uint32
+	dict  []any             // codes' values; nil for NULL
+	code  map[string]uint32 // a string's code, when every value is a string (or NULL)
+}
+
+func (c *column) value(r row) any {
+	switch {
+	case c.ints != nil:
+		if c.null[r] {
+			return nil
+		}
+		return c.ints[r]
+	case c.flts != nil:
+		if c.null[r] {
+			return nil
+		}
+		return c.flts[r]
+	case c.codes != nil:
+		return c.dict[c.codes[r]]
+	}
+	return nil
+}
+
+// newColumn stores column i of rows in the most compact form its values allow.
+func newColumn(rows [][]any, i int) column {
+	var ints, flts, other bool
+	for _, r := range rows {
+		switch r[i].(type) {
+		case nil:
+		case int64:
+			ints = true
+		case float64:
+			flts = true
+		default:
+			other = true
+		}
+	}
+	n := len(rows)
+	switch {
+	case n == 0:
+		return column{}
+	case ints && !flts && !other:
+		c := column{ints: make([]int64, n), null: make([]bool, n)}
+		for j, r := range rows {
+			v, ok := r[i].(int64)
+			c.ints[j], c.null[j] = v, !ok
+		}
+		return c
+	case flts && !ints && !other:
+		c := column{flts: make([]float64, n), null: make([]bool, n)}
+		for j, r := range rows {
+			v, ok := r[i].(float64)
+			c.flts[j], c.null[j] = v, !ok
+		}
+		return c
+	}
+	c := column{codes: make([]uint32, n), dict: []any{nil}}
+	seen := map[any]uint32{}
+	strs := true
+	for j, r := range rows {
+		v := r[i]
+		if v == nil {
+			continue
+		}
+		var key any = v
+		if l, ok := v.([]string); ok { // a slice is no map key
+			key = "list\x00" + strings.Join(l, "\x00")
+		}
+		if _, ok := v.(string); !ok {
+			strs = false
+		}
+		code, ok := seen[key]
+		if !ok {
+			code = uint32(len(c.dict))
+			seen[key] = code
+			c.dict = append(c.dict, v)
+		}
+		c.codes[j] = code
+	}
+	if strs {
+		c.code = make(map[string]uint32, len(c.dict))
+		for k, v := range c.dict[1:] {
+			c.code[v.(string)] = uint32(k + 1)
+		}
+	}
+	return c
+}
+
+func newMart(t *vitalstats.Table) *mart {
+	m := &mart{name: t.Name, cols: t.Columns, col: map[string]int{}, n: len(t.Rows), byArea: map[string][]row{}}
+	for i, c := range t.Columns {
+		m.col[c] = i
+		m.data = append(m.data, newColumn(t.Rows, i))
+	}
+	if _, ok := m.col["area_code"]; ok {
+		for r := range row(m.n) {
+			code := m.str(r, "area_code")
+			m.byArea[code] = append(m.byArea[code], r)
+		}
+	}
+	return m
 }
 
 // NewData indexes the tables Needs listed (every one must be there).
 func NewData(tables []*vitalstats.Table) (*Data, error) {
 	d := &Data{marts: map[string]*mart{}, names: map[string]areaName{}, districts: map[string][]string{}}
 	for _, t := range tables {
-		m := &mart{t: t, col: map[string]int{}, byArea: map[string][][]any{}}
-		for i, c := range t.Columns {
-			m.col[c] = i
-		}
-		if a, ok := m.col["area_code"]; ok {
-			for _, r := range t.Rows {
-				code, _ := r[a].(string)
-				m.byArea[code] = append(m.byArea[code], r)
-			}
-		}
-		d.marts[t.Name] = m
+		d.marts[t.Name] = newMart(t)
 	}
 	for _, n := range Needs() {
 		m := d.marts[n.Table]
@@ -112,14 +223,14 @@ func NewData(tables []*vitalstats.Table) (*Data, error) {
 	}
 	d.names["KH"] = areaName{"Cambodia", "កម្ពុជា"}
 	p := d.marts["ref_provinces"]
-	for _, r := range p.t.Rows {
+	for _, r := range p.all() {
 		code := p.str(r, "province_code")
 		d.names[code] = areaName{p.str(r, "name_en"), p.str(r, "name_km")}
 		d.provinces = append(d.provinces, code)
 	}
 	slices.Sort(d.provinces)
 	ds := d.marts["ref_districts"]
-	for _, r := range ds.t.Rows {
+	for _, r := range ds.all() {
 		code, prov := ds.str(r, "district_code"), ds.str(r, "province_code")
 		d.names[code] = areaName{ds.str(r, "name_latin"), ds.str(r, "name_km")}
 		d.districts[prov] = append(d.districts[prov], code)
@@ -140,8 +251,8 @@ func NewData(tables []*vitalstats.Table) (*Data, error) {
 		return nil, fmt.Errorf("dashboards: the warehouse holds no national completeness rows")
 	}
 	b := d.marts["build_info"]
-	if len(b.t.Rows) == 1 {
-		r := b.t.Rows[0]
+	if b.n == 1 {
+		r := row(0)
 		d.Built = BuildInfo{BuiltAt: b.time(r, "built_at"), Snapshot: b.str(r, "lake_snapshot"),
 			AsOf: b.time(r, "as_of"), CodeVersion: b.str(r, "code_version"), Population: b.str(r, "population_source")}
 	}
@@ -172,21 +283,31 @@ func NewData(tables []*vitalstats.Table) (*Data, error) {
 // provisional reports whether a year's births or deaths are still arriving.
 func (d *Data) provisional(year int) bool { return !d.final[year] }
 
-func hasFlag(m *mart, r []any, flag string) bool {
+func hasFlag(m *mart, r row, flag string) bool {
 	f, _ := m.get(r, "flags").([]string)
 	return slices.Contains(f, flag)
 }
 
-func (m *mart) get(r []any, c string) any {
+// get is a value as the warehouse gave it: nil, int64, float64, string,
+// bool, time.Time or []string.
+func (m *mart) get(r row, c string) any {
 	i, ok := m.col[c]
 	if !ok {
 		return nil
 	}
-	return r[i]
+	return m.data[i].value(r)
 }
 
-func (m *mart) str(r []any, c string) string {
-	switch v := m.get(r, c).(type) {
+func (m *mart) str(r row, c string) string {
+	i, ok := m.col[c]
+	if !ok {
+		return ""
+	}
+	return strOf(m.data[i].value(r))
+}
+
+func strOf(v any) string {
+	switch v := v.(type) {
 	case string:
 		return v
 	case int64:
@@ -197,78 +318,111 @@ func (m *mart) str(r []any, c string) string {
 	return ""
 }
 
-func (m *mart) int(r []any, c string) int {
-	switch v := m.get(r, c).(type) {
-	case int64:
-		return int(v)
-	case float64:
-		return int(v)
-	}
-	return 0
+func (m *mart) int(r row, c string) int {
+	v, _ := m.num(r, c)
+	return int(v)
 }
 
-func (m *mart) time(r []any, c string) time.Time {
+func (m *mart) time(r row, c string) time.Time {
 	t, _ := m.get(r, c).(time.Time)
 	return t
 }
 
-func (m *mart) num(r []any, c string) (float64, bool) {
-	switch v := m.get(r, c).(type) {
-	case int64:
-		return float64(v), true
-	case float64:
-		return v, true
+func (m *mart) num(r row, c string) (float64, bool) {
+	i, ok := m.col[c]
+	if !ok {
+		return 0, false
+	}
+	col := &m.data[i]
+	switch {
+	case col.ints != nil:
+		return float64(col.ints[r]), !col.null[r]
+	case col.flts != nil:
+		return col.flts[r], !col.null[r]
 	}
 	return 0, false
 }
 
 // rows returns the rows of an area that match every column=value pair.
-func (m *mart) rows(area string, match ...string) [][]any {
+func (m *mart) rows(area string, match ...string) []row {
 	return m.filter(m.byArea[area], match)
 }
 
 // all returns the rows of a table without areas that match column=value pairs.
-func (m *mart) all(match ...string) [][]any {
-	return m.filter(m.t.Rows, match)
+func (m *mart) all(match ...string) []row {
+	every := make([]row, m.n)
+	for i := range every {
+		every[i] = row(i)
+	}
+	if len(match) == 0 {
+		return every
+	}
+	return m.filter(every, match)
 }
 
 // filter keeps the rows matching column=value pairs. Pages call it many
-// times a request, so each wanted value is converted once to the column's
-// type (an int64 year is compared as a number, not formatted row by row).
-func (m *mart) filter(rows [][]any, match []string) [][]any {
+// times a request, so each wanted value is turned once into what the column
+// holds: a number for a number column (an int64 year is compared as a
+// number, not formatted row by row), the set of matching codes for a
+// dictionary (a string is compared once per distinct value, not per row).
+func (m *mart) filter(rows []row, match []string) []row {
 	type cond struct {
-		col   int
-		s     string
-		n     int64
-		isNum bool
+		c    *column
+		n    int64
+		isN  bool
+		one  bool // a string column: the rows whose code is code match
+		code uint32
+		hit  []bool // another dictionary: the codes that match
+		text string
 	}
-	conds := make([]cond, 0, len(match)/2)
+	var buf [4]cond
+	conds := buf[:0]
 	for i := 0; i+1 < len(match); i += 2 {
-		c, ok := m.col[match[i]]
+		ci, ok := m.col[match[i]]
 		if !ok {
 			return nil
 		}
-		cd := cond{col: c, s: match[i+1]}
-		if n, err := strconv.ParseInt(cd.s, 10, 64); err == nil {
-			cd.n, cd.isNum = n, true
+		cd := cond{c: &m.data[ci], text: match[i+1]}
+		if n, err := strconv.ParseInt(cd.text, 10, 64); err == nil {
+			cd.n, cd.isN = n, true
+		}
+		switch {
+		case cd.c.code != nil && cd.text != "": // "" would match NULL too
+			code, ok := cd.c.code[cd.text]
+			if !ok {
+				return nil // no row holds the value
+			}
+			cd.one, cd.code = true, code
+		case cd.c.codes != nil:
+			cd.hit = make([]bool, len(cd.c.dict))
+			for k, v := range cd.c.dict {
+				// a dictionary holds an int64 only beside other types
+				n, isInt := v.(int64)
+				cd.hit[k] = isInt && cd.isN && n == cd.n || !isInt && strOf(v) == cd.text
+			}
 		}
 		conds = append(conds, cd)
 	}
-	var out [][]any
+	var out []row
 next:
 	for _, r := range rows {
 		for _, cd := range conds {
-			switch v := r[cd.col].(type) {
-			case string:
-				if v != cd.s {
+			c := cd.c
+			switch {
+			case cd.one:
+				if c.codes[r] != cd.code {
 					continue next
 				}
-			case int64:
-				if !cd.isNum || v != cd.n {
+			case c.codes != nil:
+				if !cd.hit[c.codes[r]] {
 					continue next
 				}
-			default:
-				if m.str(r, m.t.Columns[cd.col]) != cd.s {
+			case c.ints != nil:
+				if c.null[r] && cd.text != "" || !c.null[r] && (!cd.isN || c.ints[r] != cd.n) {
+					continue next
+				}
+			default: // a float, or an empty column, is no filter's key
+				if strOf(c.value(r)) != cd.text {
 					continue next
 				}
 			}

@@ -14,5 +14,8 @@
 // the static copy), server.go (routes, cache, assets), auth.go (accounts,
 // sessions, CSRF), downloads.go (releases' files, the audit log), review.go
 // (record linkage's review queue and analysts' decisions), static.go (the
-// static copy), i18n.go (labels).
+// static copy), i18n.go (labels), format.go (units: how numbers, intervals
+// and changes read), states.go (a chart point's state and text: <5, 0, no
+// data, provisional; completeness bars), defs.go (each card's and chart's
+// definition, the flags' meanings, the methods page).
 package dashboards

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -297,11 +298,23 @@ func (s *Server) downloadsPage(lang string) http.HandlerFunc {
 				pd.Releases = append(pd.Releases, releaseView{ID: o.Release, Status: o.Status, Created: o.Created.UTC().Format("2006-01-02 15:04 UTC")})
 			}
 			rv := &pd.Releases[len(pd.Releases)-1]
-			label := fmt.Sprintf("%s (%s)", o.Path, size(o.Bytes))
+			sz := size(o.Bytes)
 			if o.cut != nil {
-				label = fmt.Sprintf("%s (%s %s)", o.Path, tr(lang, "cut_to"), u.Area)
+				sz = tr(lang, "cut_to") + " " + u.Area
 			}
-			rv.Files = append(rv.Files, link{Label: label, Href: "/downloads/" + o.Release + "/" + o.Path})
+			kind, desc := describeFile(o.Path, lang)
+			g := slices.IndexFunc(rv.Groups, func(g fileGroup) bool { return g.Kind == kind })
+			if g < 0 {
+				rv.Groups = append(rv.Groups, fileGroup{Kind: kind, Title: tr(lang, "dl_group_"+kind), Open: kind == "report" || kind == "tables"})
+				g = len(rv.Groups) - 1
+			}
+			rv.Groups[g].Files = append(rv.Groups[g].Files, fileView{Href: "/downloads/" + o.Release + "/" + o.Path,
+				Name: o.Path, Size: sz, Desc: desc})
+		}
+		for i := range pd.Releases {
+			slices.SortStableFunc(pd.Releases[i].Groups, func(a, b fileGroup) int {
+				return slices.Index(fileKinds, a.Kind) - slices.Index(fileKinds, b.Kind)
+			})
 		}
 		if u.Area != "" {
 			pd.AreaNote = fmt.Sprintf(tr(lang, "downloads_area"), u.Area)
@@ -309,6 +322,65 @@ func (s *Server) downloadsPage(lang string) http.HandlerFunc {
 		slices.Reverse(pd.Releases)
 		s.render(w, r, http.StatusOK, "page", pd)
 	}
+}
+
+// fileKinds are the groups of the downloads page, in the order shown: a
+// planner wants the annual report, a researcher the extracts after it.
+var fileKinds = []string{"report", "tables", "extracts", "aggregates", "release", "who"}
+
+// describeFile says which group a release's file belongs to and what it
+// holds, in one line, from its path (the layout vitalstats export writes:
+// tables/, research/<event>/, research/aggregates/, who/).
+func describeFile(p, lang string) (kind, desc string) {
+	dir, base := path.Split(p)
+	stem := strings.TrimSuffix(base, path.Ext(base))
+	ext := strings.ToLower(strings.TrimPrefix(path.Ext(base), "."))
+	// the year a file is for: its name's last part, when it is one
+	year := ""
+	if i := strings.LastIndexByte(stem, '_'); i >= 0 {
+		if _, err := strconv.Atoi(stem[i+1:]); err == nil && len(stem)-i-1 == 4 {
+			year, stem = stem[i+1:], stem[:i]
+		}
+	}
+	format := map[string]string{"csv": "CSV", "xlsx": "Excel", "parquet": "Parquet", "json": "JSON", "md": "Markdown", "txt": "text"}[ext]
+	if format == "" {
+		format = ext
+	}
+	if strings.HasPrefix(dir, "tables/sdmx/") || strings.HasPrefix(dir, "research/aggregates/sdmx/") {
+		format = "SDMX-CSV"
+	}
+	// what a table or an aggregate counts: its own words where there are
+	// some, else its name
+	what := func() string {
+		if _, ok := words["dl_t_"+stem]; ok {
+			return tr(lang, "dl_t_"+stem)
+		}
+		return strings.ReplaceAll(stem, "_", " ")
+	}
+	event := path.Base(strings.TrimSuffix(dir, "/"))
+	switch {
+	case strings.HasPrefix(stem, "annual_report"):
+		return "report", fmt.Sprintf(tr(lang, "dl_report"), year, format)
+	case strings.HasPrefix(dir, "tables/"):
+		return "tables", fmt.Sprintf(tr(lang, "dl_table"), what(), year, format)
+	case strings.HasPrefix(dir, "research/aggregates/"):
+		return "aggregates", fmt.Sprintf(tr(lang, "dl_table"), what(), year, format)
+	case strings.HasPrefix(dir, "research/") && stem == "codebook":
+		return "extracts", fmt.Sprintf(tr(lang, "dl_codebook"), tr(lang, "dl_e_"+event), format)
+	case strings.HasPrefix(dir, "research/") && year != "":
+		return "extracts", fmt.Sprintf(tr(lang, "dl_extract"), tr(lang, "dl_e_"+event), year, format)
+	case strings.HasPrefix(p, "research/"):
+		return "extracts", fmt.Sprintf(tr(lang, "dl_research_readme"), format)
+	case strings.HasPrefix(p, "who/"):
+		return "who", fmt.Sprintf(tr(lang, "dl_who"), format)
+	case p == "README.md":
+		return "release", tr(lang, "dl_readme")
+	case p == "release.json":
+		return "release", tr(lang, "dl_manifest")
+	case stem == "provisional_years":
+		return "release", tr(lang, "dl_provisional")
+	}
+	return "release", format
 }
 
 func size(b int64) string {

@@ -170,11 +170,11 @@ func fixTables(t testing.TB) []*vitalstats.Table {
 			}
 		}
 	})
-	each("cod_leading_by_age", []string{"year", "area_code", "sex", "age_group", "rank", "title"}, func(a string, y int, add func(float64, ...any)) {
+	each("cod_leading_by_age", []string{"year", "area_code", "sex", "age_group", "rank", "title", "list1_item"}, func(a string, y int, add func(float64, ...any)) {
 		for _, s := range []string{"T", "M", "F"} {
 			for _, g := range []string{"0", "1-4", "5-14", "70+"} {
-				add(0.4, int64(y), a, s, g, int64(1), "Cerebrovascular diseases")
-				add(0.2, int64(y), a, s, g, int64(2), "Tuberculosis")
+				add(0.4, int64(y), a, s, g, int64(1), "Cerebrovascular diseases", "1-069")
+				add(0.2, int64(y), a, s, g, int64(2), "Tuberculosis", "1-026")
 			}
 		}
 	})

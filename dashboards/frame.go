@@ -27,6 +27,18 @@ type frame struct {
 	// registered value shown beside it on its card (dashboards never
 	// headline a registered rate flagged completeness_lt70).
 	Beside map[string]string
+	// Stack draws the series as one stacked bar (completeness: on time,
+	// late, not registered); AxisMax fixes the value axis' end (0 = auto);
+	// Refs are lines across the chart; Sorts are the orders a reader may
+	// choose (by name: the categories' indices in display order).
+	Stack   string
+	AxisMax float64
+	Refs    []refLine
+	Sorts   map[string][]int
+	// Map, on a map frame, is the registered map it draws when not the
+	// provinces': KHM-dist (the districts), with MapPart (-<province>)
+	// naming the part app.js cuts from it.
+	Map, MapPart string
 }
 
 // cell is one published number with what qualifies it.
@@ -50,7 +62,7 @@ const smallCell = 4
 // tabulations, is shown as suppressed with nothing derived from it: value,
 // interval, numerator and denominator, since any one of them could give
 // the count back.
-func cellFrom(m *mart, r []any) *cell {
+func cellFrom(m *mart, r row) *cell {
 	c := &cell{}
 	c.Value, c.HasValue = m.num(r, "value")
 	c.Num, c.HasNum = m.num(r, "numerator")
@@ -234,6 +246,23 @@ func (c *cell) display(lang string) string {
 		s += " (" + fmtNum(c.Low) + "–" + fmtNum(c.High) + ")"
 	}
 	return s
+}
+
+// displayIn is a cell as the HTML table shows it, in a unit: 79.5% (77.4–81.5).
+func (c *cell) displayIn(u unit, lang string) string {
+	switch {
+	case c == nil:
+		return ""
+	case c.Text != "" && c.Suppressed:
+		return c.Text + " · " + tr(lang, "state_suppressed")
+	case c.Suppressed:
+		return tr(lang, "state_suppressed")
+	case c.Text != "":
+		return c.Text
+	case !c.HasValue:
+		return "–"
+	}
+	return u.interval(c)
 }
 
 // writeCSV writes a frame in long form, one row per cell, with full

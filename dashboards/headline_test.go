@@ -49,7 +49,8 @@ func TestHeadlineIncomplete(t *testing.T) {
 		t.Fatalf("%s: no card %q", area, label)
 		return cardView{}
 	}
-	reg := func(area string, k float64) string { return fmtNum(fixValue(area, year, k)) }
+	// values as the cards write them: rates per 1,000 and years with one decimal
+	reg := func(area string, k float64) string { return unitOf("years").number(fixValue(area, year, k)) }
 
 	imr := card("KH", "Infant mortality rate")
 	if !strings.Contains(imr.Label, "UN IGME") || !strings.HasPrefix(imr.Value, reg("KH", 35)) ||

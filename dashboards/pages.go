@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +61,11 @@ type view struct {
 	lang  string
 	scope string // "" or KH: everywhere
 	runs  []Run
+	// causesKm are the site's Khmer names of the causes of death, by
+	// list1_item (Options.CauseNamesKm).
+	causesKm map[string]string
+	// districtMap: the server has the districts' boundaries (Options.DistrictGeoJSON).
+	districtMap bool
 }
 
 func (v view) t(key string) string { return tr(v.lang, key) }
@@ -76,7 +82,7 @@ func (v view) one(table, area string, year int, match ...string) *cell {
 
 // trend is a line over the years for the filter's area, one series per
 // label that seriesOf gives (rows it labels "" are left out).
-func (v view) trend(id, table string, seriesOf func(m *mart, r []any) string, match ...string) *frame {
+func (v view) trend(id, table string, seriesOf func(m *mart, r row) string, match ...string) *frame {
 	m := v.d.marts[table]
 	b := newFrame(id, v.t(id), "line")
 	b.f.XLabel = v.t("year")
@@ -92,7 +98,7 @@ func (v view) trend(id, table string, seriesOf func(m *mart, r []any) string, ma
 
 // byArea is a ranked bar of the areas one level below the filter's area (or
 // the provinces in scope, for a map), for the filter's year.
-func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *mart, r []any) string, match ...string) *frame {
+func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *mart, r row) string, match ...string) *frame {
 	m := v.d.marts[table]
 	b := newFrame(id, v.t(id), kind)
 	b.f.XLabel = v.t("area")
@@ -107,11 +113,29 @@ func (v view) byArea(id, kind, table string, areas []string, seriesOf func(m *ma
 			}
 		}
 	}
+	// An area with no row is no data: a gap in the chart, named in its note.
+	if len(b.f.Series) > 0 {
+		for _, a := range areas {
+			if within(a, v.scope) {
+				b.x(v.d.name(a, v.lang), a)
+			}
+		}
+	}
 	b.f.rankBy()
 	return b.f
 }
 
-func (v view) eventLabel(m *mart, r []any) string { return v.t(m.str(r, "event_type")) }
+// areasBelow are the areas one level below the filter's area; for a
+// district, which has none, the district itself, so that its page shows its
+// own values rather than nothing.
+func (v view) areasBelow() []string {
+	if a := v.d.childAreas(v.f.Area); len(a) > 0 {
+		return a
+	}
+	return []string{v.f.Area}
+}
+
+func (v view) eventLabel(m *mart, r row) string { return v.t(m.str(r, "event_type")) }
 
 // byEvent orders event series births, deaths, fetal deaths, marriages.
 func (v view) byEvent(f *frame) *frame {
@@ -212,7 +236,7 @@ func overview(v view) []*frame {
 }
 
 func completenessPage(v view) []*frame {
-	series := func(m *mart, r []any) string {
+	series := func(m *mart, r row) string {
 		if m.str(r, "within") == "legal" {
 			return v.t("within_legal")
 		}
@@ -222,10 +246,80 @@ func completenessPage(v view) []*frame {
 	provinces := v.d.provinces
 	mp := v.byArea("compl_map", "map", "completeness", provinces, series, "event_type", "birth", "within", "all")
 	mp.Unit = "share"
-	areas := v.d.childAreas(v.f.Area)
+	areas := v.areasBelow()
 	births := v.byArea("compl_births", "hbar", "completeness", areas, series, "event_type", "birth")
 	deaths := v.byArea("compl_deaths", "hbar", "completeness", areas, series, "event_type", "death")
-	return []*frame{mp, births, deaths}
+	// Births and deaths on one scale, 0-100% (further where an area is over 100%).
+	top := 1.0
+	for _, f := range []*frame{births, deaths} {
+		for _, cs := range f.Cells {
+			for _, c := range cs {
+				if c != nil && c.HasValue && c.Value > top {
+					top = math.Ceil(c.Value*10) / 10
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		f      *frame
+		event  string
+		target float64
+	}{{births, "birth", 1}, {deaths, "death", 0.8}} {
+		f := c.f
+		f.orderSeries(v.t("registered"), v.t("within_legal"))
+		f.rankBy()
+		f.Stack, f.AxisMax, f.Unit = "completeness", top, "share"
+		f.Note = v.t("compl_note")
+		if nat := v.one("completeness", v.f.Area, v.f.Year, "event_type", c.event, "within", "all"); nat != nil && nat.HasValue {
+			f.Refs = append(f.Refs, refLine{v.d.name(v.f.Area, v.lang) + " " + unitOf("share").number(nat.Value), nat.Value, "national"})
+		}
+		// SDG 17.19.2: 100% of births, 80% of deaths registered
+		f.Refs = append(f.Refs, refLine{fmt.Sprintf(v.t("target_short"), strconv.Itoa(int(c.target*100))+"%"), c.target, "target"})
+		f.Sorts = gapSorts(f)
+	}
+	frames := []*frame{mp}
+	// With the site's district boundaries, a province's page (or one of
+	// its districts') maps the province's districts too.
+	if v.districtMap && v.f.Area != "KH" {
+		prov := v.f.Area[:2]
+		dm := v.byArea("compl_map_districts", "map", "completeness", v.d.districts[prov], series, "event_type", "birth", "within", "all")
+		dm.Title = fmt.Sprintf(v.t("compl_map_districts"), v.d.name(prov, v.lang))
+		dm.Unit, dm.Map, dm.MapPart = "share", "KHM-dist", "-"+prov
+		frames = append(frames, dm)
+	}
+	return append(frames, births, deaths)
+}
+
+// gapSorts are the orders of a completeness ranking: by completeness (as
+// drawn), and by the gap, the events expected but not registered
+// (denominator less numerator) of all registered, largest first: where most
+// births or deaths go unregistered, not where a few events make a rate.
+func gapSorts(f *frame) map[string][]int {
+	idx := make([]int, len(f.X))
+	for i := range idx {
+		idx[i] = i
+	}
+	gap := func(i int) float64 {
+		if len(f.Cells) == 0 {
+			return math.Inf(-1)
+		}
+		if c := f.Cells[0][i]; c != nil && c.HasNum && c.HasDen {
+			return c.Den - c.Num
+		}
+		return math.Inf(-1)
+	}
+	byGap := slices.Clone(idx)
+	slices.SortStableFunc(byGap, func(a, b int) int {
+		ga, gb := gap(a), gap(b)
+		switch {
+		case ga > gb:
+			return -1
+		case ga < gb:
+			return 1
+		}
+		return 0
+	})
+	return map[string][]int{"value": idx, "gap": byGap}
 }
 
 func fertilityPage(v view) []*frame {
@@ -244,11 +338,11 @@ func fertilityPage(v view) []*frame {
 		}
 	}
 	asfr.f.sortX(func(a, c int) int { return ageStart(asfr.f.XKey[a]) - ageStart(asfr.f.XKey[c]) })
-	tfr := func(m *mart, r []any) string { return v.t("tfr") + " · " + v.basisLabel(m.str(r, "basis")) }
+	tfr := func(m *mart, r row) string { return v.t("tfr") + " · " + v.basisLabel(m.str(r, "basis")) }
 	return []*frame{
 		asfr.f,
 		v.trend("tfr_trend", "fertility_rates", tfr, "measure", "tfr"),
-		v.byArea("tfr_areas", "hbar", "fertility_rates", v.d.childAreas(v.f.Area), tfr, "measure", "tfr"),
+		v.byArea("tfr_areas", "hbar", "fertility_rates", v.areasBelow(), tfr, "measure", "tfr"),
 	}
 }
 
@@ -290,7 +384,7 @@ func (v view) noteIncomplete(f *frame) {
 func withheld(c *cell) bool { return slices.Contains(c.Flags, "withheld") }
 
 func mortalityPage(v view) []*frame {
-	e0 := v.trend("e0_trend", "life_expectancy", func(m *mart, r []any) string {
+	e0 := v.trend("e0_trend", "life_expectancy", func(m *mart, r row) string {
 		s := m.str(r, "sex")
 		if !slices.Contains(v.sexes(), s) || withheld(cellFrom(m, r)) {
 			return ""
@@ -299,7 +393,7 @@ func mortalityPage(v view) []*frame {
 	}, "measure", "e0")
 	e0.Unit = "years"
 	v.noteIncomplete(e0)
-	child := v.trend("child_trend", "mortality_rates", func(m *mart, r []any) string {
+	child := v.trend("child_trend", "mortality_rates", func(m *mart, r row) string {
 		switch k := m.str(r, "measure"); k {
 		case "imr", "u5mr", "nmr":
 			if b := m.str(r, "basis"); b != "registered" {
@@ -330,15 +424,18 @@ func causesPage(v view) []*frame {
 	lead := newFrame("leading", v.t("leading"), "hbar")
 	lead.f.XLabel = v.t("cause")
 	rows := m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
-	slices.SortFunc(rows, func(a, b []any) int { return m.int(a, "rank") - m.int(b, "rank") })
+	slices.SortFunc(rows, func(a, b row) int { return m.int(a, "rank") - m.int(b, "rank") })
 	if len(rows) > 10 {
 		rows = rows[:10]
 	}
+	untranslated := false
 	for _, r := range rows {
-		lead.put(v.t("sex_"+v.f.Sex), m.str(r, "title"), m.str(r, "list1_item"), cellFrom(m, r))
+		name, un := v.causeName(m.str(r, "list1_item"), m.str(r, "title"))
+		untranslated = untranslated || un
+		lead.put(v.t("sex_"+v.f.Sex), name, m.str(r, "list1_item"), cellFrom(m, r))
 	}
 	if v.f.Sex == "T" { // the same causes for each sex, where they are among its leading ones
-		bySex := map[[2]string][]any{}
+		bySex := map[[2]string]row{}
 		for _, r := range m.rows(v.f.Area, "year", strconv.Itoa(v.f.Year)) {
 			bySex[[2]string{m.str(r, "sex"), m.str(r, "list1_item")}] = r
 		}
@@ -356,7 +453,7 @@ func causesPage(v view) []*frame {
 	byAge := newFrame("leading_age", v.t("leading_age"), "list")
 	byAge.f.XLabel = v.t("age")
 	rows = la.rows(v.f.Area, "year", strconv.Itoa(v.f.Year), "sex", v.f.Sex)
-	slices.SortStableFunc(rows, func(a, b []any) int {
+	slices.SortStableFunc(rows, func(a, b row) int {
 		if d := ageStart(la.str(a, "age_group")) - ageStart(la.str(b, "age_group")); d != 0 {
 			return d
 		}
@@ -367,7 +464,9 @@ func causesPage(v view) []*frame {
 		g := la.str(r, "age_group")
 		place[g]++ // ties share a rank but not a column
 		c := cellFrom(la, r)
-		c.Text = la.str(r, "title")
+		name, un := v.causeName(la.str(r, "list1_item"), la.str(r, "title"))
+		untranslated = untranslated || un
+		c.Text = name
 		if c.HasValue {
 			c.Text += fmt.Sprintf(" (%.1f%%)", 100*c.Value)
 		}
@@ -387,11 +486,11 @@ func causesPage(v view) []*frame {
 	}
 	age.f.sortX(func(x, y int) int { return ageStart(age.f.XKey[x]) - ageStart(age.f.XKey[y]) })
 
-	areas := v.d.childAreas(v.f.Area)
-	if len(areas) == 0 {
-		areas = []string{v.f.Area}
+	if untranslated {
+		lead.f.Note = v.t("cause_untranslated")
+		byAge.f.Note = v.t("cause_untranslated")
 	}
-	ill := v.byArea("illdef_areas", "hbar", "cod_quality", areas, func(*mart, []any) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
+	ill := v.byArea("illdef_areas", "hbar", "cod_quality", v.areasBelow(), func(*mart, row) string { return v.t("value") }, "measure", "ill_defined_r00_r99")
 	return []*frame{lead.f, byAge.f, age.f, ill}
 }
 
@@ -405,11 +504,11 @@ func qualityPage(v view) []*frame {
 			continue
 		}
 		label := mo.Format("2006-01")
-		miss.put(m.str(r, "event_type")+": "+m.str(r, "field"), label, label, cellFrom(m, r))
+		miss.put(eventName(v.lang, m.str(r, "event_type"))+": "+fieldLabel(v.lang, m.str(r, "field")), label, label, cellFrom(m, r))
 	}
 	miss.f.sortX(func(a, c int) int { return strings.Compare(miss.f.XKey[a], miss.f.XKey[c]) })
 
-	heap := v.trend("heaping", "dq_age_heaping", func(m *mart, r []any) string {
+	heap := v.trend("heaping", "dq_age_heaping", func(m *mart, r row) string {
 		if m.str(r, "index") != "whipple" || m.str(r, "sex") != v.f.Sex {
 			return ""
 		}
@@ -424,7 +523,7 @@ func qualityPage(v view) []*frame {
 	dup := v.byEvent(v.trend("duplicates", "dq_duplicates", v.eventLabel))
 	// how each record is known to be unique: by identity code, by record
 	// linkage, or alone; and how much of the paper backlog is settled
-	ident := v.trend("identity", "identity_linkage", func(m *mart, r []any) string {
+	ident := v.trend("identity", "identity_linkage", func(m *mart, r row) string {
 		switch ms := m.str(r, "measure"); ms {
 		case "id_code", "linked", "established":
 			return v.t(m.str(r, "event_type")) + ": " + v.t("identity_"+ms)
@@ -442,7 +541,7 @@ func qualityPage(v view) []*frame {
 			if q.str(r, "reason") == "all" {
 				continue
 			}
-			label := q.str(r, "event") + " · " + q.str(r, "reason") + " · " + q.str(r, "field")
+			label := eventName(v.lang, q.str(r, "event")) + " · " + reasonLabel(v.lang, q.str(r, "reason")) + " · " + fieldLabel(v.lang, q.str(r, "field"))
 			quar.put(v.t(q.str(r, "source")), label, label, cellFrom(q, r))
 		}
 		quar.f.rankBy()
@@ -480,7 +579,7 @@ func runsPage(v view) []*frame {
 		key := fmt.Sprintf("%s %s #%d", r.Started.UTC().Format("2006-01-02T15:04:05.000000000Z"), r.Job, r.Attempt)
 		label := r.Started.UTC().Format("2006-01-02 15:04:05") + " " + r.Job + " #" + strconv.Itoa(r.Attempt)
 		for _, col := range [][2]string{{"job", r.Job}, {"finished", r.Finished.UTC().Format("2006-01-02 15:04:05")},
-			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", r.Outcome}, {"error", r.Error}} {
+			{"attempt", strconv.Itoa(r.Attempt)}, {"outcome", trOr(v.lang, "outcome_"+r.Outcome, r.Outcome)}, {"error", r.Error}} {
 			hist.put(v.t(col[0]), label, key, &cell{Text: col[1]})
 		}
 		secs := r.Finished.Sub(r.Started).Seconds()

@@ -66,7 +66,7 @@ func TestProvisionalYear(t *testing.T) {
 			trend = f
 		}
 	}
-	b, ok := chartOption(trend, "en")
+	b, ok := chartOption(trend, "en", "")
 	if !ok {
 		t.Fatal("no chart option")
 	}

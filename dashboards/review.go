@@ -198,19 +198,19 @@ func (s *Server) reviewPage(lang string) http.HandlerFunc {
 		d := s.data.Load()
 		switch {
 		case s.opt.Review == nil:
-			http.NotFound(w, r)
+			s.errorPage(w, r, lang, http.StatusNotFound, tr(lang, "err_not_found"), "")
 			return
 		case u == nil:
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		case !u.analyst():
-			http.Error(w, tr(lang, "forbidden"), http.StatusForbidden)
+			s.errorPage(w, r, lang, http.StatusForbidden, tr(lang, "forbidden"), "")
 			return
 		case !s.mayReview(u):
-			http.Error(w, tr(lang, "review_area"), http.StatusForbidden)
+			s.errorPage(w, r, lang, http.StatusForbidden, tr(lang, "review_area"), "")
 			return
 		case d == nil:
-			http.Error(w, "the warehouse is not loaded yet", http.StatusServiceUnavailable)
+			s.errorPage(w, r, lang, http.StatusServiceUnavailable, tr(lang, "err_not_loaded"), "")
 			return
 		}
 		event := r.URL.Query().Get("event")
@@ -218,13 +218,13 @@ func (s *Server) reviewPage(lang string) http.HandlerFunc {
 			event = reviewEvents[0]
 		}
 		if !slices.Contains(reviewEvents, event) {
-			http.Error(w, fmt.Sprintf("event %q: birth or death", event), http.StatusBadRequest)
+			s.errorPage(w, r, lang, http.StatusBadRequest, fmt.Sprintf(tr(lang, "err_bad_event"), strconv.Quote(event)), "/"+lang+"/review")
 			return
 		}
 		decided, bad, err := s.decisions.read(s.opt.Decisions)
 		if err != nil {
 			s.opt.Log.Error("read link decisions", "file", s.opt.Decisions, "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			s.errorPage(w, r, lang, http.StatusInternalServerError, tr(lang, "err_internal"), "")
 			return
 		}
 		if len(bad) > 0 {
@@ -246,7 +246,7 @@ func (s *Server) reviewPage(lang string) http.HandlerFunc {
 		}
 		if err != nil {
 			s.opt.Log.Error("read review queue", "event", event, "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			s.errorPage(w, r, lang, http.StatusInternalServerError, tr(lang, "err_internal"), "")
 			return
 		}
 		rv := &reviewView{Event: event, Note: note}

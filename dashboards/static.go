@@ -53,7 +53,7 @@ func (s *Server) ExportSite(dir, scope string) (files int, err error) {
 				continue
 			}
 			for _, area := range areas {
-				v := view{d: d, f: Filter{Year: d.Year, Area: area, Sex: "T"}, lang: lang, scope: scope}
+				v := view{d: d, f: Filter{Year: d.Year, Area: area, Sex: "T"}, lang: lang, scope: scope, causesKm: s.opt.CauseNamesKm, districtMap: s.opt.DistrictGeoJSON != nil}
 				frames := p.frames(v)
 				var buf bytes.Buffer
 				if err := s.tmpl.ExecuteTemplate(&buf, "page", s.pageData(v, p, frames, staticLinks{}, nil)); err != nil {
@@ -73,6 +73,16 @@ func (s *Server) ExportSite(dir, scope string) (files int, err error) {
 					}
 				}
 			}
+		}
+	}
+	// The methods document, which each page's ⓘ links to.
+	for _, lang := range Langs {
+		var buf bytes.Buffer
+		if err := s.tmpl.ExecuteTemplate(&buf, "methods", methodsData(lang, "../assets/", "overview/"+scope+".html")); err != nil {
+			return files, err
+		}
+		if err := write(lang+"/methods.html", buf.Bytes()); err != nil {
+			return files, err
 		}
 	}
 	// The index opens the overview in the language last chosen (app.js keeps

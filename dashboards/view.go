@@ -18,6 +18,7 @@ type linker interface {
 	page(lang, page string, f Filter) string
 	csv(lang, page, frame string, f Filter) string
 	assets() string // the assets folder, ending in /
+	methods(lang string) string
 }
 
 type serverLinks struct{}
@@ -36,6 +37,8 @@ func (serverLinks) csv(lang, page, frame string, f Filter) string {
 
 func (serverLinks) assets() string { return "/assets/" }
 
+func (serverLinks) methods(lang string) string { return "/" + lang + "/methods" }
+
 // staticLinks lay a static copy out as lang/page/area.html, each page with
 // its CSVs beside it: one year and both sexes, for offline distribution.
 type staticLinks struct{}
@@ -50,32 +53,72 @@ func (staticLinks) csv(lang, page, frame string, f Filter) string {
 
 func (staticLinks) assets() string { return "../../assets/" }
 
+func (staticLinks) methods(lang string) string { return "../../" + lang + "/methods.html" }
+
 type link struct {
 	Label, Href string
 	Active      bool
 }
 
+// choice is an option of a filter menu: Value is what the filter form
+// submits (a year, area or sex code), or "" in a static copy, whose menu
+// opens each option's page (Href) instead.
+type choice struct {
+	Label, Href, Value string
+	Active             bool
+}
+
 type pageData struct {
 	Lang, Title    string
 	Nav, LangLinks []link
-	Years, Areas   []link
-	Sexes          []link
+	Years, Areas   []choice
+	Sexes          []choice
 	Frames         []frameView
 	User           string
 	Static         bool
 	Built          string
 	Maps           bool
+	DistrictMaps   bool // a map of districts: the page loads their boundaries too
 	Assets         string
 	// Releases, on the downloads page only: every release with its files.
 	Releases []releaseView
 	AreaNote string // the downloads of an account limited to an area
 	// Review, on the review page only: the pairs waiting for a decision.
 	Review *reviewView
+	// Banner dates the data (as_of, a human date) and names the provisional
+	// years; a static copy says its year. Flags explains every flag.
+	Banner  []string
+	Flags   []flagView
+	Methods string
+	// Crumbs lead from the nation to the area shown (the last one is it).
+	Crumbs []link
+	// FilterAction is where the filter form goes (the page itself); Sex
+	// is carried along on pages without a sex menu.
+	FilterAction, Sex string
+	// Error, on an error page only: what went wrong, in the page's language.
+	Error *errorView
+}
+
+type errorView struct {
+	Status  int
+	Message string
+	Back    link // a way back: the page without the bad filter, or the overview
 }
 
 type releaseView struct {
 	ID, Status, Created string
-	Files               []link // Label: path and size
+	Groups              []fileGroup // by kind: the annual report first
+}
+
+// fileGroup is one kind of a release's files on the downloads page.
+type fileGroup struct {
+	Kind, Title string
+	Open        bool // shown unfolded: the report and the tables
+	Files       []fileView
+}
+
+type fileView struct {
+	Href, Name, Size, Desc string
 }
 
 type frameView struct {
@@ -84,14 +127,33 @@ type frameView struct {
 	// once (html/template's escaper is slow on large values).
 	Option, Links template.HTMLAttr
 	CSV           string
+	Summary       string        // the chart in a sentence, for screen readers and a glance
+	Open          bool          // the table shown open (lists, cards, and the map's list of provinces)
 	Table         template.HTML // built in Go: the template's escaper is slow on many cells
 	Cards         []cardView
 	Empty         bool
 	Rows          int // categories, for the chart's height
+	// Format is the chart's number format (data-format), for app.js.
+	Format template.HTMLAttr
+	// Sorts, with a chart that may be reordered: the orders (data-sorts).
+	Sorts       template.HTMLAttr
+	SortNames   []string
+	Def         *defView
+	Provisional bool
+	States      string // the chart's suppressed, no-data and zero cells, named
 }
 
 type cardView struct {
 	Label, Value, Change, Flags string
+	// CI is the interval, Unit the unit in words; ChangeClass says whether
+	// the change is good news (good, bad, neutral), ChangeWord says it too.
+	CI, Unit, ChangeClass, ChangeWord string
+	Key                               string
+	Def                               *defView
+	Provisional                       bool
+	// FlagList is the value's flags with their meaning, provisional left
+	// to the badge.
+	FlagList []flagView
 	// Beside is the registered value of a rate whose registration is under
 	// 70% complete, shown marked under the figure that stands for it.
 	Beside     string
@@ -102,6 +164,7 @@ type loginData struct {
 	Lang, CSRF, Next string
 	Failed           bool
 	Assets           string
+	LangLinks        []link // the sign-in form in each language
 }
 
 // pageData lays out one page for the template.
@@ -135,13 +198,13 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			if v.d.provisional(f.Year) {
 				label += " (" + v.t("provisional") + ")"
 			}
-			pd.Years = append(pd.Years, link{label, l.page(v.lang, p.ID, f), f.Year == v.f.Year})
+			pd.Years = append(pd.Years, choice{label, l.page(v.lang, p.ID, f), strconv.Itoa(f.Year), f.Year == v.f.Year})
 		}
 		if p.Sex {
 			for _, sx := range []string{"T", "M", "F"} {
 				f := v.f
 				f.Sex = sx
-				pd.Sexes = append(pd.Sexes, link{v.t("sex_" + sx), l.page(v.lang, p.ID, f), sx == v.f.Sex})
+				pd.Sexes = append(pd.Sexes, choice{v.t("sex_" + sx), l.page(v.lang, p.ID, f), sx, sx == v.f.Sex})
 			}
 		}
 	}
@@ -152,25 +215,64 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		if len(a) == 4 {
 			label = "— " + label
 		}
-		pd.Areas = append(pd.Areas, link{label, l.page(v.lang, p.ID, f), a == v.f.Area})
+		ln := choice{label, l.page(v.lang, p.ID, f), a, a == v.f.Area}
+		if static {
+			ln.Value = "" // a static copy's menu opens each area's file
+		}
+		pd.Areas = append(pd.Areas, ln)
 	}
+	pd.Methods = l.methods(v.lang)
+	pd.Flags = flagGlossary(v.lang)
+	if b := v.d.Built; !b.AsOf.IsZero() {
+		pd.Banner = append(pd.Banner, fmt.Sprintf(v.t("banner_as_of"), humanDate(b.AsOf, v.lang)))
+	}
+	var prov []string
+	for _, y := range v.d.years {
+		if v.d.provisional(y) {
+			prov = append(prov, strconv.Itoa(y))
+		}
+	}
+	if len(prov) > 0 {
+		pd.Banner = append(pd.Banner, fmt.Sprintf(v.t("banner_prov"), strings.Join(prov, ", ")))
+	}
+	if static {
+		pd.Banner = append(pd.Banner, fmt.Sprintf(v.t("banner_static"), v.f.Year))
+	}
+	if !static {
+		pd.FilterAction, pd.Sex = "/"+v.lang+"/"+p.ID, v.f.Sex
+	}
+	pd.Crumbs = crumbs(v, p, l)
 	if b := v.d.Built; !b.BuiltAt.IsZero() {
 		// The data's own date first: the build's time says nothing of what the numbers describe.
 		pd.Built = fmt.Sprintf("%s %s · %s %s · %s %s · %s", v.t("as_of"), b.AsOf.Format(time.DateOnly),
-			v.t("built"), b.BuiltAt.UTC().Format(time.DateTime+" UTC"), v.t("snapshot"), b.Snapshot, b.CodeVersion)
+			v.t("built"), b.BuiltAt.UTC().Format(time.DateTime+" UTC"), v.t("snapshot"),
+			strings.Replace(b.Snapshot, "manifest entry", v.t("manifest_entry"), 1), b.CodeVersion)
 	}
 	for _, f := range frames {
-		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X)}
+		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X),
+			Open: f.Kind == "list" || f.Kind == "cards" || f.Kind == "map"}
 		if f.Kind == "map" {
 			pd.Maps = true
+			pd.DistrictMaps = pd.DistrictMaps || f.Map == "KHM-dist"
 		}
-		if opt, ok := chartOption(f, v.lang); ok && !fv.Empty {
+		if opt, ok := chartOption(f, v.lang, v.f.Area); ok && !fv.Empty {
 			fv.Option = dataAttr("data-option", opt)
+			spec, _ := json.Marshal(formatSpec(f.unit(), v.lang))
+			fv.Format = dataAttr("data-format", spec)
+			fv.States = stateNote(f, v.lang)
+			fv.Provisional = f.hasProvisional()
+			if len(f.Sorts) > 1 {
+				sorts, _ := json.Marshal(f.Sorts)
+				fv.Sorts = dataAttr("data-sorts", sorts)
+				fv.SortNames = []string{"value", "gap"}
+			}
+			fv.Summary = chartSummary(f, v.lang)
 		}
+		fv.Def = defFor(f.ID, v, l)
 		if f.AreaX {
 			links := map[string]string{}
 			for i, code := range f.XKey {
-				if len(v.d.childAreas(code)) > 0 {
+				if code != v.f.Area && (!static || len(code) <= 2) { // a district opens too: its page shows its own values
 					nf := v.f
 					nf.Area = code
 					links[f.X[i]] = l.page(v.lang, p.ID, nf)
@@ -182,6 +284,9 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 		fv.Table = tableHTML(f, v, l, p)
 		if f.Kind == "cards" {
 			fv.Cards = cards(f, v.lang)
+			for i := range fv.Cards {
+				fv.Cards[i].Def = defFor(indicatorKey(fv.Cards[i].Key), v, l)
+			}
 		}
 		pd.Frames = append(pd.Frames, fv)
 	}
@@ -194,14 +299,19 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 	var b strings.Builder
 	esc := html.EscapeString
-	b.WriteString(`<table id="t-` + esc(f.ID) + `"><thead><tr><th>` + esc(f.XLabel) + `</th>`)
+	_, static := l.(staticLinks) // a static copy has no district pages
+	caption := f.Title
+	if u := f.unit().label(v.lang); u != "" && f.Kind != "cards" && f.Kind != "list" {
+		caption += " (" + u + ")" // the unit of every number below
+	}
+	b.WriteString(`<table id="t-` + esc(f.ID) + `"><caption>` + esc(caption) + `</caption><thead><tr><th scope="col">` + esc(f.XLabel) + `</th>`)
 	for _, s := range f.Series {
-		b.WriteString("<th>" + esc(s) + "</th>")
+		b.WriteString(`<th scope="col">` + esc(s) + "</th>")
 	}
 	b.WriteString("</tr></thead><tbody>")
 	for x, label := range f.X {
-		b.WriteString("<tr><th>")
-		if f.AreaX && len(v.d.childAreas(f.XKey[x])) > 0 {
+		b.WriteString(`<tr><th scope="row">`)
+		if f.AreaX && f.XKey[x] != v.f.Area && (!static || len(f.XKey[x]) <= 2) {
 			nf := v.f
 			nf.Area = f.XKey[x]
 			b.WriteString(`<a href="` + esc(l.page(v.lang, p.ID, nf)) + `">` + esc(label) + "</a>")
@@ -209,20 +319,35 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 			b.WriteString(esc(label))
 		}
 		b.WriteString("</th>")
+		u := f.unit()
+		if f.Kind == "cards" {
+			u = unitOf(cardUnits[indicatorKey(f.XKey[x])])
+		}
 		for s := range f.Series {
 			c := f.Cells[s][x]
 			switch {
 			case c == nil:
-				b.WriteString("<td></td>")
+				b.WriteString(`<td class="nodata">` + esc(v.t("state_no_data")) + "</td>")
 			case c.Suppressed:
-				b.WriteString(`<td class="suppressed">` + esc(c.display(v.lang)) + "</td>")
+				b.WriteString(`<td class="suppressed">` + esc(c.displayIn(u, v.lang)) + "</td>")
 			default:
-				b.WriteString("<td>" + esc(c.display(v.lang)))
+				cls := ""
+				if c.flagged("provisional") {
+					cls = ` class="provisional"`
+				}
+				b.WriteString("<td" + cls + ">" + esc(c.displayIn(u, v.lang)))
 				if c.Basis != "" && c.Basis != "registered" {
 					b.WriteString(" <small>" + esc(v.t(c.Basis)) + "</small>")
 				}
-				if len(c.Flags) > 0 {
-					b.WriteString(" <small>" + esc(strings.Join(c.Flags, " ")) + "</small>")
+				for _, fl := range c.Flags {
+					// each flag named in the page's language, with its meaning for a
+					// pointer or a screen reader
+					name := flagsText(v.lang, []string{fl})
+					if t := flagText(v.lang, fl); t != "" {
+						b.WriteString(` <small><abbr title="` + esc(t) + `">` + esc(name) + "</abbr></small>")
+					} else {
+						b.WriteString(" <small>" + esc(name) + "</small>")
+					}
 				}
 				b.WriteString("</td>")
 			}
@@ -235,10 +360,14 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 
 // options are a menu's choices, each the page it opens (built in Go: a
 // menu of years or districts is long).
-func options(links []link) template.HTML {
+func options(links []choice) template.HTML {
 	var b strings.Builder
 	for _, l := range links {
-		b.WriteString(`<option value="` + html.EscapeString(l.Href) + `"`)
+		val := l.Value
+		if val == "" {
+			val = l.Href
+		}
+		b.WriteString(`<option value="` + html.EscapeString(val) + `"`)
 		if l.Active {
 			b.WriteString(" selected")
 		}
@@ -265,13 +394,14 @@ func cards(f *frame, lang string) []cardView {
 			continue
 		}
 		c := f.Cells[0][x]
-		cv := cardView{Label: label}
+		u := unitOf(cardUnits[indicatorKey(f.XKey[x])])
+		cv := cardView{Label: label, Key: f.XKey[x], Unit: u.label(lang)}
 		if c != nil && c.Basis != "" && c.Basis != "registered" {
 			cv.Label += " · " + tr(lang, c.Basis)
 		}
 		if reg := f.Beside[f.XKey[x]]; reg != "" {
 			if r := f.Cells[0][slices.Index(f.XKey, reg)]; r != nil {
-				cv.Beside = tr(lang, "registered_incomplete") + ": " + r.display(lang)
+				cv.Beside = tr(lang, "registered_incomplete") + ": " + r.displayIn(u, lang)
 			}
 		}
 		if c == nil || !c.HasValue && !c.Suppressed {
@@ -279,17 +409,30 @@ func cards(f *frame, lang string) []cardView {
 			out = append(out, cv)
 			continue
 		}
-		cv.Value, cv.Flags, cv.Suppressed = c.display(lang), strings.Join(c.Flags, " "), c.Suppressed
+		cv.Flags, cv.Suppressed, cv.Provisional = strings.Join(c.Flags, " "), c.Suppressed, c.flagged("provisional")
+		for _, fl := range c.Flags {
+			if fl != "provisional" {
+				cv.FlagList = append(cv.FlagList, flagView{flagsText(lang, []string{fl}), flagText(lang, fl)})
+			}
+		}
+		if c.HasValue {
+			cv.Value = u.number(c.Value)
+			if c.HasCI {
+				cv.CI = "(" + strings.TrimSuffix(u.number(c.Low), u.Suffix) + "–" + strings.TrimSuffix(u.number(c.High), u.Suffix) + ")"
+			}
+		} else {
+			cv.Value = c.displayIn(u, lang)
+		}
 		if len(f.Cells) > 1 {
 			// a change from or to a provisional year is late registration, not
 			// change; one between two bases is no change at all
 			if p := f.Cells[1][x]; p != nil && p.HasValue && c.HasValue && !c.flagged("provisional") && !p.flagged("provisional") && p.Basis == c.Basis {
-				d := c.Value - p.Value
-				sign := "+"
-				if d < 0 {
-					sign = "−"
+				text, class := u.change(c.Value-p.Value, cardDirs[indicatorKey(f.XKey[x])], lang)
+				cv.Change = text + " " + tr(lang, "since") + " " + f.Series[1]
+				cv.ChangeClass = class
+				if class != "neutral" {
+					cv.ChangeWord = tr(lang, "change_"+class)
 				}
-				cv.Change = fmt.Sprintf("%s%s %s %s", sign, fmtNum(abs(d)), tr(lang, "change"), f.Series[1])
 			}
 		}
 		out = append(out, cv)

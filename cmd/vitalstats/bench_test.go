@@ -43,6 +43,7 @@ var benchFigures = []string{
 	"publish.cells", "publish.changed_share", "publish.withheld", "publish.mean_abs_change",
 	"dashboards.p95_ms", "dashboards.p50_ms", "dashboards.rps", "dashboards.cold_p95_ms", "dashboards.cold_p50_ms",
 	"dashboards.page_kib", "dashboards.external", "dashboards.load_s", "dashboards.rss",
+	"dashboards.first_visit_kib", "dashboards.ready_s.fast", "dashboards.ready_s.slow",
 	"export.seconds", "export.rss", "export.release_kib", "full_rebuild.seconds",
 	"bench.total.seconds",
 }

@@ -145,6 +145,12 @@ type ServeConfig struct {
 	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
 	// whose X-Forwarded-For names the client, for the sign-in limits.
 	TrustedProxies []string `toml:"trusted_proxies"`
+	// CauseNamesKm is a CSV file (list1_item,name_km) of the Khmer names of
+	// the causes of death; "" shows them in English on the Khmer pages, marked.
+	CauseNamesKm string `toml:"cause_names_km"`
+	// DistrictMap is a GeoJSON file of the districts' boundaries
+	// (district_code, name_km, name_en or name_latin); "" maps provinces only.
+	DistrictMap string `toml:"district_map"`
 }
 
 // ExportConfig sets up the releases of vitalstats export.
@@ -264,6 +270,8 @@ func (c *Config) paths() []configPath {
 		{"etl.link_decisions", &c.ETL.LinkDecisions, false},
 		{"serve.tls_cert", &c.Serve.TLSCert, true},
 		{"serve.tls_key", &c.Serve.TLSKey, true},
+		{"serve.cause_names_km", &c.Serve.CauseNamesKm, true},
+		{"serve.district_map", &c.Serve.DistrictMap, true},
 		{"export.releases", &c.Export.Releases, false},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -147,6 +148,26 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 	if err != nil {
 		return nil, err
 	}
+	// The site's own files for the dashboards: Khmer names of the causes
+	// of death, and the districts' boundaries.
+	var causesKm map[string]string
+	if c.Serve.CauseNamesKm != "" {
+		f, err := os.Open(c.Serve.CauseNamesKm)
+		if err != nil {
+			return nil, fmt.Errorf("serve.cause_names_km: %w", err)
+		}
+		causesKm, err = dashboards.ReadCauseNames(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("serve.cause_names_km: %s: %w", c.Serve.CauseNamesKm, err)
+		}
+	}
+	var districts []byte
+	if c.Serve.DistrictMap != "" {
+		if districts, err = os.ReadFile(c.Serve.DistrictMap); err != nil {
+			return nil, fmt.Errorf("serve.district_map: %w", err)
+		}
+	}
 	history := filepath.Join(c.DataDir, "jobs", "runs.jsonl")
 	var cacheBytes int64
 	if noCache {
@@ -155,7 +176,7 @@ func (c *Config) dashboardServer(e *env, noCache bool) (*dashboards.Server, erro
 	srv, err := dashboards.NewServer(dashboards.Options{
 		Users: users, PublicPage: c.Serve.PublicPage, SessionTTL: time.Duration(c.Serve.SessionHours) * time.Hour,
 		InsecureCookies: c.Serve.InsecureCookies, PublicOrigin: c.Serve.PublicOrigin, TrustedProxies: c.Serve.TrustedProxies,
-		GeoJSON: geo, Log: e.log.With("job", "serve"), CacheBytes: cacheBytes,
+		GeoJSON: geo, DistrictGeoJSON: districts, CauseNamesKm: causesKm, Log: e.log.With("job", "serve"), CacheBytes: cacheBytes,
 		ReleasesDir: c.Export.Releases, AuditLog: filepath.Join(c.DataDir, "audit", "downloads.jsonl"),
 		Downloads: func() ([]dashboards.Download, error) {
 			rels, err := reports.Releases(c.Export.Releases)
