@@ -193,7 +193,7 @@ type linkKind struct {
 // smallBatch: a batch with more records of an event type than this (a
 // backfill) is linked a year at a time, so that memory holds three years
 // of records, not all of them.
-const smallBatch = 100_000
+var smallBatch = 100_000
 
 // linker collects a batch's births and deaths as the router writes them.
 type linker struct {
@@ -691,7 +691,8 @@ func (k *linkKind) linkSmall(ctx context.Context, conn *sql.Conn, w *linkWriter,
 // linkByYear links a large batch a year at a time: the batch's records of
 // the year (read back from its files) are new; the batch's records of the
 // year before (already linked, with their clusters) and the lake's records
-// of the year before, the year and the year after are existing. Every pair
+// of the year before, the year and the year after that share a blocking key
+// with the year's new ones are existing. Every pair
 // a year or less apart with a record of the batch is compared once. The
 // model is estimated on the batch's largest year unless the lake has one
 // and the batch is small, with its neighbours.
@@ -768,8 +769,22 @@ func (k *linkKind) linkByYear(ctx context.Context, conn *sql.Conn, w *linkWriter
 		if len(near) > 0 {
 			exclude = fmt.Sprintf("event_id not in (select event_id from read_parquet(%s, union_by_name = true) where event_type = $1)", quoteList(near))
 		}
-		_, years, err := k.loadExisting(ctx, conn, filesOfYears(recFiles, int(y)-1, int(y)+1),
-			filesOfYears(clFiles, int(y)-1, int(y)+1), false, fmt.Sprintf("occurrence_year between %d and %d", y-1, y+1), exclude, t, nil)
+		// Only the lake's records sharing a blocking key with the year's
+		// new ones can pair with them: a year of file drops read the 1.4
+		// million lake records of three national years otherwise.
+		lakeFiles := filesOfYears(recFiles, int(y)-1, int(y)+1)
+		if len(lakeFiles) > 0 {
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`create or replace temp table year_keys as
+				select distinct unnest(block_keys) as k from read_parquet(%s, union_by_name = true) where event_type = $1`,
+				quoteList(staged[int(y)])), k.event); err != nil {
+				return fmt.Errorf("linkage: %s keys of %d: %w", k.event, y, err)
+			}
+		}
+		where := fmt.Sprintf(`event_id in (select event_id from (
+				select event_id, unnest(block_keys) as k from read_parquet(%s, union_by_name = true)
+				where event_type = $1 and occurrence_year between %d and %d
+			) semi join year_keys using (k))`, quoteList(lakeFiles), y-1, y+1)
+		_, years, err := k.loadExisting(ctx, conn, lakeFiles, filesOfYears(clFiles, int(y)-1, int(y)+1), false, where, exclude, t, nil)
 		if err != nil {
 			return err
 		}

@@ -296,35 +296,7 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 		t.Errorf("not-stated flags differ from the planted defects (%d planted): %d missing (%v), %d not planted (%v)",
 			len(wantFlagged), len(missing), head(missing), len(extra), head(extra))
 	}
-	// Record linkage puts the planted duplicates (truth_duplicates.csv) in
-	// their original's cluster, and few records of different events together
-	// (twins among them: truth_twins.csv). Records quarantined for another
-	// defect are not there to be linked.
-	if _, err := db.Exec(fmt.Sprintf(`create table truth_dup as select case "table" when 'births' then 'birth' else 'death' end as event_type,
-			event_id, "group" as grp from read_csv('%s', all_varchar = true);
-		create table cl as select event_type, event_id, arg_max(cluster_id, (batch, seq)) as c from %s group by all`,
-		filepath.Join(w.dir, "truth_duplicates.csv"), etl.LinkClusterTable)); err != nil {
-		t.Fatal(err)
-	}
-	for _, event := range []string{"birth", "death"} {
-		var truePairs, found, linked int64
-		if err := db.QueryRow(`with tp as (
-				select a.event_id as x, b.event_id as y from truth_dup a join truth_dup b using (event_type, grp)
-				where a.event_type = $1 and a.event_id < b.event_id
-					and a.event_id in (select event_id from cl where event_type = $1) and b.event_id in (select event_id from cl where event_type = $1)
-			),
-			pp as (
-				select a.event_id as x, b.event_id as y from cl a join cl b using (event_type, c) where a.event_type = $1 and a.event_id < b.event_id
-			)
-			select (select count(*) from tp), (select count(*) from tp semi join pp using (x, y)), (select count(*) from pp)`, event).Scan(&truePairs, &found, &linked); err != nil {
-			t.Fatal(err)
-		}
-		recall, precision := float64(found)/float64(max(truePairs, 1)), float64(found)/float64(max(linked, 1))
-		t.Logf("%s: %d true duplicate pairs, %d linked pairs, %d both: recall %.3f, precision %.3f", event, truePairs, linked, found, recall, precision)
-		if truePairs == 0 || recall < 0.9 || precision < 0.9 {
-			t.Errorf("%s: record linkage recall %.3f, precision %.3f (%d true pairs); want both at least 0.9", event, recall, precision, truePairs)
-		}
-	}
+	checkLinkage(t, db, w)
 	// Notifications link to the registrations of the same events: never more
 	// than the truth's notified-and-registered, and most of those (the rest
 	// lack the identity code the link needs).
@@ -371,3 +343,59 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 }
 
 func head(s []string) []string { return s[:min(len(s), 5)] }
+
+// checkLinkage: record linkage puts the planted duplicates
+// (truth_duplicates.csv) in their original's cluster, and few records of
+// different events together (twins among them: truth_twins.csv). Records
+// quarantined for another defect are not there to be linked.
+func checkLinkage(t *testing.T, db *sql.DB, w *world) {
+	t.Helper()
+	if _, err := db.Exec(fmt.Sprintf(`create table truth_dup as select case "table" when 'births' then 'birth' else 'death' end as event_type,
+			event_id, "group" as grp from read_csv('%s', all_varchar = true);
+		create table cl as select event_type, event_id, arg_max(cluster_id, (batch, seq)) as c from %s group by all`,
+		filepath.Join(w.dir, "truth_duplicates.csv"), etl.LinkClusterTable)); err != nil {
+		t.Fatal(err)
+	}
+	for _, event := range []string{"birth", "death"} {
+		var truePairs, found, linked int64
+		if err := db.QueryRow(`with tp as (
+				select a.event_id as x, b.event_id as y from truth_dup a join truth_dup b using (event_type, grp)
+				where a.event_type = $1 and a.event_id < b.event_id
+					and a.event_id in (select event_id from cl where event_type = $1) and b.event_id in (select event_id from cl where event_type = $1)
+			),
+			pp as (
+				select a.event_id as x, b.event_id as y from cl a join cl b using (event_type, c) where a.event_type = $1 and a.event_id < b.event_id
+			)
+			select (select count(*) from tp), (select count(*) from tp semi join pp using (x, y)), (select count(*) from pp)`, event).Scan(&truePairs, &found, &linked); err != nil {
+			t.Fatal(err)
+		}
+		recall, precision := float64(found)/float64(max(truePairs, 1)), float64(found)/float64(max(linked, 1))
+		t.Logf("%s: %d true duplicate pairs, %d linked pairs, %d both: recall %.3f, precision %.3f", event, truePairs, linked, found, recall, precision)
+		if truePairs == 0 || recall < 0.9 || precision < 0.9 {
+			t.Errorf("%s: record linkage recall %.3f, precision %.3f (%d true pairs); want both at least 0.9", event, recall, precision, truePairs)
+		}
+	}
+}
+
+// A large batch onto a lake that holds the years around it is linked a
+// year at a time, with the lake's records that share a key with the year's
+// (a national backfill of file drops after the registry's): the registry
+// first, then the file drops, both past the small-batch size.
+func TestLinkageYearByYearOntoALake(t *testing.T) {
+	defer etl.SetSmallBatch(500)()
+	w := newWorld(t, 30_000, 11)
+	dir := filepath.Join(t.TempDir(), "lake")
+	cfg := w.config(dir)
+	cfg.Inbox = t.TempDir() // the registry alone
+	if _, err := etl.Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := etl.Run(context.Background(), w.config(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls := sum.Linked["birth"]; ls == nil || ls.Records <= 500 || ls.Earlier == 0 {
+		t.Fatalf("the file drops' births were not linked a year at a time onto the lake: %+v", ls)
+	}
+	checkLinkage(t, lakeDB(t, dir), w)
+}

@@ -222,12 +222,12 @@ func sortedByCount(m map[string]int64) []string {
 	return keys
 }
 
-// etlHeap is the Go heap a backfill keeps to unless GOMEMLIMIT says
-// otherwise: without a limit the collector lets the heap grow to twice what
-// is live, and a national backfill (names encoded, then linked a year at a
-// time) peaked at 2.6 GiB where the live heap was about half that. Beside it
+// etlHeap is the Go heap the ETL keeps to unless GOMEMLIMIT says
+// otherwise. Without a limit the collector lets the heap grow to twice what
+// is live: a national backfill (names encoded, then linked a year at a time
+// with the lake's records of the years around) peaked at 2.7 GiB. Beside it
 // the linkage's DuckDB holds at most 512 MB.
-const etlHeap = 1400 << 20
+const etlHeap = 1200 << 20
 
 // boundHeap sets the ETL's soft memory limit.
 func boundHeap() {
