@@ -976,11 +976,18 @@ func (w *linkWriter) applyRenames(ctx context.Context, conn *sql.Conn, clFiles [
 	if err := setTemp(ctx, conn, "from_ids", "id varchar", w.renames, func(s string) any { return s }); err != nil {
 		return err
 	}
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`select event_id, arg_max(cluster_id, (batch, seq)), any_value(occurrence_year)
-		from read_parquet(%s, union_by_name = true) where event_type = $1 group by event_id
+	// Only the events that were ever in a merged cluster are aggregated: a
+	// national lake's every event overflowed DuckDB's 512 MB.
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`with ev as (
+			select distinct event_id from read_parquet(%[1]s, union_by_name = true)
+			where event_type = $1 and cluster_id in (select id from from_ids)
+		)
+		select event_id, arg_max(cluster_id, (batch, seq)), any_value(occurrence_year)
+		from read_parquet(%[1]s, union_by_name = true) where event_type = $1 and event_id in (select event_id from ev)
+		group by event_id
 		having arg_max(cluster_id, (batch, seq)) in (select id from from_ids)`, quoteList(files)), w.k.event)
 	if err != nil {
-		return err
+		return fmt.Errorf("linkage: %s clusters merged: %w", w.k.event, err)
 	}
 	var moved []linkCluster
 	for rows.Next() {
