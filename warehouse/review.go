@@ -46,7 +46,9 @@ recs as (
     from raw_death where event_id in (select a from pairs union select b from pairs) group by event_id
 ),
 clusters as (
-    select event_type, event_id, arg_max(cluster_id, (batch, seq)) as cluster_id from raw_link_cluster group by all
+    -- the staging model's (an arg_max over every event did not fit a
+    -- national build's memory)
+    select event_type, event_id, cluster_id from stg_lake__link_clusters
 )
 select p.event_type, p.a, p.b, p.weight, p.levels,
        ra.reg_no as a_reg_no, ra.event_date as a_date, ra.sex as a_sex, ra.registration_commune as a_registration_commune,
