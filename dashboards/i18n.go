@@ -258,6 +258,7 @@ var words = map[string][2]string{
 	"dl_provisional":                   {"The years whose counts are still provisional (CSV).", "ឆ្នាំដែលចំនួននៅតែបណ្តោះអាសន្ន (CSV)។"},
 	"dl_e_births":                      {"birth", "កំណើត"},
 	"dl_e_deaths":                      {"death", "មរណភាព"},
+	"dl_e_death_causes":                {"cause-of-death", "មូលហេតុមរណភាព"},
 	"dl_e_fetal_deaths":                {"fetal death", "ការស្លាប់របស់ទារកក្នុងផ្ទៃ"},
 	"dl_e_marriages":                   {"marriage", "អាពាហ៍ពិពាហ៍"},
 	"dl_t_births_age_province":         {"Births by mother's age and province", "កំណើតតាមអាយុម្តាយ និងខេត្ត"},

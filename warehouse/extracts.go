@@ -27,6 +27,13 @@ const DefaultExtractK = 5
 
 const extractsDir = "sql/research"
 
+// ExtractCompression is the Parquet codec of the extracts. Snappy, not
+// Zstandard: every Parquet reader opens it without an add-on (parquetjs,
+// fastparquet, older Spark and R arrow builds lack or make optional
+// Zstandard). The cost, measured on the demo's extracts (docs/methods.md,
+// "Research extracts"), is a few kilobytes a file.
+const ExtractCompression = "snappy"
+
 // ExtractSummary describes the researcher extracts a build wrote (BuildInput.Extracts).
 type ExtractSummary struct {
 	Dir      string
@@ -46,6 +53,90 @@ type ExtractResult struct {
 	// Residual counts records left rare after every step: suppressed
 	// records of a year with fewer than K records in all.
 	Residual int64
+	// Utility says how many records keep each quasi-identifier.
+	Utility Utility
+}
+
+// Utility measures what disclosure control left of an extract: how many
+// records keep each quasi-identifier (not removed or broadened by a step),
+// and how many keep every one. A step removes what its spec's removes
+// lists and what every step before it removed; the last step (suppressed)
+// removes every quasi-identifier but the year. A value unknown at the
+// source (NULL before any step) counts as kept: it is not lost to
+// disclosure control.
+type Utility struct {
+	Records    int64           `json:"records"`
+	AllDetails int64           `json:"all_details"` // records no step touched
+	Kept       []AttributeKept `json:"kept"`        // one per quasi-identifier but the year, in their order
+}
+
+// AttributeKept is how many records keep one quasi-identifier.
+type AttributeKept struct {
+	Attribute string  `json:"attribute"`
+	Records   int64   `json:"records"`
+	Share     float64 `json:"share"` // of all records; 0 for an empty extract
+}
+
+// Share is the share of the records that keep every quasi-identifier.
+func (u Utility) Share() float64 {
+	if u.Records == 0 {
+		return 0
+	}
+	return float64(u.AllDetails) / float64(u.Records)
+}
+
+// MeanKept is the mean over the quasi-identifiers of the share of records
+// that keep it: one figure for an extract, 1 when nothing was generalised.
+func (u Utility) MeanKept() float64 {
+	if len(u.Kept) == 0 {
+		return 0
+	}
+	var s float64
+	for _, k := range u.Kept {
+		s += k.Share
+	}
+	return s / float64(len(u.Kept))
+}
+
+// extractUtility counts, from the records by last step, the records that
+// keep each quasi-identifier: those whose last step comes before the first
+// step that removes it.
+func extractUtility(qis []string, steps []extractStep, byStep map[string]int64) (Utility, error) {
+	u := Utility{AllDetails: byStep["none"]}
+	for _, n := range byStep {
+		u.Records += n
+	}
+	known := map[string]bool{"none": true}
+	for _, s := range steps {
+		known[s.Name] = true
+		for _, a := range s.Removes {
+			if a == "year" || !slices.Contains(qis, a) {
+				return u, fmt.Errorf("step %s removes %s, which is not a quasi-identifier (or is the year)", s.Name, a)
+			}
+		}
+	}
+	for name := range byStep {
+		if !known[name] {
+			return u, fmt.Errorf("records generalised by %q, which is no step", name)
+		}
+	}
+	for _, a := range qis {
+		if a == "year" {
+			continue
+		}
+		k := AttributeKept{Attribute: a, Records: byStep["none"]}
+		for _, s := range steps {
+			if s.Name == suppressedStep.Name || slices.Contains(s.Removes, a) {
+				break
+			}
+			k.Records += byStep[s.Name]
+		}
+		if u.Records > 0 {
+			k.Share = float64(k.Records) / float64(u.Records)
+		}
+		u.Kept = append(u.Kept, k)
+	}
+	return u, nil
 }
 
 // extractSpec is sql/research/<event>.toml: the codebook's text.
@@ -61,6 +152,10 @@ type extractSpec struct {
 type extractStep struct {
 	Name        string `toml:"name" json:"name"`
 	Description string `toml:"description" json:"description"`
+	// Removes names the quasi-identifiers this step removes or broadens
+	// (those of the steps before it are gone already): what the utility
+	// counts as lost.
+	Removes []string `toml:"removes" json:"removes,omitempty"`
 }
 
 type extractField struct {
@@ -87,6 +182,8 @@ type Codebook struct {
 	Rows             map[string]int64   `json:"rows_by_year"`
 	Generalised      map[string]int64   `json:"records_by_last_step"`
 	Residual         int64              `json:"residual_records"`
+	Utility          Utility            `json:"utility"`
+	Compression      string             `json:"compression"`
 	Variables        []CodebookVariable `json:"variables"`
 }
 
@@ -229,8 +326,8 @@ func writeExtract(ctx context.Context, conn *sql.Conn, in BuildInput, dir, event
 		}
 		file := filepath.Join(out, event+"_"+y.key+".parquet")
 		// Sorted by value: the order of registration would hint at identities.
-		cp := fmt.Sprintf("copy (select * from %s where %s order by all) to %s (format parquet, compression zstd)",
-			table, where, sqlString(file))
+		cp := fmt.Sprintf("copy (select * from %s where %s order by all) to %s (format parquet, compression %s)",
+			table, where, sqlString(file), ExtractCompression)
 		if _, err := conn.ExecContext(ctx, cp); err != nil {
 			return nil, fmt.Errorf("write %s: %w", file, err)
 		}
@@ -244,6 +341,9 @@ func writeExtract(ctx context.Context, conn *sql.Conn, in BuildInput, dir, event
 	for _, s := range steps {
 		res.Generalised[s.key] = s.n
 	}
+	if res.Utility, err = extractUtility(spec.QuasiIdentifiers, spec.Steps, res.Generalised); err != nil {
+		return nil, fmt.Errorf("%s/%s.toml: %w", extractsDir, event, err)
+	}
 	// A suppressed record matches every record of its year, so only a year
 	// of fewer than k records leaves it rare.
 	residual := fmt.Sprintf(`select count(*) from (select generalised, count(*) over (partition by year) as n from %s)
@@ -254,7 +354,8 @@ func writeExtract(ctx context.Context, conn *sql.Conn, in BuildInput, dir, event
 
 	cb := Codebook{Event: event, Title: spec.Title, Description: spec.Description, Snapshot: in.Snapshot,
 		CodeVersion: in.Version, K: k, QuasiIdentifiers: spec.QuasiIdentifiers, Steps: spec.Steps,
-		Methods: spec.Methods, Rows: res.Rows, Generalised: res.Generalised, Residual: res.Residual, Variables: vars}
+		Methods: spec.Methods, Rows: res.Rows, Generalised: res.Generalised, Residual: res.Residual, Utility: res.Utility,
+		Compression: ExtractCompression, Variables: vars}
 	for _, f := range res.Files {
 		cb.Files = append(cb.Files, filepath.Base(f))
 	}
@@ -427,6 +528,12 @@ func writeCodebook(dir string, cb *Codebook) error {
 	}
 	fmt.Fprintf(&b, "\nRecords not generalised: %d. A suppressed record matches every record of its year, so it is rare only in a year of fewer than %d records: %d such records.\n",
 		cb.Generalised["none"], cb.K, cb.Residual)
+	fmt.Fprintf(&b, "\n### Utility\n\nOf %d records, %d (%.1f%%) keep every quasi-identifier. Records keeping each one (a value unknown at the source counts as kept: disclosure control did not remove it):\n\n| quasi-identifier | records | share |\n|---|---:|---:|\n",
+		cb.Utility.Records, cb.Utility.AllDetails, 100*cb.Utility.Share())
+	for _, k := range cb.Utility.Kept {
+		fmt.Fprintf(&b, "| %s | %d | %.1f%% |\n", k.Attribute, k.Records, 100*k.Share)
+	}
+	fmt.Fprintf(&b, "\nThe files are Parquet compressed with %s, which every Parquet reader opens without an add-on.\n", cb.Compression)
 	return os.WriteFile(filepath.Join(dir, "codebook.md"), []byte(b.String()), 0o644)
 }
 

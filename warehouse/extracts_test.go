@@ -80,7 +80,7 @@ func TestExtracts(t *testing.T) {
 	for _, e := range sum.Extracts {
 		events[e.Event] = e
 	}
-	for _, want := range []string{"births", "deaths", "fetal_deaths", "marriages"} {
+	for _, want := range []string{"births", "deaths", "death_causes", "fetal_deaths", "marriages"} {
 		if len(events[want].Files) == 0 {
 			t.Fatalf("no %s extract written: %+v", want, sum)
 		}
@@ -148,12 +148,15 @@ func TestExtracts(t *testing.T) {
 
 	t.Run("deaths reconcile with the warehouse", func(t *testing.T) {
 		want := rows2strings(t, db, "select format('{}:{}:{}', year, sex, numerator::bigint) from mortality_rates where measure = 'cdr' and area_code = 'KH' order by year, sex")
-		got := rows2strings(t, pq, fmt.Sprintf(`select format('{}:{}:{}', year, sex, n) from (
+		// Both files of deaths hold every death: the one of time and place and the one of causes.
+		for _, event := range []string{"deaths", "death_causes"} {
+			got := rows2strings(t, pq, fmt.Sprintf(`select format('{}:{}:{}', year, sex, n) from (
 			select year, case when grouping(sex) = 1 then 'T' else sex end as sex, count(*) as n
 			from read_parquet(%s) where sex in ('M', 'F') group by grouping sets ((year), (year, sex))) order by year, sex`,
-			sqlQuote(filepath.Join(dir1, "deaths", "*.parquet"))))
-		if len(want) == 0 || !slices.Equal(got, want) {
-			t.Errorf("deaths per year and sex: extract %v, warehouse %v", got, want)
+				sqlQuote(filepath.Join(dir1, event, "*.parquet"))))
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("%s per year and sex: extract %v, warehouse %v", event, got, want)
+			}
 		}
 	})
 
@@ -189,12 +192,17 @@ func TestExtracts(t *testing.T) {
 			"age":      "mother_age_group not in ('<20', '20-34', '35+') and generalised = 'age'",
 		},
 		"deaths": {
-			"month":    "event_month is not null and generalised <> 'none'",
-			"district": "district_code is not null and generalised not in ('none', 'month')",
-			"cause":    "cause3 is not null and generalised in ('cause', 'list1', 'chapter', 'province')",
-			"list1":    "(list1_item is not null or infant_age_days is not null) and generalised in ('list1', 'chapter', 'province')",
-			"chapter":  "(chapter is not null or age_group not in ('0', '1-4', '5-14', '15-44', '45-64', '65+')) and generalised in ('chapter', 'province')",
+			"age":      "(infant_age_days is not null or age_group not in ('0', '1-4', '5-14', '15-44', '45-64', '65+')) and generalised <> 'none'",
+			"month":    "event_month is not null and generalised in ('month', 'district', 'province')",
+			"district": "district_code is not null and generalised in ('district', 'province')",
 			"province": "province_code is not null and generalised = 'province'",
+		},
+		"death_causes": {
+			"cause":    "cause3 is not null and generalised <> 'none'",
+			"age":      "age_group not in ('0', '1-4', '5-14', '15-44', '45-64', '65+') and generalised in ('age', 'list1', 'province', 'chapter')",
+			"list1":    "(list1_item is not null or infant_age_days is not null) and generalised in ('list1', 'province', 'chapter')",
+			"province": "province_code is not null and generalised in ('province', 'chapter')",
+			"chapter":  "chapter is not null and generalised = 'chapter'",
 		},
 		"fetal_deaths": {
 			"month":    "event_month is not null and generalised <> 'none'",
@@ -274,6 +282,7 @@ func TestExtracts(t *testing.T) {
 	t.Run("top-coding", func(t *testing.T) {
 		births := sqlQuote(filepath.Join(dir1, "births", "*.parquet"))
 		deaths := sqlQuote(filepath.Join(dir1, "deaths", "*.parquet"))
+		causes := sqlQuote(filepath.Join(dir1, "death_causes", "*.parquet"))
 		fetal := sqlQuote(filepath.Join(dir1, "fetal_deaths", "*.parquet"))
 		marriages := sqlQuote(filepath.Join(dir1, "marriages", "*.parquet"))
 		ageGroups := "('<15', '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50+', '<20', '20-34', '35+')"
@@ -284,10 +293,14 @@ func TestExtracts(t *testing.T) {
 			"select count(*) from read_parquet(" + births + ") where gestation_weeks < 27 or gestation_weeks > 43",
 			"select count(*) from read_parquet(" + births + ") where mother_age_group not in ('<15', '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50+', '<20', '20-34', '35+')",
 			"select count(*) from read_parquet(" + births + ") where event_month not between 1 and 12",
-			"select count(*) from read_parquet(" + deaths + ") where age_group not in ('0', '1-4', '5-9', '10-14', '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50-54', '55-59', '60-64', '65-69', '70-74', '75-79', '80-84', '85+') and generalised not in ('chapter', 'province')",
-			"select count(*) from read_parquet(" + deaths + ") where age_group not in ('0', '1-4', '5-14', '15-44', '45-64', '65+') and generalised in ('chapter', 'province')",
+			"select count(*) from read_parquet(" + deaths + ") where age_group not in ('0', '1-4', '5-9', '10-14', '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50-54', '55-59', '60-64', '65-69', '70-74', '75-79', '80-84', '85+') and generalised = 'none'",
+			"select count(*) from read_parquet(" + deaths + ") where age_group not in ('0', '1-4', '5-14', '15-44', '45-64', '65+') and generalised <> 'none'",
 			"select count(*) from read_parquet(" + deaths + ") where infant_age_days not in ('0-6', '7-27', '28-364') or (infant_age_days is not null and age_group <> '0')",
-			"select count(*) from read_parquet(" + deaths + ") where length(cause3) <> 3",
+			"select count(*) from read_parquet(" + deaths + ") where event_month not between 1 and 12 or left(district_code, 2) <> province_code",
+			"select count(*) from read_parquet(" + causes + ") where age_group not in ('0', '1-4', '5-9', '10-14', '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50-54', '55-59', '60-64', '65-69', '70-74', '75-79', '80-84', '85+') and generalised in ('none', 'cause')",
+			"select count(*) from read_parquet(" + causes + ") where age_group not in ('0', '1-4', '5-14', '15-44', '45-64', '65+') and generalised not in ('none', 'cause')",
+			"select count(*) from read_parquet(" + causes + ") where infant_age_days not in ('0-6', '7-27', '28-364') or (infant_age_days is not null and age_group <> '0')",
+			"select count(*) from read_parquet(" + causes + ") where length(cause3) <> 3",
 			"select count(*) from read_parquet(" + fetal + ") where birth_weight_g < 900 or birth_weight_g > 5000 or birth_weight_g % 100 <> 0",
 			"select count(*) from read_parquet(" + fetal + ") where gestation_weeks < 27 or gestation_weeks > 43",
 			"select count(*) from read_parquet(" + fetal + ") where mother_age_group not in " + ageGroups,
@@ -361,12 +374,14 @@ func TestExtractsGeneralisationCounts(t *testing.T) {
 		{1, map[string]want{
 			"births":       {map[string]int64{"none": 8}, 0},
 			"deaths":       {map[string]int64{"none": 21}, 0},
+			"death_causes": {map[string]int64{"none": 21}, 0},
 			"fetal_deaths": {map[string]int64{"none": 2}, 0},
 			"marriages":    {map[string]int64{"none": 2}, 0},
 		}},
 		{5, map[string]want{
 			"births":       {map[string]int64{"suppressed": 8}, 2},
 			"deaths":       {map[string]int64{"suppressed": 21}, 0},
+			"death_causes": {map[string]int64{"suppressed": 21}, 0},
 			"fetal_deaths": {map[string]int64{"suppressed": 2}, 2},
 			"marriages":    {map[string]int64{"suppressed": 2}, 2},
 		}},
