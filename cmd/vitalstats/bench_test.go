@@ -45,6 +45,11 @@ var benchFigures = []string{
 	"dashboards.page_kib", "dashboards.external", "dashboards.load_s", "dashboards.rss",
 	"dashboards.first_visit_kib", "dashboards.ready_s.fast", "dashboards.ready_s.slow",
 	"export.seconds", "export.rss", "export.release_kib", "full_rebuild.seconds",
+	"export.extract.births.kib", "export.extract.births.whole", "export.extract.births.kept",
+	"export.extract.death_causes.kib", "export.extract.death_causes.whole", "export.extract.death_causes.kept",
+	"export.extract.deaths.kib", "export.extract.deaths.whole", "export.extract.deaths.kept",
+	"export.extract.fetal_deaths.kib", "export.extract.fetal_deaths.whole", "export.extract.fetal_deaths.kept",
+	"export.extract.marriages.kib", "export.extract.marriages.whole", "export.extract.marriages.kept",
 	"bench.total.seconds",
 }
 
