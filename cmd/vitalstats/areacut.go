@@ -17,6 +17,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // reads and writes the research Parquet files
 
 	"vitalstats/dashboards"
+	"vitalstats/warehouse"
 )
 
 // The files of a release that can be cut to an area; every other file (the
@@ -120,8 +121,9 @@ func cutParquet(ctx context.Context, src, area string, w io.Writer) error {
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "cut.parquet")
 	// NULL = area is not true: a record without its place is left out.
-	q := fmt.Sprintf("copy (select * from read_parquet(%s) where %s) to %s (format parquet, compression zstd)",
-		sqlString(src), strings.Join(conds, " and "), sqlString(out))
+	// The extracts' own codec: a cut file opens wherever the whole one does.
+	q := fmt.Sprintf("copy (select * from read_parquet(%s) where %s) to %s (format parquet, compression %s)",
+		sqlString(src), strings.Join(conds, " and "), sqlString(out), warehouse.ExtractCompression)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return err
 	}
