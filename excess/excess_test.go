@@ -156,7 +156,7 @@ func TestDummyFormEquivalence(t *testing.T) {
 }
 
 // solve is Gauss–Jordan elimination with partial pivoting on an augmented matrix.
-func solve[M ~[5][6]float64](a M) [5]float64 {
+func solve(a [5][6]float64) [5]float64 {
 	const n = 5
 	for c := range n {
 		piv := c
