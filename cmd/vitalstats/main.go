@@ -1,5 +1,5 @@
 // Command vitalstats is the one binary of the vital statistics warehouse:
-// each subcommand (gen, etl, build, check, export, serve, link, bench) is one file
+// each subcommand (gen, etl, build, check, export, serve, link, excess, bench) is one file
 // of this package, and main wires the packages together: it reads the
 // config, builds the logger, and hands both down.
 //
@@ -55,6 +55,7 @@ var commands = []command{
 	{"serve", "-config F [-export-site DIR] [-no-jobs]", "HTTP dashboards, downloads and scheduled jobs", runServe},
 	{"passwd", "[-token]", "hash a password read from standard input (or make a token) for [[serve.users]]", runPasswd},
 	{"link", "-config F -out DIR", "deduplicate or link person records (CSV) by probabilistic record linkage", runLink},
+	{"excess", "-in FILE.csv -out FILE.csv", "excess deaths per country (Karlinsky–Kobak) from a World Mortality Dataset file", runExcess},
 	{"bench", "[-scale EVENTS]", "the benchmark of DESIGN.md section 6", runBench},
 	{"version", "", "print the version", runVersion},
 }

@@ -39,6 +39,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"serve":   {"-config", "-export-site", "-no-jobs"},
 		"passwd":  {"-token"},
 		"link":    {"-config", "-out"},
+		"excess":  {"-in", "-out", "-year", "-baseline", "-start", "-extrapolate", "-corrections"},
 		"bench":   {"-scale"},
 		"version": nil,
 	}
