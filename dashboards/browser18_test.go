@@ -31,14 +31,13 @@ const mapItemsJS = `((id) => {
 	const out = [];
 	for (let i = 0; i < data.count(); i++) {
 		const v = data.get("value", i);
-		const style = data.getItemVisual(i, "style");
 		const m = data.getItemModel(i);
 		const s = sent.find(d => d.name === data.getName(i)) || {};
 		out.push({name: data.getName(i), code: s.code || "", text: s.text || "", value: Number.isFinite(v) ? v : null,
-			fill: style ? style.fill : null, border: m.get(["itemStyle", "borderColor"]) || "", borderWidth: m.get(["itemStyle", "borderWidth"]) || 0,
+			fill: m.get(["itemStyle", "areaColor"]) || null, border: m.get(["itemStyle", "borderColor"]) || "", borderWidth: m.get(["itemStyle", "borderWidth"]) || 0,
 			labelShown: !!m.get(["label", "show"])});
 	}
-	return {items: out, pieces: JSON.stringify(chart.getOption().visualMap[0].pieces), map: series.get("map"),
+	return {items: out, pieces: JSON.stringify((chart.getOption().series.find(s => s.type === "custom") || {data: []}).data), map: series.get("map"),
 		regions: (echarts.getMap(series.get("map")) || {geoJSON: {features: []}}).geoJSON.features.length};
 })`
 

@@ -575,7 +575,7 @@ func (e *browserEnv) testCharts(t *testing.T) {
 
 // mapState is the map chart as ECharts holds it: the data items the server
 // sent, the items the series drew with their value and the fill the
-// visualMap gave them, and the regions of the registered map.
+// class gave them, and the regions of the registered map.
 type mapState struct {
 	MapName  string `json:"mapName"`
 	SentData []struct {
@@ -605,8 +605,9 @@ const mapStateJS = `(() => {
 	const drawn = [];
 	for (let i = 0; i < data.count(); i++) {
 		const v = data.get("value", i);
-		const style = data.getItemVisual(i, "style");
-		drawn.push({name: data.getName(i), value: Number.isFinite(v) ? v : null, fill: style ? style.fill : null});
+		// a region is filled with its item's areaColor (its class's colour)
+		const fill = data.getItemModel(i).get(["itemStyle", "areaColor"]);
+		drawn.push({name: data.getName(i), value: Number.isFinite(v) ? v : null, fill: fill || null});
 	}
 	const o = chart.getOption();
 	const mapName = series.get("map");
@@ -618,12 +619,13 @@ const mapStateJS = `(() => {
 		sent: JSON.parse(el.getAttribute("data-option")).series[0].data.map(d => ({name: d.name, value: d.value})),
 		drawn,
 		regions: geo ? geo.geoJSON.features.map(f => f.properties.name) : [],
-		pieces: (o.visualMap && o.visualMap[0] && o.visualMap[0].pieces) || [],
+		// the classes' legend: the custom series app.js draws as swatches
+		pieces: (o.series.find(s => s.type === "custom") || {data: []}).data,
 	};
 })()`
 
 // testMap: the province map colours every province, in both languages: 25
-// items, each with a number and a fill from the visualMap, named as the
+// items, each with a number and its class's fill, named as the
 // registered map's regions.
 func (e *browserEnv) testMap(t *testing.T) {
 	tb := e.signIn(t, "admin", "/en/overview")
@@ -675,7 +677,7 @@ func (e *browserEnv) testMap(t *testing.T) {
 			}
 		}
 		if len(m.Pieces) != len(mapBreaks["compl_map"])+1 {
-			t.Errorf("%s: the visualMap has %d classes, want %d: %+v", lang, len(m.Pieces), len(mapBreaks["compl_map"])+1, m.Pieces)
+			t.Errorf("%s: the map's legend has %d classes, want %d: %+v", lang, len(m.Pieces), len(mapBreaks["compl_map"])+1, m.Pieces)
 		}
 	}
 	problems, _ := tb.take()
@@ -1042,7 +1044,7 @@ func (e *browserEnv) testReadable(t *testing.T) {
 				document.querySelector('.sort[data-for="c-compl_births"] button[data-sort="gap"]').click();
 				const el = document.getElementById("c-compl_births");
 				const o = echarts.getInstanceByDom(el).getOption();
-				const w = o.series.find(s => s.type === "custom");
+				const w = o.series.find(s => s.type === "custom" && Array.isArray(s.data[0])); // the whiskers
 				return [o.yAxis[0].data[0], el.getAttribute("data-sorted"),
 					document.querySelector('.sort[data-for="c-compl_births"] button[data-sort="gap"]').getAttribute("aria-pressed"),
 					typeof w.renderItem, w.data.length];

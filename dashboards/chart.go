@@ -126,11 +126,10 @@ func chartOption(f *frame, lang, sel string) ([]byte, bool) {
 	o["textStyle"] = map[string]any{"fontFamily": fontFamily, "fontSize": chartFontSize(lang)}
 	decorate(o, f, lang, src)
 	if f.Kind == "map" {
-		// The classes, the items and the series are written here: go-echarts
-		// has no fields for a piecewise visualMap's pieces nor for one
-		// item's style (the selected province's outline).
-		o["visualMap"] = []any{mapVisual(f, lang)}
-		o["series"] = []any{mapSeries(f, lang, sel)}
+		// The items and the classes are written here: go-echarts has no
+		// field for one item's style (its class's fill, the selected
+		// province's outline).
+		o["series"] = []any{mapSeries(f, lang, sel), mapLegend(f, lang)}
 	}
 	b, err := json.Marshal(o)
 	if err != nil {

@@ -227,27 +227,6 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(v, 'f', 4, 64)
 }
 
-// display is a cell as the HTML table shows it.
-func (c *cell) display(lang string) string {
-	switch {
-	case c == nil:
-		return ""
-	case c.Text != "" && c.Suppressed:
-		return c.Text + " · " + tr(lang, "suppressed")
-	case c.Suppressed:
-		return tr(lang, "suppressed")
-	case c.Text != "":
-		return c.Text
-	case !c.HasValue:
-		return "–"
-	}
-	s := fmtNum(c.Value)
-	if c.HasCI {
-		s += " (" + fmtNum(c.Low) + "–" + fmtNum(c.High) + ")"
-	}
-	return s
-}
-
 // displayIn is a cell as the HTML table shows it, in a unit: 79.5% (77.4–81.5).
 func (c *cell) displayIn(u unit, lang string) string {
 	switch {

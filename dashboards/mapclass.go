@@ -68,13 +68,16 @@ func mapValueText(unit string, c *cell, lang string) string {
 	return fmtNum(c.Value)
 }
 
-// mapVisual is the map's piecewise visualMap: one piece per class, each
-// with its colour and label; the pieces are the same whatever the data.
-func mapVisual(f *frame, lang string) map[string]any {
+// mapLegend is the map's classes, drawn by app.js's "swatches" renderer
+// (a custom series): one swatch per class with its label, the same
+// whatever the data. It replaces ECharts' piecewise visualMap, 10 KB of
+// the first visit's bytes, now that each item carries its class's colour
+// (mapSeries); drawn on the canvas, the classes stay in a downloaded image.
+func mapLegend(f *frame, lang string) map[string]any {
 	breaks := mapBreaks[f.ID]
-	pieces := make([]map[string]any, 0, len(breaks)+1)
+	pieces := make([]any, 0, len(breaks)+1)
 	for i := 0; i <= len(breaks); i++ {
-		p := map[string]any{"color": mapPalette[min(i, len(mapPalette)-1)]}
+		p := map[string]any{"value": i, "color": mapPalette[min(i, len(mapPalette)-1)]}
 		switch {
 		case len(breaks) == 0:
 			p["label"] = tr(lang, "all_values")
@@ -90,14 +93,13 @@ func mapVisual(f *frame, lang string) map[string]any {
 		}
 		pieces = append(pieces, p)
 	}
-	return map[string]any{
-		"type": "piecewise", "pieces": pieces, "left": 0, "bottom": 0,
-		"itemWidth": 18, "itemHeight": 14, "itemGap": 6,
-		"outOfRange": map[string]any{"color": noDataColor},
-		"textStyle":  map[string]any{"fontSize": chartFontSize(lang)},
-		// the pieces are not switches: a planner clicking one would hide provinces
-		"selectedMode": false,
-	}
+	return map[string]any{"type": "custom", "renderItem": "swatches", "coordinateSystem": "none",
+		"data": pieces, "silent": true, "z": 10, "tooltip": map[string]any{"show": false}}
+}
+
+// mapColor is the fill of a value's class.
+func mapColor(f *frame, v float64) string {
+	return mapPalette[min(mapClass(mapBreaks[f.ID], v), len(mapPalette)-1)]
 }
 
 // mapSeries is the map's one series: an item per province with its value,
@@ -110,6 +112,7 @@ func mapSeries(f *frame, lang, sel string) map[string]any {
 			it := map[string]any{"name": f.X[x], "code": f.XKey[x], "text": f.X[x] + ": " + mapValueText(f.Unit, c, lang)}
 			if v := chartValue(c, false); v != nil {
 				it["value"] = v
+				it["itemStyle"] = map[string]any{"areaColor": mapColor(f, v.(float64))}
 			} else {
 				it["value"] = nil
 				it["itemStyle"] = map[string]any{"areaColor": noDataColor}

@@ -307,10 +307,9 @@ func TestCompletenessWhereAndWhy(t *testing.T) {
 		if a := axes(o, "xAxis")[0]; a["min"] != 0.0 || a["max"] != 1.0 {
 			t.Errorf("%s: axis %v–%v, want 0–1 (0–100%%)", c.id, a["min"], a["max"])
 		}
-		ml := seriesNamed(o, "registered within the legal limit")["markLine"].(map[string]any)["data"].([]any)
 		var lines []float64
-		for _, l := range ml {
-			lines = append(lines, l.(map[string]any)["xAxis"].(float64))
+		for _, l := range rules(o) {
+			lines = append(lines, l["value"].([]any)[0].(float64))
 		}
 		if !slices.Contains(lines, c.target) || !slices.Contains(lines, c.nat) {
 			t.Errorf("%s: lines at %v, want the national %v and the target %v", c.id, lines, c.nat, c.target)
@@ -426,18 +425,12 @@ func TestLineSuppressed(t *testing.T) {
 	body := get(t, s, "admin", "/en/fertility?area="+fixSmall+"&year=2018").Body.String()
 	o := optionOf(t, body, "tfr_trend")
 	marked := 0
-	for _, sv := range o["series"].([]any) {
-		ml, _ := sv.(map[string]any)["markLine"].(map[string]any)
-		if ml == nil {
-			continue
-		}
-		for _, l := range ml["data"].([]any) {
-			if l.(map[string]any)["label"].(map[string]any)["formatter"] == "<5" {
-				marked++
-			}
+	for _, l := range rules(o) {
+		if l["label"] == "<5" && l["state"] == "suppressed" {
+			marked++
 		}
 	}
-	if want := 2 * (fixLastYear - fixFirstYear + 1); marked != want { // registered and adjusted, every year
+	if want := fixLastYear - fixFirstYear + 1; marked != want { // every year (registered and adjusted both)
 		t.Errorf("%d suppressed points marked <5, want %d", marked, want)
 	}
 	if !strings.Contains(body, "Suppressed (fewer than 5 events") {
@@ -456,4 +449,20 @@ func TestTooltipQualifiers(t *testing.T) {
 	if got := pointText(&cell{Suppressed: true}, unitOf("share"), "km", false); got != "<5 (លាក់)" {
 		t.Errorf("suppressed tooltip %q", got)
 	}
+}
+
+// rules are the items of a chart's rule series (lines drawn across the
+// plot by app.js), whatever series holds them.
+func rules(o map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, sv := range o["series"].([]any) {
+		s := sv.(map[string]any)
+		if s["type"] != "custom" || s["renderItem"] != "rule" {
+			continue
+		}
+		for _, d := range s["data"].([]any) {
+			out = append(out, d.(map[string]any))
+		}
+	}
+	return out
 }

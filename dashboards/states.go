@@ -148,7 +148,7 @@ func decorate(o map[string]any, f *frame, lang string, src []int) {
 		}
 	}
 	if f.Kind == "line" {
-		markSuppressed(series, f, src)
+		series = markSuppressed(series, f, src)
 	}
 	switch {
 	case f.Stack == "completeness":
@@ -168,9 +168,27 @@ func decorate(o map[string]any, f *frame, lang string, src []int) {
 		}
 	}
 	o["series"] = series
+	legendData(o)
 	// app.js's tooltip shows each point's text; a map's is per item
 	if t, ok := o["tooltip"].(map[string]any); ok {
 		t["confine"] = true
+	}
+}
+
+// legendData lists in the legend the series a reader tells apart: not the
+// rules (unnamed custom series), which ECharts would list as "series3".
+func legendData(o map[string]any) {
+	series, _ := o["series"].([]any)
+	var names []any
+	for _, sv := range series {
+		if s, ok := sv.(map[string]any); ok && s["renderItem"] != "rule" {
+			if n, ok := s["name"].(string); ok && !slices.Contains(names, any(n)) {
+				names = append(names, n)
+			}
+		}
+	}
+	for _, l := range axes(o, "legend") {
+		l["data"] = names
 	}
 }
 
@@ -313,15 +331,14 @@ func completenessSeries(f *frame, lang string, u unit) []any {
 	}
 	var lines []any
 	for _, r := range f.Refs {
-		style := map[string]any{"color": "#1d2733", "type": "solid", "width": 1.5}
+		color, dash := "#1d2733", "solid"
 		if r.Kind == "target" {
-			style = map[string]any{"color": "#b00020", "type": "dashed", "width": 1.5}
+			color, dash = "#b00020", "dashed"
 		}
-		lines = append(lines, map[string]any{"xAxis": r.Value, "name": r.Label, "lineStyle": style,
-			"label": map[string]any{"formatter": r.Label, "position": "start", "color": style["color"]}})
+		lines = append(lines, rule(r.Value, nil, r.Label, color, dash))
 	}
 	if len(lines) > 0 {
-		first["markLine"] = map[string]any{"symbol": "none", "silent": true, "data": lines}
+		out = append(out, ruleSeries(lines))
 	}
 	if len(whisk) > 0 {
 		out = append(out, map[string]any{"type": "custom", "name": tr(lang, "ci"), "renderItem": "whisker",
@@ -386,27 +403,56 @@ func (f *frame) hasProvisional() bool {
 	return false
 }
 
-// markSuppressed marks, on a line, each category where the series' value is
+// markSuppressed marks, on a line, each category where a series' value is
 // suppressed: a dotted vertical line labelled <5 at the gap, so that the
-// gap does not read as no data.
-func markSuppressed(series []any, f *frame, src []int) {
+// gap does not read as no data; in the series' colour, or grey where
+// several series are suppressed.
+func markSuppressed(series []any, f *frame, src []int) []any {
 	done := map[int]bool{}
-	for i, sv := range series {
-		s, ok := sv.(map[string]any)
-		if !ok || i >= len(src) || src[i] < 0 || done[src[i]] {
+	color := map[int]string{} // category -> the colour of its rule
+	for i := range series {
+		if i >= len(src) || src[i] < 0 || done[src[i]] {
 			continue
 		}
 		done[src[i]] = true
-		var lines []any
 		for x, c := range f.Cells[src[i]] {
 			if c != nil && c.Suppressed {
-				lines = append(lines, map[string]any{"xAxis": f.X[x], "state": "suppressed",
-					"label": map[string]any{"formatter": "<5", "position": "end"}})
+				if _, ok := color[x]; ok {
+					color[x] = "#6b7785"
+				} else {
+					color[x] = palette[src[i]%len(palette)]
+				}
 			}
 		}
-		if len(lines) > 0 {
-			s["markLine"] = map[string]any{"symbol": "none", "silent": true, "data": lines,
-				"lineStyle": map[string]any{"type": "dotted", "width": 1.5}}
+	}
+	var lines []any
+	for x := range f.X {
+		if c, ok := color[x]; ok {
+			l := rule(x, nil, "<5", c, "dotted")
+			l["state"] = "suppressed"
+			lines = append(lines, l)
 		}
 	}
+	if len(lines) > 0 {
+		series = append(series, ruleSeries(lines))
+	}
+	return series
+}
+
+// rule is one line drawn across a chart's plot at x (a value, or a
+// category's index), labelled above the plot: a reference value, a target,
+// a suppressed point. y is a value on the other axis or nil (nothing, so
+// that the rule does not stretch the axis): app.js's "rule" renderer takes
+// only the line's x.
+func rule(x, y any, label, color, dash string) map[string]any {
+	return map[string]any{"value": []any{x, y}, "label": label, "color": color, "dash": dash}
+}
+
+// ruleSeries draws rules as a custom series (app.js's "rule" renderer), not
+// ECharts' markLine: the markLine component is 4 KB of the first visit's
+// bytes, and a custom series is already shipped for the whiskers. Silent,
+// without a tooltip, and left out of the legend (legendData).
+func ruleSeries(lines []any) map[string]any {
+	return map[string]any{"type": "custom", "renderItem": "rule", "data": lines, "silent": true, "z": 9,
+		"encode": map[string]any{"x": 0, "y": 1}, "tooltip": map[string]any{"show": false}}
 }

@@ -126,6 +126,7 @@
         // On a phone the provinces' names would cover the map: only the
         // selected one keeps its label (the table lists them all).
         option.series.forEach(function (s) {
+          if (s.type !== "map") { return; }
           // and the map moves right and up, clear of the classes' legend
           s.layoutCenter = ["60%", "44%"];
           s.layoutSize = "86%";
@@ -147,6 +148,7 @@
           return a;
         });
       }
+      renderers(option, fs);
       var chart = echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option);
       // The chart as a picture, for a report or a message.
@@ -244,18 +246,60 @@
         return fmtNumber(spec, x, d);
       };
     });
-    // interval whiskers: a line from the low to the high end, with caps
+  }
+
+  // renderers draws the custom series the server names by their
+  // renderItem: a chart's option holds no functions.
+  function renderers(option, fs) {
+    var font = fs + 'px "Noto Sans Khmer", system-ui, sans-serif';
+    var ink = "#1d2733";
     (option.series || []).forEach(function (s) {
-      if (s.type === "custom" && s.renderItem === "whisker") {
+      if (s.type !== "custom") { return; }
+      var items = s.data || [];
+      if (s.renderItem === "whisker") {
+        // an interval: a line from the low to the high end, with caps
         s.renderItem = function (params, api) {
           var lo = api.coord([api.value(0), api.value(1)]);
           var hi = api.coord([api.value(2), api.value(1)]);
           var h = api.size([0, 1])[1] * 0.25;
-          var style = { stroke: "#1d2733", lineWidth: 1.5 };
+          var style = { stroke: ink, lineWidth: 1.5 };
           return { type: "group", children: [
             { type: "line", shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: style },
             { type: "line", shape: { x1: lo[0], y1: lo[1] - h, x2: lo[0], y2: lo[1] + h }, style: style },
             { type: "line", shape: { x1: hi[0], y1: hi[1] - h, x2: hi[0], y2: hi[1] + h }, style: style }
+          ] };
+        };
+      } else if (s.renderItem === "rule") {
+        // a vertical line across the plot at the item's x (a reference
+        // value, a target, a suppressed point), labelled above the plot; a
+        // label that would overlap an earlier one (two rules close
+        // together, on a phone) goes a line higher
+        s.renderItem = function (params, api) {
+          var i = params.dataIndex, it = items[i] || {};
+          var xs = items.map(function (d) { return api.coord(d.value)[0]; });
+          var half = function (d) { return String(d.label || "").length * fs * 0.3 + 4; };
+          var row = 0;
+          for (var j = 0; j < i; j++) {
+            if (Math.abs(xs[j] - xs[i]) < half(items[j]) + half(it)) { row = 1 - row; }
+          }
+          var x = xs[i];
+          var box = params.coordSys;
+          var dash = it.dash === "dashed" ? [6, 4] : it.dash === "dotted" ? [2, 3] : null;
+          return { type: "group", children: [
+            { type: "line", shape: { x1: x, y1: box.y, x2: x, y2: box.y + box.height },
+              style: { stroke: it.color || ink, lineWidth: 1.5, lineDash: dash } },
+            { type: "text", x: x, y: box.y - 2 - row * (fs + 2),
+              style: { text: it.label || "", fill: it.color || ink, font: font, align: "center", verticalAlign: "bottom" } }
+          ] };
+        };
+      } else if (s.renderItem === "swatches") {
+        // a map's classes, highest at the top, at the chart's bottom left
+        s.renderItem = function (params, api) {
+          var it = items[params.dataIndex] || {};
+          var step = 20, y = api.getHeight() - (params.dataIndex + 1) * step;
+          return { type: "group", children: [
+            { type: "rect", shape: { x: 0, y: y, width: 18, height: 14 }, style: { fill: it.color, stroke: "#8a96a3", lineWidth: 0.5 } },
+            { type: "text", x: 24, y: y + 7, style: { text: it.label || "", fill: ink, font: font, verticalAlign: "middle" } }
           ] };
         };
       }
@@ -279,7 +323,8 @@
         catAxis.data = order.map(function (i) { return cats[i]; });
         option.series.forEach(function (s, k) {
           if (s.type === "custom") {
-            s.data = datas[k].map(function (d) { return [d[0], pos[d[1]], d[2]]; });
+            // a whisker is [low, category, high]; a rule stays where it is
+            s.data = datas[k].map(function (d) { return Array.isArray(d) ? [d[0], pos[d[1]], d[2]] : d; });
           } else {
             s.data = order.map(function (i) { return datas[k][i] === undefined ? null : datas[k][i]; });
           }
