@@ -421,7 +421,7 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 		return nil, err
 	}
 	name := fmt.Sprintf("annual_report_%d", year)
-	if err := createFile(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, sheets) }); err != nil {
+	if err := createFile(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, reports.ReportProps(year, rel), sheets) }); err != nil {
 		return nil, err
 	}
 	return labels, nil
