@@ -126,6 +126,18 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := list[i]
+	// The release's CSV files start with a byte-order mark, for spreadsheet
+	// programs; ?bom=0 sends them without it, for programs that read it as
+	// data.
+	bom := true
+	switch r.URL.Query().Get("bom") {
+	case "", "1":
+	case "0":
+		bom = !strings.HasSuffix(strings.ToLower(d.Path), ".csv")
+	default:
+		http.Error(w, "bom: 0 (no byte-order mark) or 1 (the default)", http.StatusBadRequest)
+		return
+	}
 	entry := auditEntry{user: u.Name, remote: r.RemoteAddr, d: d, area: u.Area}
 	if adminOnly(d) && u.Role != "admin" {
 		entry.refused = "for admins only"
@@ -155,6 +167,15 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 		defer f.Close()
 		if u.Area == "" {
 			entry.bytes = d.Bytes
+			if !bom {
+				n, err := skipBOM(f)
+				if err != nil {
+					s.opt.Log.Error("download", "release", d.Release, "path", d.Path, "err", err)
+					http.Error(w, "internal error", http.StatusInternalServerError)
+					return
+				}
+				entry.bytes -= n
+			}
 			s.send(w, f, entry, filepath.Base(d.Path))
 			return
 		}
@@ -186,6 +207,11 @@ func (s *Server) downloads(w http.ResponseWriter, r *http.Request) {
 	}
 	if entry.bytes, err = tmp.Seek(0, io.SeekCurrent); err == nil {
 		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err == nil && !bom {
+		var n int64
+		n, err = skipBOM(tmp)
+		entry.bytes -= n
 	}
 	if err != nil {
 		s.opt.Log.Error("cut download", "err", err)
@@ -251,6 +277,25 @@ func (s *Server) openRelease(d Download) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// skipBOM reads past a UTF-8 byte-order mark at f's position, if there is
+// one, and returns how many bytes it skipped (3 or 0).
+func skipBOM(f io.ReadSeeker) (int64, error) {
+	start, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, err
+	}
+	var b [3]byte
+	n, err := io.ReadFull(f, b[:])
+	if n == 3 && string(b[:]) == "\ufeff" {
+		return 3, nil
+	}
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return 0, err
+	}
+	_, err = f.Seek(start, io.SeekStart)
+	return 0, err
 }
 
 // send logs a download, then sends it; a download that cannot be logged is

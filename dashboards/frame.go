@@ -244,9 +244,21 @@ func (c *cell) displayIn(u unit, lang string) string {
 	return u.interval(c)
 }
 
+// csvBOM is the UTF-8 byte-order mark a CSV download starts with, as the
+// release's CSV files do: without it, Excel's and LibreOffice's default
+// import read the Khmer as Latin-1. ?bom=0 leaves it out (serveData).
+const csvBOM = "\ufeff"
+
 // writeCSV writes a frame in long form, one row per cell, with full
-// precision: what a statistician re-uses.
+// precision: what a statistician re-uses. It starts with a byte-order mark.
+// A suppressed cell has an empty value and the flag suppressed, as the
+// release's files mark it (an empty value, with SDMX's CONF_STATUS or the
+// workbook's comment where they have one): nothing derived from it is
+// given either (cellFrom).
 func (f *frame) writeCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, csvBOM); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	head := []string{f.XLabel, "code", "series", "value", "ci_low", "ci_high", "numerator", "denominator", "flags"}
 	if f.Kind == "list" {
@@ -275,11 +287,12 @@ func (f *frame) writeCSV(w io.Writer) error {
 			if c == nil {
 				continue
 			}
-			row := []string{f.X[x], f.XKey[x], name, num(c.Value, c.HasValue), num(c.Low, c.HasCI), num(c.High, c.HasCI),
-				num(c.Num, c.HasNum), num(c.Den, c.HasDen), strings.Join(c.Flags, " ")}
-			if c.Suppressed {
-				row[3] = "suppressed"
+			flags := c.Flags
+			if c.Suppressed && !slices.Contains(flags, "suppressed") {
+				flags = append(slices.Clone(flags), "suppressed")
 			}
+			row := []string{f.X[x], f.XKey[x], name, num(c.Value, c.HasValue), num(c.Low, c.HasCI), num(c.High, c.HasCI),
+				num(c.Num, c.HasNum), num(c.Den, c.HasDen), strings.Join(flags, " ")}
 			if f.Kind == "list" {
 				row = append(row, c.Text)
 			}

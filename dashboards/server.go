@@ -335,7 +335,20 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		http.SetCookie(w, &http.Cookie{Name: "vs_lang", Value: lang, Path: "/", MaxAge: 365 * 86400,
 			SameSite: http.SameSiteLaxMode, Secure: !s.opt.InsecureCookies})
 	}
-	key := strings.Join([]string{kind, lang, p.ID, frameID, strconv.Itoa(f.Year), f.Area, f.Sex, scope, viewer}, "|")
+	// A CSV starts with a byte-order mark, for spreadsheet programs;
+	// ?bom=0 leaves it out, for programs that read it as data.
+	bom := true
+	if kind == "csv" {
+		switch r.URL.Query().Get("bom") {
+		case "", "1":
+		case "0":
+			bom = false
+		default:
+			fail(http.StatusBadRequest, "bom: 0 (no byte-order mark) or 1 (the default)", "")
+			return
+		}
+	}
+	key := strings.Join([]string{kind, lang, p.ID, frameID, strconv.Itoa(f.Year), f.Area, f.Sex, scope, viewer, strconv.FormatBool(bom)}, "|")
 	if p.ID == "runs" {
 		key = "" // the history changes between builds
 	}
@@ -370,7 +383,9 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 			return
 		}
 		disposition = fmt.Sprintf(`attachment; filename="%s-%s-%d.csv"`, frameID, f.Area, f.Year)
-		err = frames[i].writeCSV(&buf)
+		if err = frames[i].writeCSV(&buf); err == nil && !bom {
+			buf.Next(len(csvBOM))
+		}
 	}
 	if err != nil {
 		s.opt.Log.Error("render", "page", p.ID, "kind", kind, "err", err)

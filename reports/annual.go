@@ -201,11 +201,24 @@ func str(v any) string {
 	return fmt.Sprint(v)
 }
 
-// SuppressedMark is what a suppressed cell shows in the workbook and CSV.
-const SuppressedMark = "x"
+// SuppressedMark is what a suppressed cell holds in the release's CSV
+// tables: nothing. Every other cell of a table holds a number (0 included),
+// so an empty one is always a suppressed one, and a program reads the column
+// as numbers with the suppressed cells missing. The dashboards' CSV
+// downloads, in long form, leave the value empty too and say suppressed in
+// their flags column, as SDMX-CSV says it in CONF_STATUS; the workbook
+// leaves the cell empty and marks it with a comment (SuppressedSymbol).
+const SuppressedMark = ""
+
+// BOM is the UTF-8 byte-order mark every CSV file of a release starts
+// with: without it, Excel's and LibreOffice's default import read the Khmer
+// labels as Latin-1 ("ážŸáž¼..."). Programs that dislike it fetch the
+// files with ?bom=0 from the downloads page.
+const BOM = "\ufeff"
 
 // grid is the table as printed: a header row, then a row per category with
-// its total, then the totals row; labels translate categories.
+// its total, then the totals row; labels translate categories. A suppressed
+// cell is Suppressed.
 func (p *Published) grid(labels func(string) string) [][]any {
 	head := []any{labels(p.Tab.Row)}
 	for _, c := range p.Cols {
@@ -223,7 +236,7 @@ func (p *Published) grid(labels func(string) string) [][]any {
 		line := []any{name}
 		for _, c := range row {
 			if c.Suppressed() {
-				line = append(line, SuppressedMark)
+				line = append(line, Suppressed)
 			} else {
 				line = append(line, c.Value)
 			}
@@ -233,14 +246,21 @@ func (p *Published) grid(labels func(string) string) [][]any {
 	return out
 }
 
-// WriteCSV writes a published table as it is printed, with "x" for a
-// suppressed cell.
+// WriteCSV writes a published table as it is printed, after a byte-order
+// mark (BOM), with an empty field (SuppressedMark) for a suppressed cell.
 func (p *Published) WriteCSV(w io.Writer, labels func(string) string) error {
+	if _, err := io.WriteString(w, BOM); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	for _, row := range p.grid(labels) {
 		rec := make([]string, len(row))
 		for i, v := range row {
-			rec[i] = str(v)
+			if v == Suppressed {
+				rec[i] = SuppressedMark
+			} else {
+				rec[i] = str(v)
+			}
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -296,19 +316,30 @@ func sdmxName(s string) string {
 	return string(out)
 }
 
+// source is the source note of every sheet of the annual report.
+const source = "Source: civil registration of Cambodia (Ministry of Interior); vital statistics by the National Institute of Statistics. " +
+	"ប្រភព៖ ការចុះបញ្ជីអត្រានុកូលដ្ឋាន (ក្រសួងមហាផ្ទៃ)។"
+
 // Sheet is the published table as a workbook sheet: the title in both
-// languages, the table, and a footnote on suppression.
+// languages, the source and the suppression note, the table, its rows'
+// labels frozen with the header.
 func (p *Published) Sheet(labels func(string) string) Sheet {
-	rows := [][]any{{p.Tab.Title[0] + ", " + strconv.Itoa(p.Year)}, {p.Tab.Title[1] + " " + strconv.Itoa(p.Year)}}
-	rows = append(rows, p.grid(labels)...)
+	g := p.grid(labels)
+	head := make([]string, len(g[0]))
+	for i, h := range g[0] {
+		head[i] = str(h)
+	}
 	primary, complementary := p.Protected.Suppressions()
-	rows = append(rows, nil, []any{fmt.Sprintf("x: suppressed (%d cells under %d events, %d more so that they cannot be worked back from the totals). "+
-		"x: លាក់ (ក្រឡាតិចជាង %d ព្រឹត្តិការណ៍)។", primary, p.Protected.Threshold, complementary, p.Protected.Threshold)})
 	name := p.Tab.ID
 	if len(name) > 31 {
 		name = name[:31]
 	}
-	return Sheet{Name: name, HeaderRows: 3, Rows: rows}
+	return Sheet{Name: name,
+		Title: fmt.Sprintf("%s, %d / %s %d", p.Tab.Title[0], p.Year, p.Tab.Title[1], p.Year),
+		Note: fmt.Sprintf("%s Counts of events. Grey empty cell with a comment %s: suppressed (%d cells under %d events, "+
+			"%d more so that they cannot be worked back from the totals). ក្រឡាពណ៌ប្រផេះទទេ %s៖ លាក់ (ក្រឡាតិចជាង %d ព្រឹត្តិការណ៍)។",
+			source, SuppressedSymbol, primary, p.Protected.Threshold, complementary, SuppressedSymbol, p.Protected.Threshold),
+		Header: head, Rows: g[1:], FrozenCols: 1}
 }
 
 // summaryRow is an indicator of the summary sheet: a mart row at the
@@ -409,11 +440,17 @@ func events(m *vitalstats.Table, r []any) (n any, estimated bool) {
 // summarySheet lays out the summary indicators of a year at the nation, at
 // their published precision, with whole event counts.
 func summarySheet(year int, marts map[string]*vitalstats.Table) (Sheet, error) {
-	summary := Sheet{Name: "summary", HeaderRows: 3, Rows: [][]any{
-		{fmt.Sprintf("Summary indicators, Cambodia, %d", year)},
-		{fmt.Sprintf("សូចនាករសង្ខេប កម្ពុជា %d", year)},
-		{"Indicator", "សូចនាករ", "Value", "95% CI low", "95% CI high", "Events", "Flags", "Mart", "Basis"},
-	}}
+	summary := Sheet{Name: "summary",
+		Title: fmt.Sprintf("Summary indicators, Cambodia, %d / សូចនាករសង្ខេប កម្ពុជា %d", year, year),
+		Note: source + " Values at published precision: rates, ratios and life expectancy to 1 decimal, the TFR to 2, probabilities per 1,000 " +
+			"and shares in percent to 1 decimal. Events: the whole number of registered events the value rests on " +
+			"(events_rounded: a count with a pro rata share of events of unknown age, rounded). Basis: registered = the registered " +
+			"events as they are; adjusted_completeness = divided by the estimated completeness of their registration; " +
+			"reference_<source> = the outside estimate. A registered value flagged completeness_lt70 rests on registration " +
+			"under 70% complete: it is what was registered, not the level; read the adjusted or reference row.",
+		Header: []string{"Indicator", "សូចនាករ", "Value / តម្លៃ", "95% CI low / ចន្លោះទំនុកចិត្ត ៩៥% ទាប", "95% CI high / ចន្លោះទំនុកចិត្ត ៩៥% ខ្ពស់",
+			"Events / ព្រឹត្តិការណ៍", "Flags / សញ្ញា", "Mart / តារាង", "Basis / មូលដ្ឋាន"},
+		FrozenCols: 1}
 	for _, s := range summaryRows {
 		m := marts[s.mart]
 		if m == nil {
@@ -427,7 +464,7 @@ func summarySheet(year int, marts map[string]*vitalstats.Table) (Sheet, error) {
 			for i, c := range []string{"value", "ci_low", "ci_high"} {
 				if j := m.Col(c); j >= 0 {
 					if v, ok := r[j].(float64); ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
-						row[2+i] = s.shown.round(v)
+						row[2+i] = Number{s.shown.round(v), s.shown.decimals}
 					}
 				}
 			}
@@ -444,13 +481,6 @@ func summarySheet(year int, marts map[string]*vitalstats.Table) (Sheet, error) {
 		}
 		summary.Rows = append(summary.Rows, row)
 	}
-	summary.Rows = append(summary.Rows, nil,
-		[]any{"Values at published precision: rates, ratios and life expectancy to 1 decimal, the TFR to 2, probabilities per 1,000 " +
-			"and shares in percent to 1 decimal. Events: the whole number of registered events the value rests on " +
-			"(events_rounded: a count with a pro rata share of events of unknown age, rounded). Basis: registered = the registered " +
-			"events as they are; adjusted_completeness = divided by the estimated completeness of their registration; " +
-			"reference_<source> = the outside estimate. A registered value flagged completeness_lt70 rests on registration " +
-			"under 70% complete: it is what was registered, not the level; read the adjusted or reference row."})
 	return summary, nil
 }
 
@@ -477,25 +507,44 @@ func AnnualReport(year int, marts map[string]*vitalstats.Table, labels func(stri
 		tables = append(tables, p)
 		sheets = append(sheets, p.Sheet(labels))
 	}
-	meta := Sheet{Name: "metadata", HeaderRows: 1, Rows: [][]any{
-		{"Item / ធាតុ", "Value / តម្លៃ"},
-		{"Release", rel.ID},
-		{"Status", rel.Status},
-		{"Published", rel.Created.UTC().Format("2006-01-02 15:04 UTC")},
-		{"Data as of / ទិន្នន័យគិតត្រឹម", asOfNote(rel)},
-		{"Year of occurrence", year},
-		{"Lake snapshot", rel.LakeSnapshot},
-		{"Code version", rel.CodeVersion},
-		{"Population denominators", rel.Denominators},
-		{"Disclosure control", fmt.Sprintf("counts from 1 to %d suppressed, with complementary cells so that none can be worked back from the totals (audited)", tables[0].Protected.Threshold-1)},
-		{"Source", "Civil registration of Cambodia (Ministry of Interior), vital statistics by the National Institute of Statistics; tables after the UN Principles and Recommendations for a Vital Statistics System, Rev. 3"},
-		nil,
-		{"Sheet", "Title", "ចំណងជើង", "Mart"},
-	}}
+	meta := Sheet{Name: "metadata",
+		Title:  fmt.Sprintf("About this workbook: annual report %d, release %s / អំពីសៀវភៅបញ្ជីនេះ", year, rel.ID),
+		Note:   source + " " + ReadingNote,
+		Header: []string{"Item / ធាតុ", "Value / តម្លៃ"},
+		Rows: [][]any{
+			{"Release", rel.ID},
+			{"Status", rel.Status},
+			{"Published", rel.Created.UTC().Format("2006-01-02 15:04 UTC")},
+			{"Data as of / ទិន្នន័យគិតត្រឹម", asOfNote(rel)},
+			{"Year of occurrence", strconv.Itoa(year)}, // text: a year is no count
+			{"Lake snapshot", rel.LakeSnapshot},
+			{"Code version", rel.CodeVersion},
+			{"Population denominators", rel.Denominators},
+			{"Disclosure control", fmt.Sprintf("counts from 1 to %d suppressed, with complementary cells so that none can be worked back from the totals (audited)", tables[0].Protected.Threshold-1)},
+			{"Suppressed cell", "an empty cell, shaded grey, with a comment " + SuppressedSymbol + ": it reads as missing, and the column stays numeric"},
+			{"Header row", fmt.Sprintf("row %d of every sheet (pandas: header=%d; R readxl: skip = %d)", HeaderRow, HeaderRow-1, HeaderRow-1)},
+			{"Source", "Civil registration of Cambodia (Ministry of Interior), vital statistics by the National Institute of Statistics; tables after the UN Principles and Recommendations for a Vital Statistics System, Rev. 3"},
+		}}
 	for _, p := range tables {
-		meta.Rows = append(meta.Rows, []any{p.Tab.ID, p.Tab.Title[0], p.Tab.Title[1], p.Tab.Mart})
+		meta.Rows = append(meta.Rows, []any{"Sheet " + p.Tab.ID, p.Tab.Title[0] + " / " + p.Tab.Title[1] + " (mart " + p.Tab.Mart + ")"})
 	}
 	return append(sheets, meta), tables, nil
+}
+
+// ReadingNote says how a program reads the workbook's sheets and what a
+// suppressed cell is; the release's README says the same.
+var ReadingNote = fmt.Sprintf("Every sheet: row 1 the title, row 2 this note, row %d the header, the data below it to the last row "+
+	"(pandas: read_excel(f, sheet_name=..., header=%d); R: readxl::read_excel(f, sheet = ..., skip = %d)). "+
+	"A suppressed cell is empty, shaded grey, with the comment %s.", HeaderRow, HeaderRow-1, HeaderRow-1, SuppressedSymbol)
+
+// ReportProps are the annual report workbook's document properties.
+func ReportProps(year int, rel Release) Props {
+	return Props{
+		Title:       fmt.Sprintf("Vital statistics of Cambodia: annual report %d", year),
+		Subject:     "Births, deaths, fetal deaths and marriages registered in Cambodia, after disclosure control",
+		Description: fmt.Sprintf("Release %s (%s), data as of %s. %s", rel.ID, rel.Status, rel.AsOf, ReadingNote),
+		Release:     rel.ID, Status: rel.Status, AsOf: rel.AsOf, Created: rel.Created,
+	}
 }
 
 // asOfNote is the release's data date with how it was found.
@@ -530,6 +579,8 @@ func Labels(provinces, list1 *vitalstats.Table) func(string) string {
 		"bride_age_group": "Age of bride / អាយុកូនក្រមុំ", "public_hospital": "Public hospital / មន្ទីរពេទ្យរដ្ឋ",
 		"health_centre": "Health centre / មណ្ឌលសុខភាព", "private": "Private facility / មូលដ្ឋានឯកជន", "home": "Home / ផ្ទះ", "other": "Other / ផ្សេងៗ",
 		"all": "All ages / គ្រប់អាយុ",
+		// the research aggregates' rows: provinces by name
+		"area_code": "Province of usual residence / ខេត្តនៃទីលំនៅ",
 		// infant deaths reported at 0 months: neonatal, the day not stated
 		"neonatal_day_unknown": "Under 28 days, day not stated / ក្រោម ២៨ ថ្ងៃ (មិនបានបញ្ជាក់ថ្ងៃ)",
 	}

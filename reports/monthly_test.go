@@ -1,7 +1,10 @@
 package reports
 
 import (
+	"bytes"
+	"encoding/csv"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +60,21 @@ func TestMonthlyTables(t *testing.T) {
 	}
 	if ex, err := Audit(b.Protected); err != nil || len(ex) > 0 {
 		t.Errorf("audit: %v %v", ex, err)
+	}
+	// As written, with the report's labels: the first column is headed as
+	// the provinces' names it holds (not area_code), a suppressed cell is
+	// empty.
+	var out bytes.Buffer
+	names := Labels(&vitalstats.Table{Columns: []string{"province_code", "name_en", "name_km"},
+		Rows: [][]any{{"01", "Banteay Meanchey", "បន្ទាយមានជ័យ"}, {"02", "Battambang", "បាត់ដំបង"}}}, nil)
+	if err := b.WriteCSV(&out, names); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out.String(), BOM))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := recs[0][0]; h != "Province of usual residence / ខេត្តនៃទីលំនៅ" || recs[1][0] != "Banteay Meanchey / បន្ទាយមានជ័យ" || recs[1][2] != SuppressedMark {
+		t.Errorf("the table as written:\n%q", recs)
 	}
 }

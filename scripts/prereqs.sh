@@ -19,6 +19,11 @@
 #
 #   chromium        /usr/bin/chromium
 #
+# With --office (make test) it checks instead what the workbook's test in
+# LibreOffice needs (reports/xlsx_soffice_test.go; skipped without it):
+#
+#   libreoffice-calc-nogui   soffice, headless (Calc only, no recommends)
+#
 # With --bench (make bench only; make test and CI need none of it) it checks
 # instead what the benchmark's baseline needs:
 #
@@ -37,6 +42,20 @@ if [ "${1:-}" = "--browser" ]; then
 	fi
 	echo "prereqs: the dashboards' browser tests need /usr/bin/chromium; install with:" >&2
 	echo "  sudo apt-get install chromium" >&2
+	exit 1
+fi
+
+if [ "${1:-}" = "--office" ]; then
+	command -v soffice >/dev/null 2>&1 && exit 0
+	if [ "$EUID" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "prereqs: installing libreoffice-calc-nogui" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
+		exit 0
+	fi
+	echo "prereqs: the workbook's LibreOffice test needs soffice; install with:" >&2
+	echo "  sudo apt-get install --no-install-recommends libreoffice-calc-nogui" >&2
 	exit 1
 fi
 

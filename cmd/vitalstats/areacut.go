@@ -17,6 +17,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // reads and writes the research Parquet files
 
 	"vitalstats/dashboards"
+	"vitalstats/reports"
 	"vitalstats/warehouse"
 )
 
@@ -164,11 +165,18 @@ func cutCodebookJSON(src, area string, w io.Writer) error {
 }
 
 // cutCSV writes the header of a CSV table and its rows whose column col (the
-// first when "") is value.
+// first when "") is value, after the byte-order mark the table starts with,
+// if it has one (reports.BOM).
 func cutCSV(src, col, value string, w io.Writer) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
+	}
+	b, bom := bytes.CutPrefix(b, []byte(reports.BOM))
+	if bom {
+		if _, err := io.WriteString(w, reports.BOM); err != nil {
+			return err
+		}
 	}
 	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 	if err != nil {

@@ -38,8 +38,8 @@ func TestAreaDownloads(t *testing.T) {
 			"research/births/codebook.md":    "| births_2020.parquet | 12 |\n",
 			"research/births/codebook.json":  `{"event":"births","k":5,"rows_by_year":{"2020":12},"records_by_last_step":{"none":3},"residual_records":0,"variables":[{"name":"province_code"}]}`,
 			"tables/csv/births_age_2020.csv": "age,total\n15-19,12\n",
-			"research/aggregates/csv/births_province_month_2020.csv": "area_code,2020-01,Total / សរុប\n" +
-				"Kampot / កំពត,6,6\nPhnom Penh / ភ្នំពេញ,5,5\nNot stated / មិនបានបញ្ជាក់,x,1\nTotal / សរុប,12,12\n",
+			"research/aggregates/csv/births_province_month_2020.csv": reports.BOM + "Province of usual residence / ខេត្តនៃទីលំនៅ,2020-01,Total / សរុប\n" +
+				"Kampot / កំពត,6,6\nPhnom Penh / ភ្នំពេញ,5,5\nNot stated / មិនបានបញ្ជាក់,,1\nTotal / សរុប,12,12\n",
 			"research/aggregates/sdmx/births_province_month_2020.csv": "DATAFLOW,TIME_PERIOD,AREA_CODE,MONTH,OBS_VALUE,OBS_STATUS\n" +
 				"B,2020,07,2020-01,6,A\nB,2020,12,2020-01,5,A\nB,2020,99,2020-01,,C\nB,2020,_T,2020-01,12,A\n",
 		}
@@ -214,11 +214,17 @@ func TestAreaDownloads(t *testing.T) {
 		}
 	}
 
-	// The province tables: the header and the province's row.
-	for _, p := range []string{"csv", "sdmx"} {
-		_, body := get("kampot", "/downloads/r1/research/aggregates/"+p+"/births_province_month_2020.csv")
-		recs, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
-		if err != nil || len(recs) != 2 || !(recs[1][0] == "Kampot / កំពត" || recs[1][2] == "07") {
+	// The province tables: the header and the province's row, after the
+	// table's byte-order mark (without it on ?bom=0).
+	for _, p := range []string{"csv", "csv?bom=0", "sdmx"} {
+		file, query, _ := strings.Cut(p, "?")
+		_, body := get("kampot", "/downloads/r1/research/aggregates/"+file+"/births_province_month_2020.csv?"+query)
+		text, bom := strings.CutPrefix(string(body), reports.BOM)
+		if want := p == "csv"; bom != want {
+			t.Errorf("Kampot's %s aggregates: a byte-order mark %v, want %v", p, bom, want)
+		}
+		recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+		if err != nil || len(recs) != 2 || !(recs[1][0] == "Kampot / កំពត" || recs[1][2] == "07") || strings.HasPrefix(recs[0][0], reports.BOM) {
 			t.Errorf("Kampot's %s aggregates: %q %v", p, recs, err)
 		}
 	}

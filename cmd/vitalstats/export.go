@@ -169,7 +169,7 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 			return err
 		}
 		fmt.Fprintf(&b, "\n`aggregates/`: %d tables of each event type by province of usual residence and month of occurrence, one a year, "+
-			"as CSV and SDMX-CSV after disclosure control (cells under %d suppressed, with complements): the month the microdata "+
+			"as CSV and SDMX-CSV after disclosure control (cells under %d suppressed, with complements, and left empty: see the release's README): the month the microdata "+
 			"lose first for rare records is here for everyone. The annual report's tables are in `../tables/` (XLSX, CSV and SDMX-CSV).\n", n, c.Export.MinCell)
 		b.WriteString("Years whose registrations are still arriving are listed as provisional in `../provisional_years.csv`: " +
 			"their counts will still grow, so do not read their fall as a fall in events.\n")
@@ -258,7 +258,7 @@ func writeReleaseReadme(ctx context.Context, w *warehouse.Warehouse, dir string,
 		"section 12): each count of people carries a small random change fixed by a keyed hash of the cell (the same " +
 		"cell has the same change everywhere, so comparing tables gives nothing away), true zeros stay zero, and rates " +
 		"are computed from the changed counts. A table's totals are the sums of its published cells. Counts from 1 " +
-		"to 4 are suppressed (`x`), with complementary cells so that none can be worked back from the totals; the WHO " +
+		"to 4 are suppressed (an empty cell: see Reading the files), with complementary cells so that none can be worked back from the totals; the WHO " +
 		"files, whose layout has no such mark, carry the changed counts. The change is 0 for a third of the cells, " +
 		"1 either way for another third; its mean absolute size is 4/3.\n\n" +
 		"| Warehouse table | Cells | Non-zero | Changed | Withheld | Mean absolute change |\n|---|---:|---:|---:|---:|---:|\n")
@@ -276,9 +276,41 @@ func writeReleaseReadme(ctx context.Context, w *warehouse.Warehouse, dir string,
 	}
 	fmt.Fprintf(&b, "| all | %d | %d | %d | %d | %.2f |\n\n", cells, nonzero, changed, withheld, abs)
 	b.WriteString("Withheld: rows shown as suppressed on the pages because their published count (or counted denominator) " +
-		"is from 1 to 4. Mean absolute change: over the shown non-zero counts.\n")
+		"is from 1 to 4. Mean absolute change: over the shown non-zero counts.\n\n")
+	b.WriteString(readingTheFiles)
 	return os.WriteFile(filepath.Join(dir, "README.md"), []byte(b.String()), 0o644)
 }
+
+// readingTheFiles is the release README's section on reading its tables:
+// the workbook's header row, the suppression mark, the byte-order mark.
+var readingTheFiles = fmt.Sprintf(`## Reading the files
+
+**Suppressed cells: one mark, an empty value.** A suppressed count is left empty everywhere, and says so where
+the layout has room:
+
+- the CSV tables (`+"`tables/csv/`, `research/aggregates/csv/`"+`): every other cell holds a number, 0 included, so
+  an empty cell is always a suppressed one; a program reads the columns as numbers, the suppressed cells missing
+  (pandas NaN, R NA), with no option to set;
+- the workbook (`+"`tables/annual_report_YEAR.xlsx`"+`): the cell is empty, so it too reads as missing, shaded grey,
+  with a comment that reads `+"`%s`"+`;
+- SDMX-CSV (`+"`sdmx/`"+`): OBS_VALUE is empty, and the observation's status attribute says it is confidential;
+- the dashboards' CSV downloads: the value is empty and the `+"`flags`"+` column says `+"`suppressed`"+`.
+
+**The workbook.** On every sheet row 1 is the title (English / Khmer), row 2 the source note, row %d the header
+(English / Khmer), and the data run from row %d to the last row, with nothing after them:
+
+- pandas: `+"`pd.read_excel(\"annual_report_YEAR.xlsx\", sheet_name=\"births_age_province\", header=%d)`"+`
+- R: `+"`readxl::read_excel(\"annual_report_YEAR.xlsx\", sheet = \"births_age_province\", skip = %d)`"+`
+
+Counts are shown with thousands separators and the summary's values at their published decimals (stored at that
+precision); the `+"`metadata`"+` sheet and the document properties give the release, its status and its date.
+
+**CSV files** are UTF-8 and start with a byte-order mark, so that Excel and LibreOffice read the Khmer labels
+(without it they show "ážŸáž¼..."). pandas, readr, data.table and DuckDB skip it; base R's read.csv needs
+`+"`fileEncoding = \"UTF-8-BOM\"`"+`. For a program that reads the mark as data, download the file with `+"`?bom=0`"+`
+(`+"`/downloads/<release>/<file>?bom=0`"+`; the pages' CSV links take it too). SDMX-CSV and the WHO files, read by
+programs and holding codes and numbers only, have no mark.
+`, reports.SuppressedSymbol, reports.HeaderRow, reports.HeaderRow+1, reports.HeaderRow-1, reports.HeaderRow-1)
 
 // writeProvisionalYears writes the nation's years by event type with the
 // estimated share of their registrations arrived and their status
@@ -294,7 +326,7 @@ func writeProvisionalYears(ctx context.Context, w *warehouse.Warehouse, path str
 		return strings.Compare(fmt.Sprint(a[t.Col("event_type")], a[t.Col("year")]), fmt.Sprint(b[t.Col("event_type")], b[t.Col("year")]))
 	})
 	var b strings.Builder
-	b.WriteString("event_type,year,arrived_share,status\n")
+	b.WriteString(reports.BOM + "event_type,year,arrived_share,status\n")
 	for _, r := range t.Rows {
 		status := "final"
 		if f, _ := r[t.Col("flags")].([]string); slices.Contains(f, "provisional") {
@@ -421,7 +453,7 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 		return nil, err
 	}
 	name := fmt.Sprintf("annual_report_%d", year)
-	if err := createFile(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, sheets) }); err != nil {
+	if err := createFile(filepath.Join(dir, "tables", name+".xlsx"), func(f *os.File) error { return reports.WriteXLSX(f, reports.ReportProps(year, rel), sheets) }); err != nil {
 		return nil, err
 	}
 	return labels, nil

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,7 +81,7 @@ func TestExportPublishesReleases(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if got := strings.Count(string(b), ",provisional"); lines[0] != "event_type,year,arrived_share,status" || got != nProv || nProv == 0 {
+	if got := strings.Count(string(b), ",provisional"); lines[0] != reports.BOM+"event_type,year,arrived_share,status" || got != nProv || nProv == 0 {
 		t.Errorf("provisional_years.csv: %d provisional rows, the warehouse %d:\n%s", got, nProv, b)
 	}
 
@@ -179,7 +180,42 @@ func TestExportPublishesReleases(t *testing.T) {
 	if p := got["Population denominators"]; !strings.Contains(p, "(file truth_population.csv)") || strings.Contains(p, "/") {
 		t.Errorf("metadata: population %q, want its description and file name without a path", p)
 	}
+	// A table's sheet: its header in the row the README names, as in its
+	// CSV, the data below it to the last row; a suppressed cell empty, with
+	// its comment.
+	tab := reports.Tabulations[0].ID
+	sheet, _ := wb.GetRows(tab)
+	csvFile, _ := filepath.Glob(filepath.Join(dir, "tables", "csv", tab+"_*.csv"))
+	if len(csvFile) != 1 {
+		t.Fatalf("%s CSV: %v", tab, csvFile)
+	}
+	b, _ = os.ReadFile(csvFile[0])
+	tabRecs, _ := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), reports.BOM))).ReadAll()
+	if len(sheet) != len(tabRecs)+reports.HeaderRow-1 || !slices.Equal(sheet[reports.HeaderRow-1], tabRecs[0]) {
+		t.Errorf("sheet %s: %d rows, header %q; its CSV %d rows, header %q", tab, len(sheet), sheet[reports.HeaderRow-1], len(tabRecs), tabRecs[0])
+	}
+	comments, _ := wb.GetComments(tab)
+	empty := 0
+	for _, r := range tabRecs[1:] {
+		for _, v := range r {
+			if v == reports.SuppressedMark {
+				empty++
+			}
+		}
+	}
+	if len(comments) != empty {
+		t.Errorf("sheet %s: %d comments, its CSV %d suppressed cells", tab, len(comments), empty)
+	}
+	if props, err := wb.GetDocProps(); err != nil || props.Identifier != log[0].ID || !strings.Contains(props.Title, "annual report") {
+		t.Errorf("workbook properties %+v %v, want release %s", props, err, log[0].ID)
+	}
 	wb.Close()
+	readme, _ := os.ReadFile(filepath.Join(dir, "README.md"))
+	for _, want := range []string{"row 3 the header", "header=2", "skip = 2", "?bom=0", "byte-order mark"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("the release README does not say %q", want)
+		}
+	}
 	tables, _ := filepath.Glob(filepath.Join(dir, "tables", "csv", "*.csv"))
 	if len(tables) != len(reports.Tabulations) {
 		t.Errorf("%d CSV tables", len(tables))
@@ -217,12 +253,22 @@ func TestExportPublishesReleases(t *testing.T) {
 	if checked == 0 || len(aggregates) <= checked {
 		t.Errorf("research aggregates: %d files, %d of births", len(aggregates), checked)
 	}
+	// Every CSV table starts with a byte-order mark, its first column is
+	// headed as what it holds (provinces by name in the aggregates, not
+	// area_code), and a suppressed cell is empty.
 	suppressed := 0
 	for _, f := range append(tables, aggregates...) {
 		b, _ := os.ReadFile(f)
-		recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+		text, bom := strings.CutPrefix(string(b), reports.BOM)
+		if !bom {
+			t.Errorf("%s does not start with a byte-order mark", filepath.Base(f))
+		}
+		recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
+		}
+		if h := recs[0][0]; strings.Contains(f, "aggregates") && !strings.HasPrefix(h, "Province of usual residence") {
+			t.Errorf("%s: the provinces' column is headed %q", filepath.Base(f), h)
 		}
 		for _, rec := range recs[1:] {
 			for _, v := range rec[1:] {
