@@ -36,6 +36,10 @@ type Indicator struct {
 	Checks  IndicatorChecks   `toml:"checks"`
 	Chart   Chart             `toml:"chart"`
 	Labels  map[string]Text   `toml:"labels"` // column -> label
+	// Columns describe the table's own columns (column -> description), for
+	// the warehouse's COMMENT ON COLUMN; a column not here takes the shared
+	// description of sql/columns.toml. Coded values are explained here.
+	Columns map[string]string `toml:"columns"`
 	Notes   map[string]string `toml:"notes"`
 }
 
