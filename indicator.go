@@ -32,10 +32,14 @@ type Indicator struct {
 	// Publish, when set, puts the table in the publication layer: the only
 	// form in which its numbers leave the product (warehouse.ReadSlice reads
 	// nothing else). A table without it is for the warehouse's own use.
-	Publish *PublishRule      `toml:"publish"`
-	Checks  IndicatorChecks   `toml:"checks"`
-	Chart   Chart             `toml:"chart"`
-	Labels  map[string]Text   `toml:"labels"` // column -> label
+	Publish *PublishRule    `toml:"publish"`
+	Checks  IndicatorChecks `toml:"checks"`
+	Chart   Chart           `toml:"chart"`
+	Labels  map[string]Text `toml:"labels"` // column -> label
+	// Columns describe the table's own columns (column -> description), for
+	// the warehouse's COMMENT ON COLUMN; a column not here takes the shared
+	// description of sql/columns.toml. Coded values are explained here.
+	Columns map[string]string `toml:"columns"`
 	Notes   map[string]string `toml:"notes"`
 }
 

@@ -291,6 +291,11 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild
 	if err := writeBuildInfo(ctx, conn, in, sum, prev); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	// Last, when every table is there: the catalog, and a comment on every
+	// table and column.
+	if err := step("describe", func() error { return describe(ctx, conn, ms, in.KeepIntermediate, log) }); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	if err := step("checkpoint", func() error {
 		_, err := conn.ExecContext(ctx, "checkpoint")
 		return err

@@ -198,6 +198,17 @@ func Check(ctx context.Context, db *sql.DB) (ran, buildOnly int, err error) {
 		return 0, 0, err
 	}
 	defer conn.Close()
+	// The checks name tables unqualified; the intermediate ones a build
+	// keeps are in the schema internal.
+	var internal int
+	if err := conn.QueryRowContext(ctx, "select count(*) from duckdb_schemas() where database_name = current_database() and schema_name = ?", InternalSchema).Scan(&internal); err != nil {
+		return 0, 0, err
+	}
+	if internal > 0 {
+		if _, err := conn.ExecContext(ctx, "set search_path = 'main,"+InternalSchema+"'"); err != nil {
+			return 0, 0, err
+		}
+	}
 	kept := map[string]bool{}
 	rows, err := conn.QueryContext(ctx, "select table_name from information_schema.tables")
 	if err != nil {

@@ -42,7 +42,7 @@ const PublishedSchema = "published"
 // PublicTables are the warehouse tables outside the publication layer that
 // may leave as they are: reference data and the build's description, which
 // count no registered person.
-var PublicTables = []string{"ref_provinces", "ref_districts", "ref_who_list1", "build_info", "who_mdb_population", "publication_loss"}
+var PublicTables = []string{"ref_provinces", "ref_districts", "ref_who_list1", "build_info", "who_mdb_population", "publication_loss", CatalogTable}
 
 const flagSuppressed = "suppressed"
 

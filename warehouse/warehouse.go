@@ -68,8 +68,8 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("warehouse: %s is open for writing in another program (%s); close it there (a DuckDB session can open it with -readonly and leave it readable) and try again",
-		e.Path, e.Holder)
+	return fmt.Sprintf("%s is open for writing in another program (%s), and DuckDB lets no one read it meanwhile: close it there, or open it there read-only (duckdb -readonly %s, or ATTACH ... (READ_ONLY)), and try again",
+		e.Path, e.Holder, e.Path)
 }
 
 // conflictingLock picks the holder out of DuckDB's message for a file

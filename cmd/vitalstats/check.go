@@ -52,7 +52,8 @@ func (c *Config) openWarehouse() (*warehouse.Warehouse, error) {
 	case errors.As(err, &nf):
 		return nil, fmt.Errorf("the warehouse was not found at %s, the warehouse.path of %s (vitalstats build makes it; or the config points elsewhere)", nf.Path, c.path)
 	case errors.As(err, &locked):
-		return nil, fmt.Errorf("the warehouse %s is open for writing in another program (%s): DuckDB lets no one read it meanwhile; close that session (or open the file there with -readonly) and try again", locked.Path, locked.Holder)
+		// Wrapped, so that serve can tell this case from a missing file.
+		return nil, fmt.Errorf("the warehouse is locked: %w", locked)
 	}
 	return w, err
 }

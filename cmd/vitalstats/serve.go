@@ -55,7 +55,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		// Serve anyway: the pages say the warehouse is not there yet, and the next build fills them.
-		e.log.Warn("no warehouse to show yet", "err", err)
+		// A warehouse another program holds open for writing is there: say so plainly.
+		var locked *warehouse.LockedError
+		if errors.As(err, &locked) {
+			e.log.Error("the warehouse cannot be read: "+err.Error()+"; the pages stay empty until it is closed and the dashboards reload (next build, or restart serve)", "warehouse", locked.Path)
+		} else {
+			e.log.Warn("no warehouse to show yet", "err", err)
+		}
 	}
 	if *exportSite != "" {
 		n, err := srv.ExportSite(*exportSite, *siteArea)
@@ -243,7 +249,7 @@ func (c *Config) reviewQueue(ctx context.Context, event string, limit int) ([]da
 // loadDashboards reads what the pages show from the warehouse into memory.
 func (c *Config) loadDashboards(ctx context.Context, e *env, srv *dashboards.Server) error {
 	start := time.Now()
-	w, err := warehouse.Open(c.Warehouse.Path, c.readOptions())
+	w, err := c.openWarehouse()
 	if err != nil {
 		return err
 	}

@@ -217,6 +217,15 @@ func TestCheckSaysWhoHoldsTheWarehouse(t *testing.T) {
 	if !strings.Contains(stderr, fmt.Sprintf("PID %d", cmd.Process.Pid)) || strings.Contains(stderr, "IO Error") {
 		t.Errorf("the message should name the holder, in plain words: %s", stderr)
 	}
+	// serve reads it the same way (read-only), and says the same.
+	code, _, stderr = runCLI(t, "serve", "-config", cfg, "-export-site", filepath.Join(dir, "site"))
+	if code != 1 {
+		t.Fatalf("serve -export-site: exit %d, %s", code, stderr)
+	}
+	if !strings.Contains(stderr, path+" is open for writing in another program") || !strings.Contains(stderr, "-readonly") ||
+		strings.Contains(stderr, "IO Error") {
+		t.Errorf("serve should say plainly which file is locked and what to do: %s", stderr)
+	}
 }
 
 // An export that fails after its build leaves the previous warehouse (and
