@@ -38,6 +38,18 @@ const sdmxVersion = "1.0"
 // sdmxID is the pattern of an SDMX ID (SDMX-ML 2.1 common:IDType).
 var sdmxID = regexp.MustCompile(`^[A-Za-z0-9_@$\-]+$`)
 
+// sdmxAgencyID is the pattern of an agency's ID (SDMX-ML 2.1
+// common:NestedNCNameIDType).
+var sdmxAgencyID = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_\-]*(\.[A-Za-z][A-Za-z0-9_\-]*)*$`)
+
+// CheckSDMXAgency says whether agency can maintain SDMX structures.
+func CheckSDMXAgency(agency string) error {
+	if !sdmxAgencyID.MatchString(agency) {
+		return fmt.Errorf("%q is not an SDMX agency ID (a letter, then letters, digits, '_' or '-', such as KH_NIS)", agency)
+	}
+	return nil
+}
+
 // codeKind says how a column's categories become SDMX codes.
 type codeKind uint8
 
@@ -239,6 +251,9 @@ func SDMXCategory(column, code string) (string, error) {
 	}
 	return strings.ToLower(code), nil
 }
+
+// SDMXConcept is the dimension of a table's category column ("" for none).
+func SDMXConcept(column string) string { return sdmxColumns[column].Concept }
 
 // SDMXAreaCode is the REF_AREA code of an area code (KH, a province, 99).
 func SDMXAreaCode(area string) (string, error) { return sdmxCode(kindArea, area) }

@@ -192,8 +192,8 @@ type StructureHeader struct {
 // attributes, and the concept scheme.
 func (s SDMX) WriteStructure(w io.Writer, h StructureHeader, tables []*Published, labels func(string) string) error {
 	agency := s.agency()
-	if !sdmxID.MatchString(agency) {
-		return fmt.Errorf("SDMX agency %q is not an SDMX ID ([A-Za-z0-9_@$-]+)", agency)
+	if err := CheckSDMXAgency(agency); err != nil {
+		return err
 	}
 	inds, err := indicators()
 	if err != nil {
