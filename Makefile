@@ -57,7 +57,7 @@ demo: build
 	@echo "  and sign in as admin with the password in data/demo-admin-password.txt"
 
 ## test: vet, formatting, then every package's tests (they start their own PostgreSQL;
-## the dashboards' run in headless Chromium, which scripts/prereqs.sh --browser installs)
+## the dashboards' run in headless Chromium, the SDMX tests xmllint: scripts/prereqs.sh --browser installs both)
 test: prereqs assets vet fmt-check
 	@bash scripts/prereqs.sh --browser
 	$(GO) test -timeout 45m ./...

@@ -249,7 +249,10 @@ func writeReleaseReadme(ctx context.Context, w *warehouse.Warehouse, dir string,
 	slices.SortFunc(t.Rows, func(a, b []any) int { return strings.Compare(fmt.Sprint(a[0]), fmt.Sprint(b[0])) })
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Release %s (%s)\n\nData as of %s, from %s.\n\n", rel.ID, rel.Status, rel.AsOf, rel.LakeSnapshot)
-	b.WriteString("- `tables/`: the annual report (XLSX) and its tables as CSV and SDMX-CSV.\n" +
+	b.WriteString("- `tables/`: the annual report (XLSX) and its tables as CSV and SDMX-CSV; `tables/sdmx/structure.xml` " +
+		"(and `research/aggregates/sdmx/structure.xml`) is the SDMX-ML 2.1 structure message the SDMX-CSV files conform to: " +
+		"a data structure definition and dataflow per table, its code lists and concepts. In SDMX, `CONF_STATUS` C marks a " +
+		"cell suppressed for being small, D one suppressed to protect it (OBS_VALUE empty), `OBS_STATUS` P a year still provisional.\n" +
 		"- `who/`: the WHO Mortality Database files, when the site sends them.\n" +
 		"- `research/`: de-identified microdata and aggregates (see its README).\n" +
 		"- `provisional_years.csv`: the years whose registrations are still arriving.\n\n")
