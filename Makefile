@@ -57,8 +57,8 @@ demo: build
 	@echo "  and sign in as admin with the password in data/demo-admin-password.txt"
 
 ## test: vet, formatting, then every package's tests (they start their own PostgreSQL;
-## the dashboards' run in headless Chromium, which scripts/prereqs.sh --browser installs; the
-## workbook's in LibreOffice headless, which scripts/prereqs.sh --office installs)
+## the dashboards' run in headless Chromium and the SDMX tests' xmllint, which scripts/prereqs.sh --browser installs;
+## the workbook's in LibreOffice headless, which scripts/prereqs.sh --office installs)
 test: prereqs assets vet fmt-check
 	@bash scripts/prereqs.sh --browser
 	@bash scripts/prereqs.sh --office

@@ -49,6 +49,8 @@ func TestDescribeFile(t *testing.T) {
 		{"tables/annual_report_2023.xlsx", "report", "The annual report of 2023: every table, one sheet each (Excel)."},
 		{"tables/csv/births_age_province_2023.csv", "tables", "Births by mother's age and province, 2023 (CSV)."},
 		{"tables/sdmx/deaths_cause_age_2023.csv", "tables", "Deaths by cause and age, 2023 (SDMX-CSV)."},
+		{"tables/sdmx/structure.xml", "tables", "The SDMX-ML 2.1 structure the SDMX-CSV files conform to: data structure definitions, dataflows, code lists."},
+		{"research/aggregates/sdmx/structure.xml", "aggregates", "The SDMX-ML 2.1 structure the SDMX-CSV files conform to: data structure definitions, dataflows, code lists."},
 		{"research/deaths/deaths_2016.parquet", "extracts", "De-identified death records of 2016, one row each (Parquet)."},
 		{"research/births/codebook.md", "extracts", "Codebook of the birth extracts: each column and its codes (Markdown)."},
 		{"research/aggregates/csv/marriages_province_month_2002.csv", "aggregates", "Marriages by province and month, 2002 (CSV)."},

@@ -406,6 +406,12 @@ func describeFile(p, lang string) (kind, desc string) {
 	switch {
 	case strings.HasPrefix(stem, "annual_report"):
 		return "report", fmt.Sprintf(tr(lang, "dl_report"), year, format)
+	case base == "structure.xml" && strings.HasSuffix(dir, "/sdmx/"):
+		kind := "tables"
+		if strings.HasPrefix(dir, "research/aggregates/") {
+			kind = "aggregates"
+		}
+		return kind, tr(lang, "dl_sdmx_structure")
 	case strings.HasPrefix(dir, "tables/"):
 		return "tables", fmt.Sprintf(tr(lang, "dl_table"), what(), year, format)
 	case strings.HasPrefix(dir, "research/aggregates/"):

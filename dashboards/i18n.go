@@ -254,6 +254,7 @@ var words = map[string][2]string{
 	"dl_research_readme":               {"How the research extracts were made and may be used (%s).", "របៀបដែលទិន្នន័យស្រាវជ្រាវត្រូវបានរៀបចំ និងអាចប្រើប្រាស់ (%s)។"},
 	"dl_who":                           {"For the WHO Mortality Database, in its layout (%s).", "សម្រាប់មូលដ្ឋានទិន្នន័យមរណភាពរបស់ WHO តាមទម្រង់របស់វា (%s)។"},
 	"dl_readme":                        {"What the release holds, how it was made and protected.", "អ្វីដែលការចេញផ្សាយនេះមាន របៀបរៀបចំ និងការការពារ។"},
+	"dl_sdmx_structure":                {"The SDMX-ML 2.1 structure the SDMX-CSV files conform to: data structure definitions, dataflows, code lists.", "រចនាសម្ព័ន្ធ SDMX-ML 2.1 ដែលឯកសារ SDMX-CSV អនុលោមតាម៖ និយមន័យរចនាសម្ព័ន្ធទិន្នន័យ លំហូរទិន្នន័យ និងបញ្ជីកូដ។"},
 	"dl_manifest":                      {"Every file of the release with its checksum (JSON).", "ឯកសារទាំងអស់នៃការចេញផ្សាយ ជាមួយលេខត្រួតពិនិត្យ (JSON)។"},
 	"dl_provisional":                   {"The years whose counts are still provisional (CSV).", "ឆ្នាំដែលចំនួននៅតែបណ្តោះអាសន្ន (CSV)។"},
 	"dl_e_births":                      {"birth", "កំណើត"},

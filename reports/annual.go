@@ -18,7 +18,7 @@ import (
 // programme): a count mart laid out rows × columns for one year, with the
 // mart's other columns fixed.
 type Tabulation struct {
-	ID       string    // sheet, CSV and SDMX names
+	ID       string    // sheet, CSV and SDMX names (the dataflow's ID is in upper case)
 	Title    [2]string // English, Khmer
 	Mart     string
 	Row, Col string            // the mart's columns laid out down and across
@@ -268,52 +268,6 @@ func (p *Published) WriteCSV(w io.Writer, labels func(string) string) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// WriteSDMX writes a published table in SDMX-CSV (version 1): one
-// observation per cell, totals included under the code _T, a suppressed
-// cell with an empty value and OBS_STATUS C (confidential), as SDMX's code
-// list CL_OBS_STATUS has it.
-func (p *Published) WriteSDMX(w io.Writer, agency string) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"DATAFLOW", "TIME_PERIOD", sdmxName(p.Tab.Row), sdmxName(p.Tab.Col), "OBS_VALUE", "OBS_STATUS"}); err != nil {
-		return err
-	}
-	flow := agency + ":" + p.Tab.ID + "(1.0)"
-	code := func(list []string, i int) string {
-		if i >= len(list) {
-			return "_T"
-		}
-		return list[i]
-	}
-	for i, row := range p.Protected.Grid {
-		for j, c := range row {
-			value, status := strconv.FormatInt(c.Value, 10), "A"
-			if c.Suppressed() {
-				value, status = "", "C"
-			}
-			if err := cw.Write([]string{flow, strconv.Itoa(p.Year), code(p.Rows, i), code(p.Cols, j), value, status}); err != nil {
-				return err
-			}
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func sdmxName(s string) string {
-	out := []rune{}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z':
-			out = append(out, r-'a'+'A')
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			out = append(out, r)
-		default:
-			out = append(out, '_')
-		}
-	}
-	return string(out)
 }
 
 // source is the source note of every sheet of the annual report.

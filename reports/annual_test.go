@@ -64,11 +64,11 @@ func TestTabulate(t *testing.T) {
 		t.Errorf("grand total %d with a margin of 53 in the mart, want the cells' 52", g[len(g)-1][len(g[0])-1].Value)
 	}
 	var sd bytes.Buffer
-	if err := p.WriteSDMX(&sd, "KH_NIS"); err != nil {
+	if err := (SDMX{}).WriteData(&sd, p); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sd.String(), "KH_NIS:births_age_province(1.0),2024,<15,01,,C") ||
-		!strings.Contains(sd.String(), "KH_NIS:births_age_province(1.0),2024,_T,_T,52,A") {
+	if !strings.Contains(sd.String(), "KH_NIS:BIRTHS_AGE_PROVINCE(1.0),A,KH-1,Y_LT15,2024,,A,C,NUMBER,0") ||
+		!strings.Contains(sd.String(), "KH_NIS:BIRTHS_AGE_PROVINCE(1.0),A,KH,_T,2024,52,A,F,NUMBER,0") {
 		t.Errorf("sdmx:\n%s", sd.String())
 	}
 }

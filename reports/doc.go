@@ -15,5 +15,7 @@
 //
 // Files: release.go (releases and the revision log), disclosure.go
 // (suppression and its audit), annual.go (the annual report's tables),
-// xlsx.go (the workbook writer), whomdb.go (the WHO Mortality Database files).
+// xlsx.go (the workbook writer), whomdb.go (the WHO Mortality Database files),
+// sdmx.go (SDMX codes and SDMX-CSV data), sdmx_structure.go (the SDMX-ML 2.1
+// structure message), sdmx_check.go (SDMX-CSV read back against it).
 package reports

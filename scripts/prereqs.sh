@@ -14,10 +14,13 @@
 #
 # Used by the Makefile (make demo, make test, make build) and by .ci/run.
 #
-# With --browser (make test) it checks instead what the dashboards' tests in
-# a real headless browser need:
+# With --browser (make test) it checks instead what the tests need beyond
+# the build: the dashboards' tests in a real headless browser, and the
+# validation of the releases' SDMX-ML structure messages against the
+# SDMX-ML 2.1 schemas (reports/testdata/sdmx-ml-2.1):
 #
 #   chromium        /usr/bin/chromium
+#   libxml2-utils   xmllint
 #
 # With --office (make test) it checks instead what the workbook's test in
 # LibreOffice needs (reports/xlsx_soffice_test.go; skipped without it):
@@ -32,16 +35,19 @@
 set -euo pipefail
 
 if [ "${1:-}" = "--browser" ]; then
-	[ -x /usr/bin/chromium ] && exit 0
+	test_pkgs=()
+	[ -x /usr/bin/chromium ] || test_pkgs+=(chromium)
+	command -v xmllint >/dev/null 2>&1 || test_pkgs+=(libxml2-utils)
+	[ "${#test_pkgs[@]}" -eq 0 ] && exit 0
 	if [ "$EUID" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "prereqs: installing chromium" >&2
+		echo "prereqs: installing ${test_pkgs[*]}" >&2
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq
-		apt-get install -y -qq --no-install-recommends chromium >/dev/null
+		apt-get install -y -qq --no-install-recommends "${test_pkgs[@]}" >/dev/null
 		exit 0
 	fi
-	echo "prereqs: the dashboards' browser tests need /usr/bin/chromium; install with:" >&2
-	echo "  sudo apt-get install chromium" >&2
+	echo "prereqs: the tests need ${test_pkgs[*]} (the dashboards' browser tests /usr/bin/chromium, the SDMX tests xmllint); install with:" >&2
+	echo "  sudo apt-get install ${test_pkgs[*]}" >&2
 	exit 1
 fi
 

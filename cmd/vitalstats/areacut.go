@@ -29,7 +29,9 @@ var (
 	cutMicrodata  = regexp.MustCompile(`^research/[a-z_]+/[a-z_]+_[0-9]{4}\.parquet$`)
 	cutCodebook   = regexp.MustCompile(`^research/[a-z_]+/codebook\.json$`)
 	cutAggregates = regexp.MustCompile(`^research/aggregates/(csv|sdmx)/[a-z_]+_province_month_[0-9]{4}\.csv$`)
-	areaCode      = regexp.MustCompile(`^([0-9]{2}|[0-9]{4})$`)
+	// the SDMX structure message of the aggregates: definitions, no count
+	aggregatesStructure = "research/aggregates/sdmx/" + reports.SDMXStructureFile
+	areaCode            = regexp.MustCompile(`^([0-9]{2}|[0-9]{4})$`)
 )
 
 // releaseCut is dashboards.Options.Cut for the releases under dir: what an
@@ -46,7 +48,9 @@ var (
 //   - research/<event>/codebook.json: without the national counts.
 //   - research/aggregates/{csv,sdmx}/*_province_month_*.csv: the province's row,
 //     for a province only (the tables have no districts). A row of a
-//     protected table reveals no more than the table.
+//     protected table reveals no more than the table. The SDMX files'
+//     structure message (research/aggregates/sdmx/structure.xml) holds no
+//     count: it is served whole beside them.
 //
 // provinceNames are the aggregates' CSV labels by province code.
 func releaseCut(dir string, provinceNames map[string]string) func(dashboards.Download, string) (dashboards.CutFile, bool) {
@@ -62,13 +66,27 @@ func releaseCut(dir string, provinceNames map[string]string) func(dashboards.Dow
 			return func(ctx context.Context, w io.Writer) error { return cutCodebookJSON(src, area, w) }, true
 		case cutAggregates.MatchString(d.Path) && len(area) == 2:
 			if strings.HasPrefix(d.Path, "research/aggregates/sdmx/") {
-				return func(ctx context.Context, w io.Writer) error { return cutCSV(src, "AREA_CODE", area, w) }, true
+				code, err := reports.SDMXAreaCode(area)
+				if err != nil {
+					return nil, false
+				}
+				return func(ctx context.Context, w io.Writer) error { return cutCSV(src, "REF_AREA", code, w) }, true
 			}
 			name, ok := provinceNames[area]
 			if !ok {
 				return nil, false
 			}
 			return func(ctx context.Context, w io.Writer) error { return cutCSV(src, "", name, w) }, true
+		case d.Path == aggregatesStructure && len(area) == 2:
+			return func(ctx context.Context, w io.Writer) error {
+				f, err := os.Open(src)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				_, err = io.Copy(w, f)
+				return err
+			}, true
 		}
 		return nil, false
 	}

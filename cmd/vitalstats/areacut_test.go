@@ -40,8 +40,9 @@ func TestAreaDownloads(t *testing.T) {
 			"tables/csv/births_age_2020.csv": "age,total\n15-19,12\n",
 			"research/aggregates/csv/births_province_month_2020.csv": reports.BOM + "Province of usual residence / ខេត្តនៃទីលំនៅ,2020-01,Total / សរុប\n" +
 				"Kampot / កំពត,6,6\nPhnom Penh / ភ្នំពេញ,5,5\nNot stated / មិនបានបញ្ជាក់,,1\nTotal / សរុប,12,12\n",
-			"research/aggregates/sdmx/births_province_month_2020.csv": "DATAFLOW,TIME_PERIOD,AREA_CODE,MONTH,OBS_VALUE,OBS_STATUS\n" +
-				"B,2020,07,2020-01,6,A\nB,2020,12,2020-01,5,A\nB,2020,99,2020-01,,C\nB,2020,_T,2020-01,12,A\n",
+			"research/aggregates/sdmx/births_province_month_2020.csv": "DATAFLOW,FREQ,REF_AREA,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS,UNIT_MEASURE,UNIT_MULT\n" +
+				"B,M,KH-7,2020-01,6,A,F,NUMBER,0\nB,M,KH-12,2020-01,5,A,F,NUMBER,0\nB,M,_U,2020-01,,A,C,NUMBER,0\nB,M,KH,2020-01,12,A,F,NUMBER,0\n",
+			"research/aggregates/sdmx/structure.xml": "<structure/>\n",
 		}
 		for p, body := range files {
 			p = filepath.Join(dir, filepath.FromSlash(p))
@@ -127,7 +128,7 @@ func TestAreaDownloads(t *testing.T) {
 
 	cuts := map[string][]string{
 		"national": all,
-		"kampot": {"research/aggregates/csv/births_province_month_2020.csv", "research/aggregates/sdmx/births_province_month_2020.csv",
+		"kampot": {"research/aggregates/csv/births_province_month_2020.csv", "research/aggregates/sdmx/births_province_month_2020.csv", "research/aggregates/sdmx/structure.xml",
 			"research/births/births_2020.parquet", "research/births/codebook.json", "research/marriages/marriages_2020.parquet"},
 		// the province tables hold no districts
 		"angkorchey": {"research/births/births_2020.parquet", "research/births/codebook.json", "research/marriages/marriages_2020.parquet"},
@@ -224,7 +225,7 @@ func TestAreaDownloads(t *testing.T) {
 			t.Errorf("Kampot's %s aggregates: a byte-order mark %v, want %v", p, bom, want)
 		}
 		recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
-		if err != nil || len(recs) != 2 || !(recs[1][0] == "Kampot / កំពត" || recs[1][2] == "07") || strings.HasPrefix(recs[0][0], reports.BOM) {
+		if err != nil || len(recs) != 2 || !(recs[1][0] == "Kampot / កំពត" || recs[1][2] == "KH-7") || strings.HasPrefix(recs[0][0], reports.BOM) {
 			t.Errorf("Kampot's %s aggregates: %q %v", p, recs, err)
 		}
 	}

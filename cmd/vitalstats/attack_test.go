@@ -30,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"vitalstats/reports"
 	"vitalstats/warehouse"
 )
 
@@ -872,7 +873,8 @@ func readFrameCSV(b []byte) ([]jsonCell, error) {
 }
 
 // addRelease adds a release's tables and research aggregates, read from
-// their SDMX-CSV files (the same numbers as the CSV tables, with codes).
+// their SDMX-CSV files (the same numbers as the CSV tables, with codes),
+// the codes turned back into the marts' categories.
 func (a *answers) addRelease(t *testing.T, dir string) {
 	t.Helper()
 	for _, sub := range []struct{ route, glob string }{{"release tables", "tables/sdmx/*.csv"}, {"release aggregates", "research/aggregates/sdmx/*.csv"}} {
@@ -889,12 +891,40 @@ func (a *answers) addRelease(t *testing.T, dir string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			id := strings.TrimSuffix(strings.TrimPrefix(recs[1][0][strings.Index(recs[1][0], ":")+1:], ""), "(1.0)")
-			year := recs[1][1]
+			id := strings.ToLower(strings.TrimSuffix(recs[1][0][strings.Index(recs[1][0], ":")+1:], "(1.0)"))
+			col := func(name string) int {
+				i := slices.Index(recs[0], name)
+				if i < 0 {
+					t.Fatalf("%s: no column %s in %v", f, name, recs[0])
+				}
+				return i
+			}
+			// the table's row and column: its Tabulation's, or the monthly
+			// tables' province × month (the month is TIME_PERIOD)
+			rowCol, colCol := "area_code", "month"
+			for _, tab := range reports.Tabulations {
+				if tab.ID == id {
+					rowCol, colCol = tab.Row, tab.Col
+				}
+			}
+			cat := func(r []string, column string) string {
+				if column == "month" {
+					if r[col("FREQ")] == "A" {
+						return "_T"
+					}
+					return r[col("TIME_PERIOD")]
+				}
+				c, err := reports.SDMXCategory(column, r[col(reports.SDMXConcept(column))])
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				return c
+			}
+			year := recs[1][col("TIME_PERIOD")][:4]
 			var rows, cols []string
 			cells := map[[2]string]countKey{}
 			for _, r := range recs[1:] {
-				rv, cv := r[2], r[3]
+				rv, cv := cat(r, rowCol), cat(r, colCol)
 				if !slices.Contains(rows, rv) {
 					rows = append(rows, rv)
 				}
@@ -907,9 +937,10 @@ func (a *answers) addRelease(t *testing.T, dir string) {
 				}
 				k = canon(k)
 				cells[[2]string{rv, cv}] = k
-				pc := pubCell{Route: sub.route, Where: filepath.Base(f), Num: k, Suppress: r[5] == "C"}
+				conf := r[col("CONF_STATUS")]
+				pc := pubCell{Route: sub.route, Where: filepath.Base(f), Num: k, Suppress: conf == "C" || conf == "D"}
 				if !pc.Suppress {
-					pc.NumV, pc.HasNum = mustFloat(t, r[4]), true
+					pc.NumV, pc.HasNum = mustFloat(t, r[col("OBS_VALUE")]), true
 					pc.Value, pc.HasValue = pc.NumV, true
 				}
 				a.Cells = append(a.Cells, pc)

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"vitalstats/refdata"
+	"vitalstats/reports"
 )
 
 // Config is a site's vitalstats.toml. Every relative path in it is relative
@@ -160,6 +161,7 @@ type ExportConfig struct {
 	MinCell    int64  `toml:"min_cell"`    // the smallest count a published table shows
 	KAnonymity int    `toml:"k_anonymity"` // the smallest group of records a research extract shows
 	WHOCountry string `toml:"who_country"` // WHO Mortality Database country code; "" leaves the WHO files out
+	SDMXAgency string `toml:"sdmx_agency"` // the agency maintaining the release's SDMX structures
 }
 
 // UserConfig is one account ([[serve.users]]).
@@ -203,7 +205,7 @@ func defaultConfig() Config {
 		},
 		Jobs:   JobsConfig{TimeZone: "Asia/Phnom_Penh", Retries: 3, Backoff: "1m"},
 		Serve:  ServeConfig{Listen: "127.0.0.1:8080", SessionHours: 12, TrustedProxies: []string{}},
-		Export: ExportConfig{Releases: "data/releases", Schedule: "CRON_TZ=Asia/Phnom_Penh 0 4 1 * *", MinCell: 5, KAnonymity: 5},
+		Export: ExportConfig{Releases: "data/releases", Schedule: "CRON_TZ=Asia/Phnom_Penh 0 4 1 * *", MinCell: 5, KAnonymity: 5, SDMXAgency: reports.DefaultSDMXAgency},
 	}
 }
 
@@ -587,6 +589,9 @@ func (c *Config) validate() error {
 	}
 	if w := c.Export.WHOCountry; w != "" && (len(w) != 4 || strings.Trim(w, "0123456789") != "") {
 		errs = append(errs, fmt.Errorf("export.who_country: %q is not a 4-digit WHO country code", w))
+	}
+	if err := reports.CheckSDMXAgency(c.Export.SDMXAgency); err != nil {
+		errs = append(errs, fmt.Errorf("export.sdmx_agency: %w", err))
 	}
 	if (c.Serve.TLSCert == "") != (c.Serve.TLSKey == "") {
 		errs = append(errs, errors.New("serve: set both tls_cert and tls_key, or neither"))

@@ -164,7 +164,7 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 			fmt.Fprintf(&b, "- `%s/`: %d records in %d files; %d suppressed (every quasi-identifier but the year removed), %d of them in a year of fewer than %d records\n",
 				x.Event, rows, len(x.Files), x.Generalised["suppressed"], x.Residual, xs.K)
 		}
-		n, err := c.writeMonthlyTables(ctx, w, filepath.Join(dir, "research", "aggregates"), labels)
+		n, err := c.writeMonthlyTables(ctx, w, filepath.Join(dir, "research", "aggregates"), labels, rel)
 		if err != nil {
 			return err
 		}
@@ -249,7 +249,10 @@ func writeReleaseReadme(ctx context.Context, w *warehouse.Warehouse, dir string,
 	slices.SortFunc(t.Rows, func(a, b []any) int { return strings.Compare(fmt.Sprint(a[0]), fmt.Sprint(b[0])) })
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Release %s (%s)\n\nData as of %s, from %s.\n\n", rel.ID, rel.Status, rel.AsOf, rel.LakeSnapshot)
-	b.WriteString("- `tables/`: the annual report (XLSX) and its tables as CSV and SDMX-CSV.\n" +
+	b.WriteString("- `tables/`: the annual report (XLSX) and its tables as CSV and SDMX-CSV; `tables/sdmx/structure.xml` " +
+		"(and `research/aggregates/sdmx/structure.xml`) is the SDMX-ML 2.1 structure message the SDMX-CSV files conform to: " +
+		"a data structure definition and dataflow per table, its code lists and concepts. In SDMX, `CONF_STATUS` C marks a " +
+		"cell suppressed for being small, D one suppressed to protect it (OBS_VALUE empty), `OBS_STATUS` P a year still provisional.\n" +
 		"- `who/`: the WHO Mortality Database files, when the site sends them.\n" +
 		"- `research/`: de-identified microdata and aggregates (see its README).\n" +
 		"- `provisional_years.csv`: the years whose registrations are still arriving.\n\n")
@@ -449,7 +452,11 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 	if err != nil {
 		return nil, fmt.Errorf("annual report %d: %w", year, err)
 	}
-	if err := writeTables(filepath.Join(dir, "tables"), tables, labels); err != nil {
+	sd, err := c.sdmx(marts["registration_arrival"])
+	if err != nil {
+		return nil, err
+	}
+	if err := writeTables(filepath.Join(dir, "tables"), tables, labels, sd, rel); err != nil {
 		return nil, err
 	}
 	name := fmt.Sprintf("annual_report_%d", year)
@@ -459,9 +466,18 @@ func (c *Config) writeAnnualReport(ctx context.Context, w *warehouse.Warehouse, 
 	return labels, nil
 }
 
+// sdmx is the release's SDMX settings: the configured agency, and the
+// years still provisional by registration_arrival (the nation's rows).
+func (c *Config) sdmx(arrival *vitalstats.Table) (reports.SDMX, error) {
+	prov, err := reports.ProvisionalYears(arrival)
+	return reports.SDMX{Agency: c.Export.SDMXAgency, Provisional: prov}, err
+}
+
 // writeTables writes each published table as dir/csv/ID_YEAR.csv and
-// dir/sdmx/ID_YEAR.csv.
-func writeTables(dir string, tables []*reports.Published, labels func(string) string) error {
+// dir/sdmx/ID_YEAR.csv (SDMX-CSV), with dir/sdmx/structure.xml, the SDMX-ML
+// structure message the SDMX-CSV files conform to; the files are read back
+// against it before the release is published.
+func writeTables(dir string, tables []*reports.Published, labels func(string) string, sd reports.SDMX, rel reports.Release) error {
 	for _, sub := range []string{"csv", "sdmx"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return err
@@ -472,16 +488,25 @@ func writeTables(dir string, tables []*reports.Published, labels func(string) st
 		if err := createFile(filepath.Join(dir, "csv", base), func(f *os.File) error { return p.WriteCSV(f, labels) }); err != nil {
 			return err
 		}
-		if err := createFile(filepath.Join(dir, "sdmx", base), func(f *os.File) error { return p.WriteSDMX(f, "KH_NIS") }); err != nil {
+		if err := createFile(filepath.Join(dir, "sdmx", base), func(f *os.File) error { return sd.WriteData(f, p) }); err != nil {
 			return err
 		}
+	}
+	h := reports.StructureHeader{ID: rel.ID, Prepared: rel.Created}
+	if err := createFile(filepath.Join(dir, "sdmx", reports.SDMXStructureFile), func(f *os.File) error {
+		return sd.WriteStructure(f, h, tables, labels)
+	}); err != nil {
+		return err
+	}
+	if _, err := reports.CheckSDMXDir(filepath.Join(dir, "sdmx")); err != nil {
+		return fmt.Errorf("SDMX files of %s do not conform to their structure: %w", dir, err)
 	}
 	return nil
 }
 
 // writeMonthlyTables writes the research extracts' aggregate tables under
 // dir (csv/, sdmx/) and returns how many it wrote.
-func (c *Config) writeMonthlyTables(ctx context.Context, w *warehouse.Warehouse, dir string, labels func(string) string) (int, error) {
+func (c *Config) writeMonthlyTables(ctx context.Context, w *warehouse.Warehouse, dir string, labels func(string) string, rel reports.Release) (int, error) {
 	m, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: "events_by_month", AreaDepth: 2,
 		Only: map[string][]string{"measure": {"occurred"}}})
 	if err != nil {
@@ -491,7 +516,15 @@ func (c *Config) writeMonthlyTables(ctx context.Context, w *warehouse.Warehouse,
 	if err != nil {
 		return 0, err
 	}
-	return len(tables), writeTables(dir, tables, labels)
+	arrival, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: "registration_arrival", Only: map[string][]string{"area_code": {"KH"}}})
+	if err != nil {
+		return 0, err
+	}
+	sd, err := c.sdmx(arrival)
+	if err != nil {
+		return 0, err
+	}
+	return len(tables), writeTables(dir, tables, labels, sd, rel)
 }
 
 // createFile writes a new file with write and closes it.

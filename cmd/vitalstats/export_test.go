@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -285,16 +286,7 @@ func TestExportPublishesReleases(t *testing.T) {
 	if suppressed == 0 {
 		t.Error("nothing suppressed on a small registry: the control is not applied")
 	}
-	sd, _ := os.ReadFile(filepath.Join(dir, "tables", "sdmx", filepath.Base(tables[0])))
-	recs, err := csv.NewReader(strings.NewReader(string(sd))).ReadAll()
-	if err != nil || len(recs) < 2 || recs[0][len(recs[0])-1] != "OBS_STATUS" {
-		t.Fatalf("sdmx: %v %v", recs[:1], err)
-	}
-	for _, r := range recs[1:] {
-		if (r[len(r)-1] == "C") != (r[len(r)-2] == "") {
-			t.Errorf("sdmx row %v", r)
-		}
-	}
+	checkReleaseSDMX(t, dir, len(tables), len(aggregates))
 
 	// A second export revises the first; the first is unchanged.
 	if code, _, stderr := runCLI(t, "export", "-config", cfg); code != 0 {
@@ -306,5 +298,41 @@ func TestExportPublishesReleases(t *testing.T) {
 	}
 	if _, err := reports.Verify(dir); err != nil {
 		t.Errorf("the final release changed: %v", err)
+	}
+}
+
+// checkReleaseSDMX: each SDMX folder of a release (the annual report's
+// tables, the research aggregates) holds a structure message that the
+// SDMX-ML 2.1 schemas accept (xmllint, where installed: scripts/prereqs.sh
+// installs it for make test), and SDMX-CSV files that conform to it
+// (reports.CheckSDMXDir): one file per CSV table, a dataflow per table, the
+// suppressed cells' CONF_STATUS C (primary) or D (complementary).
+func checkReleaseSDMX(t *testing.T, dir string, tables, aggregates int) {
+	t.Helper()
+	schema := filepath.Join("..", "..", "reports", "testdata", "sdmx-ml-2.1", "schemas", "SDMXMessage.xsd")
+	_, lintErr := exec.LookPath("xmllint")
+	for _, c := range []struct {
+		sub   string
+		files int
+		flows int
+	}{{"tables", tables, len(reports.Tabulations)}, {filepath.Join("research", "aggregates"), aggregates, 4}} {
+		sd := filepath.Join(dir, c.sub, "sdmx")
+		if lintErr == nil {
+			if out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", schema, filepath.Join(sd, reports.SDMXStructureFile)).CombinedOutput(); err != nil {
+				t.Errorf("xmllint %s: %v\n%s", c.sub, err, out)
+			}
+		}
+		got, err := reports.CheckSDMXDir(sd)
+		if err != nil {
+			t.Errorf("SDMX of %s: %v", c.sub, err)
+			continue
+		}
+		t.Logf("SDMX of %s: %+v", c.sub, got)
+		if got.Files != c.files || got.Dataflows != c.flows || got.Suppressed == 0 {
+			t.Errorf("SDMX of %s: %+v, want %d files, %d dataflows, some suppressed", c.sub, got, c.files, c.flows)
+		}
+	}
+	if lintErr != nil {
+		t.Log("xmllint not installed (Debian: libxml2-utils): the structure messages were not validated against the schemas")
 	}
 }
