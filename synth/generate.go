@@ -71,6 +71,7 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 		}
 	}
 	s := newSim(w, opt.Seed, scale, out)
+	s.shocks = w.shocks
 	bar := progress.New("gen", int64(len(w.years)*len(w.communes)), opt.Progress, log)
 	err = s.run(ctx, bar.Add)
 	bar.Finish()
@@ -132,6 +133,10 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 		truth.Files["twins"] = "truth_twins.csv"
 		truth.Files["population"] = "truth_population.csv"
 		if err := s.acc.writePopulation(filepath.Join(dir, "truth_population.csv")); err != nil {
+			return nil, err
+		}
+		truth.Files["excess"] = "truth_excess.csv"
+		if err := s.acc.writeExcess(filepath.Join(dir, "truth_excess.csv")); err != nil {
 			return nil, err
 		}
 		truth.Files["reference_mx"] = "truth_reference_mx.csv"
