@@ -34,6 +34,14 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, pl := range w.shocks {
+		switch {
+		case !pl.active:
+			log.Warn("mortality shock outside the simulated days (first_year to as_of): no effect", "shock", pl.name)
+		case pl.clipped:
+			log.Warn("mortality shock partly outside the simulated days (first_year to as_of): only the days inside count", "shock", pl.name)
+		}
+	}
 	scale, err := calibrate(ctx, w, opt.Seed, opt.Events)
 	if err != nil {
 		return nil, err

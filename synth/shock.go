@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Shock is a wave of excess mortality, an epidemic or a heat wave: from Start
@@ -56,7 +55,11 @@ func shockShape(shape string, u float64) float64 {
 }
 
 // validateShock checks what can be checked without the gazetteer; the
-// province codes are checked when the world is built.
+// province codes are checked when the world is built. A window outside the
+// simulated days (first_year to the end of last_year or as_of) is no error, as an ICT pilot that
+// starts after last_year is none: the days outside are not simulated, and
+// Generate logs it. A profile that moves the years need not restate the
+// default shock.
 func (p Profile) validateShock(i int, sh Shock) error {
 	name := fmt.Sprintf("profile shocks[%d]", i)
 	start, err := parseDay("shocks.start", sh.Start)
@@ -67,17 +70,9 @@ func (p Profile) validateShock(i int, sh Shock) error {
 	if err != nil {
 		return err
 	}
-	asOf, err := p.asOf()
-	if err != nil {
-		return err
-	}
 	switch {
 	case end.Before(start):
 		return fmt.Errorf("%s: end %s is before start %s", name, sh.End, sh.Start)
-	case start.Year() < p.FirstYear:
-		return fmt.Errorf("%s: start %s is before first_year %d", name, sh.Start, p.FirstYear)
-	case end.After(asOf):
-		return fmt.Errorf("%s: end %s is after as_of %s", name, sh.End, asOf.Format(time.DateOnly))
 	case shockShape(sh.Shape, 0.5) == 0:
 		return fmt.Errorf("%s: shape %q must be flat, triangular or gaussian", name, sh.Shape)
 	case !(sh.Peak > 0 && sh.Peak <= 50):
@@ -90,6 +85,9 @@ func (p Profile) validateShock(i int, sh Shock) error {
 
 // shockPlan is a shock made ready for the simulation.
 type shockPlan struct {
+	name           string
+	clipped        bool // part of the window lies outside the simulated days
+	active         bool // some of it lies inside
 	ageFrom, ageTo int
 	prov           []bool      // by province index
 	years          []shockYear // by index of world.years
@@ -110,7 +108,7 @@ func (w *world) buildShocks() error {
 		provIdx[pv.code] = i
 	}
 	for i, sh := range w.p.Shocks {
-		pl := shockPlan{ageFrom: sh.AgeFrom, ageTo: sh.AgeTo, prov: make([]bool, len(w.provinces)), years: make([]shockYear, len(w.years))}
+		pl := shockPlan{name: sh.Name, ageFrom: sh.AgeFrom, ageTo: sh.AgeTo, prov: make([]bool, len(w.provinces)), years: make([]shockYear, len(w.years))}
 		for _, code := range sh.Provinces {
 			pi, ok := provIdx[code]
 			if !ok {
@@ -127,7 +125,10 @@ func (w *world) buildShocks() error {
 		e, _ := parseDay("shocks.end", sh.End)
 		first, last := dayOf(s), dayOf(e)
 		n := float64(last - first + 1)
-		for d := first; d <= last; d++ {
+		// The shape spans the whole window; only its simulated days count.
+		from, to := max(first, ymd(w.p.FirstYear, 1, 1)), min(last, w.asOf, ymd(w.p.LastYear, 12, 31))
+		pl.clipped, pl.active = from > first || to < last, from <= to
+		for d := from; d <= to; d++ {
 			ys := &pl.years[w.yearIndex(d.year())]
 			if ys.cum == nil {
 				ys.first = d
