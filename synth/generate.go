@@ -37,9 +37,9 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 	for _, pl := range w.shocks {
 		switch {
 		case !pl.active:
-			log.Warn("mortality shock outside the simulated days (first_year to as_of): no effect", "shock", pl.name)
+			log.Warn("mortality shock outside the simulated days (first_year to last_year, up to as_of): no effect", "shock", pl.name)
 		case pl.clipped:
-			log.Warn("mortality shock partly outside the simulated days (first_year to as_of): only the days inside count", "shock", pl.name)
+			log.Warn("mortality shock partly outside the simulated days (first_year to last_year, up to as_of): only the days inside count", "shock", pl.name)
 		}
 	}
 	scale, err := calibrate(ctx, w, opt.Seed, opt.Events)
