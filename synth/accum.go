@@ -40,12 +40,16 @@ type accum struct {
 	defects  map[string]int64
 	illDef   int64
 	coded    int64
+
+	deathsMonth    map[string]int64     // all deaths by YYYY-MM of death
+	excess         map[excessCell]int64 // deaths caused by the shocks
+	excessExpected float64              // their expectation
 }
 
 func newAccum(w *world) *accum {
 	n := w.p.LastYear - w.p.FirstYear + 1
 	np := len(w.provinces)
-	a := &accum{w: w, first: w.p.FirstYear, n: n, defects: map[string]int64{}}
+	a := &accum{w: w, first: w.p.FirstYear, n: n, defects: map[string]int64{}, deathsMonth: map[string]int64{}}
 	a.womenExp = make([][7]float64, n)
 	a.expBirths = make([][7]float64, n)
 	a.births = make([][2]int64, n)
@@ -128,12 +132,13 @@ func (a *accum) birth(year, sx, motherAge, prov int) {
 	a.birthOcc[y][prov]++
 }
 
-func (a *accum) death(year, sx, prov int, ageYears int, ageDays day) {
+func (a *accum) death(year, sx, prov int, ageYears int, ageDays, dod day) {
 	y := a.yi(year)
 	a.deaths[y][sx]++
 	a.occurred[y][tDeath]++
 	a.deathOcc[y][prov]++
 	a.deathsAge[y][sx][popAgeGroup(ageYears)]++
+	a.deathsMonth[monthLabel(dod)]++
 	a.dcOcc[deathAgeClass(ageYears)]++
 	if ageYears < 5 {
 		a.underFive[y]++
@@ -174,8 +179,9 @@ func (a *accum) truth() *Truth {
 		BirthsByMotherAge: map[string]map[string]int64{}, Births: map[string][2]int64{},
 		InfantDeaths: map[string]int64{}, NeonatalDeaths: map[string]int64{}, UnderFiveDeaths: map[string]int64{},
 		Deaths: map[string][2]int64{}, DeathsByAge: map[string]map[string]map[string]int64{},
-		IllDefined: a.illDef, Coded: a.coded,
+		IllDefined: a.illDef, Coded: a.coded, DeathsByMonth: a.deathsMonth,
 	}
+	t.Excess = a.excessTruth(a.w.p.Shocks)
 	t.DeathCompletenessByAge = map[string]float64{}
 	for i, lab := range deathAgeClasses {
 		if a.dcOcc[i] > 0 {

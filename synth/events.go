@@ -287,6 +287,11 @@ func (s *sim) adultDeath(yi, ci, sx, a int) error {
 	if dod > s.w.asOf {
 		dod = s.w.asOf
 	}
+	return s.adultDeathOn(ci, sx, a, dod)
+}
+
+// adultDeathOn is a death in the cell model at completed age a on day dod.
+func (s *sim) adultDeathOn(ci, sx, a int, dod day) error {
 	dob := dod - day(float64(a)*365.25) - day(s.r.IntN(365))
 	var kid *string
 	if s.r.bernoulli(0.7) {
@@ -301,7 +306,7 @@ func (s *sim) death(ci, sx int, dob, dod day, ageYears int, ageDays day, kid *st
 	c := &w.communes[ci]
 	pv := &w.provinces[c.province]
 	yr := s.yearOf(dod)
-	s.acc.death(yr.year, sx, c.province, ageYears, ageDays)
+	s.acc.death(yr.year, sx, c.province, ageYears, ageDays, dod)
 
 	inFacility := s.r.bernoulli(yr.facDeath)
 	placeCi := ci

@@ -34,6 +34,14 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, pl := range w.shocks {
+		switch {
+		case !pl.active:
+			log.Warn("mortality shock outside the simulated days (first_year to last_year, up to as_of): no effect", "shock", pl.name)
+		case pl.clipped:
+			log.Warn("mortality shock partly outside the simulated days (first_year to last_year, up to as_of): only the days inside count", "shock", pl.name)
+		}
+	}
 	scale, err := calibrate(ctx, w, opt.Seed, opt.Events)
 	if err != nil {
 		return nil, err
@@ -71,6 +79,7 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 		}
 	}
 	s := newSim(w, opt.Seed, scale, out)
+	s.shocks = w.shocks
 	bar := progress.New("gen", int64(len(w.years)*len(w.communes)), opt.Progress, log)
 	err = s.run(ctx, bar.Add)
 	bar.Finish()
@@ -132,6 +141,10 @@ func Generate(ctx context.Context, opt Options) (*Truth, error) {
 		truth.Files["twins"] = "truth_twins.csv"
 		truth.Files["population"] = "truth_population.csv"
 		if err := s.acc.writePopulation(filepath.Join(dir, "truth_population.csv")); err != nil {
+			return nil, err
+		}
+		truth.Files["excess"] = "truth_excess.csv"
+		if err := s.acc.writeExcess(filepath.Join(dir, "truth_excess.csv")); err != nil {
 			return nil, err
 		}
 		truth.Files["reference_mx"] = "truth_reference_mx.csv"

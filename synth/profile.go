@@ -29,6 +29,9 @@ type Profile struct {
 	Defects      Defects      `toml:"defects"`
 	Names        Names        `toml:"names"`
 	ICT          []ICTPilot   `toml:"ict"`
+	// Shocks are waves of excess mortality (an epidemic); an empty list
+	// (shocks = [] in the config) turns the default one off.
+	Shocks []Shock `toml:"shocks"`
 }
 
 // Registration describes how events reach the registry.
@@ -183,6 +186,7 @@ func DefaultProfile() Profile {
 			{Province: "07", Communes: 5, From: "2018-01-01"},  // Kampot
 			{Province: "12", Communes: 14, From: "2022-01-01"}, // Phnom Penh
 		},
+		Shocks: DefaultShocks(),
 	}
 }
 
@@ -259,6 +263,13 @@ func (p Profile) validate() error {
 			return err
 		}
 	}
-	_, err := p.asOf()
-	return err
+	if _, err := p.asOf(); err != nil {
+		return err
+	}
+	for i, sh := range p.Shocks {
+		if err := p.validateShock(i, sh); err != nil {
+			return err
+		}
+	}
+	return nil
 }

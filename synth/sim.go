@@ -27,6 +27,12 @@ type sim struct {
 	u5   [][][2][6]int32        // children simulated one by one: year, commune, sex, age 0-5 at mid-year
 
 	distCommunes [][]int // commune indexes by district
+
+	// shocks are the world's mortality shocks, nil in the counting pass (the
+	// population scale is that of the world without them); shockR draws
+	// their deaths and records.
+	shocks []shockPlan
+	shockR rng
 }
 
 // Table indexes for ids and counts.
@@ -41,7 +47,7 @@ const (
 var eventNames = [5]string{"birth", "death", "fetal_death", "marriage", "notification"}
 
 func newSim(w *world, seed uint64, scale float64, out *outputs) *sim {
-	s := &sim{w: w, r: newRNG(seed, 1), scale: scale, out: out, acc: newAccum(w), seedMix: mix64(seed ^ 0x6e616d6573)}
+	s := &sim{w: w, r: newRNG(seed, 1), scale: scale, out: out, acc: newAccum(w), seedMix: mix64(seed ^ 0x6e616d6573), shockR: newRNG(seed, 2)}
 	s.cell = make([][2][maxAge + 1]int32, len(w.communes))
 	s.u5 = make([][][2][6]int32, len(w.years)+6)
 	for i := range s.u5 {
@@ -133,7 +139,8 @@ func (s *sim) run(ctx context.Context, progress func(int64)) error {
 					n := int(cell[sx][a])
 					m := s.cellRate(sch, pv, a)
 					if emit && a >= 5 {
-						s.acc.mortalityExposure(yr.year, sx, a, float64(n), m)
+						// The truth's rates include the shocks' expected deaths.
+						s.acc.mortalityExposure(yr.year, sx, a, float64(n), m*(1+s.shockMean(yi, c.province, a)))
 					}
 					if n == 0 {
 						continue
@@ -149,6 +156,11 @@ func (s *sim) run(ctx context.Context, progress func(int64)) error {
 					}
 					if a >= 15 && a < 40 && yr.netMig > 0 {
 						cell[sx][a] -= int32(s.r.binomial(int(cell[sx][a]), yr.netMig))
+					}
+					if emit && s.shocks != nil {
+						if err := s.shockDeaths(yi, ci, sx, a, n, m); err != nil {
+							return err
+						}
 					}
 				}
 				if emit {

@@ -44,6 +44,7 @@ type Truth struct {
 	Files      map[string]string       `json:"files"` // what else was written beside truth.json
 	FileDrops  *FileDropStats          `json:"file_drops,omitempty"`
 	Registry   map[string]int64        `json:"registry_rows,omitempty"` // table -> rows
+	Excess     *ExcessTruth            `json:"excess,omitempty"`        // the mortality shocks' true excess; absent without shocks
 }
 
 // EventCounts follow one event type from occurrence to the sources.
@@ -76,8 +77,9 @@ type Observed struct {
 	InfantDeaths      map[string]int64                       `json:"infant_deaths"`        // deaths under 1 by year of death
 	NeonatalDeaths    map[string]int64                       `json:"neonatal_deaths"`
 	UnderFiveDeaths   map[string]int64                       `json:"under_five_deaths"`
-	Deaths            map[string][2]int64                    `json:"deaths"`        // year -> male, female
-	DeathsByAge       map[string]map[string]map[string]int64 `json:"deaths_by_age"` // year -> sex -> 0, 1-4, 5-9 … 85+
+	Deaths            map[string][2]int64                    `json:"deaths"`          // year -> male, female
+	DeathsByMonth     map[string]int64                       `json:"deaths_by_month"` // YYYY-MM of death -> deaths, the shocks' included
+	DeathsByAge       map[string]map[string]map[string]int64 `json:"deaths_by_age"`   // year -> sex -> 0, 1-4, 5-9 … 85+
 	IllDefined        int64                                  `json:"ill_defined_underlying"`
 	Coded             int64                                  `json:"coded_underlying"`
 }

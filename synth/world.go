@@ -25,6 +25,7 @@ type world struct {
 	communes  []commune
 	years     []yearRates
 	causes    *causeTable
+	shocks    []shockPlan
 	basePop   [][2][maxAge + 1]float64 // expected initial population by commune, sex, age
 	ageShare  [][2][maxAge + 1]float64 // by province: share of the province's population
 }
@@ -105,6 +106,9 @@ func newWorld(p Profile, ref refdata.Source) (*world, error) {
 		return nil, err
 	}
 	if err := w.buildPopulation(gaz, provs8, dists8, wpp); err != nil {
+		return nil, err
+	}
+	if err := w.buildShocks(); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -292,3 +292,42 @@ from = "2022-01-01"
 		t.Errorf("profile\n got %+v\nwant %+v", prof, want)
 	}
 }
+
+// TestProfileShocks: a site's [[gen.profile.shocks]] replaces the default
+// epidemic (without inheriting its fields), and shocks = [] turns it off.
+func TestProfileShocks(t *testing.T) {
+	cfg, err := loadConfig(writeConfig(t, `
+[[gen.profile.shocks]]
+start = "2020-03-01"
+end = "2020-05-31"
+shape = "flat"
+peak = 1.0
+age_from = 70
+age_to = 100
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := synth.DefaultProfile()
+	if err := cfg.decodeProfile(&prof); err != nil {
+		t.Fatal(err)
+	}
+	want := []synth.Shock{{Start: "2020-03-01", End: "2020-05-31", Shape: "flat", Peak: 1, AgeFrom: 70, AgeTo: 100}}
+	if !reflect.DeepEqual(prof.Shocks, want) {
+		t.Errorf("shocks\n got %+v\nwant %+v", prof.Shocks, want)
+	}
+	cfg, err = loadConfig(writeConfig(t, "[gen.profile]\nshocks = []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof = synth.DefaultProfile()
+	if err := cfg.decodeProfile(&prof); err != nil {
+		t.Fatal(err)
+	}
+	if len(prof.Shocks) != 0 {
+		t.Errorf("shocks = [] left %+v", prof.Shocks)
+	}
+	if len(synth.DefaultProfile().Shocks) == 0 {
+		t.Error("the default profile has no epidemic for the demo")
+	}
+}
