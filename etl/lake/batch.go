@@ -223,8 +223,10 @@ func checkRowType[T any](key string) (index []int, err error) {
 	} else if !n.Required() || !isDate {
 		return nil, fmt.Errorf("row type %v: column %s, the partition key, is not a required DATE", t, key)
 	}
-	for i := range t.NumField() {
-		f := t.Field(i)
+	for _, f := range reflect.VisibleFields(t) { // with the fields of embedded structs
+		if f.Anonymous {
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
 		if name == "" {
 			name = f.Name
