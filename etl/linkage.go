@@ -155,6 +155,8 @@ type linkPair struct {
 	Decision  string  `parquet:"decision"` // match, review
 	Levels    string  `parquet:"levels"`   // field=level, ...
 	Batch     string  `parquet:"batch"`
+	// RunDate is the UTC date of the batch (its id's): the partition.
+	RunDate lake.Date `parquet:"run_date,date"`
 }
 
 // appliedDecision is an analyst's decision as a batch applied it.
@@ -166,6 +168,9 @@ type appliedDecision struct {
 	By        string `parquet:"decided_by"`
 	At        string `parquet:"decided_at"`
 	Batch     string `parquet:"batch"`
+	// RunDate is the UTC date of the batch that applied the decision: the
+	// partition.
+	RunDate lake.Date `parquet:"run_date,date"`
 }
 
 // LinkState is the linkage's part of the lake's state: the model of each
@@ -509,10 +514,10 @@ func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *L
 	if err != nil {
 		return err
 	}
-	w := &linkWriter{b: b, batch: l.batch, year: batchYearOf(l.batch), log: log,
-		pairs: newSink[linkPair](LinkPairTable), clusters: newSink[linkCluster](LinkClusterTable),
+	w := &linkWriter{b: b, batch: l.batch, runDate: batchDateOf(l.batch), log: log,
+		pairs: newRunSink[linkPair](LinkPairTable), clusters: newSink[linkCluster](LinkClusterTable),
 		renames: map[string]string{}}
-	decRows := newSink[appliedDecision](LinkDecisionTable)
+	decRows := newRunSink[appliedDecision](LinkDecisionTable)
 	for _, e := range []string{"birth", "death"} {
 		k := l.kinds[e]
 		w.k, w.renames = k, map[string]string{}
@@ -522,7 +527,8 @@ func (l *linker) finish(ctx context.Context, lk *lake.Lake, b *lake.Batch, st *L
 			if d.EventType == e {
 				dec = append(dec, link.Decision{A: d.A, B: d.B, Same: d.Same})
 				named[d.A], named[d.B] = true, true
-				if err := decRows.write(b, w.year, &appliedDecision{EventType: e, A: d.A, B: d.B, Same: d.Same, By: d.By, At: d.At, Batch: l.batch}); err != nil {
+				row := appliedDecision{EventType: e, A: d.A, B: d.B, Same: d.Same, By: d.By, At: d.At, Batch: l.batch, RunDate: w.runDate}
+				if err := decRows.write(b, int(w.runDate), &row); err != nil {
 					return err
 				}
 			}
@@ -566,7 +572,7 @@ type LinkSummary struct {
 type linkWriter struct {
 	b        *lake.Batch
 	batch    string
-	year     int // the batch's year: the partition of pairs and decisions
+	runDate  lake.Date // the batch's date: the partition of pairs and decisions
 	log      *slog.Logger
 	k        *linkKind
 	seq      int32
@@ -581,8 +587,8 @@ type linkWriter struct {
 func (w *linkWriter) result(res *link.Result, years func(string) int32) error {
 	w.seq++
 	for _, p := range res.Pairs {
-		row := linkPair{EventType: w.k.event, A: p.A, B: p.B, Weight: p.Weight, Decision: p.Decision, Levels: levelText(w.k.cfg, p.Levels), Batch: w.batch}
-		if err := w.pairs.write(w.b, w.year, &row); err != nil {
+		row := linkPair{EventType: w.k.event, A: p.A, B: p.B, Weight: p.Weight, Decision: p.Decision, Levels: levelText(w.k.cfg, p.Levels), Batch: w.batch, RunDate: w.runDate}
+		if err := w.pairs.write(w.b, int(w.runDate), &row); err != nil {
 			return err
 		}
 	}
@@ -1013,16 +1019,11 @@ func (w *linkWriter) applyRenames(ctx context.Context, conn *sql.Conn, clFiles [
 	return nil
 }
 
-// filesOfYears keeps the lake files of partitions lo..hi (occ_year=YYYY).
+// filesOfYears keeps the lake files of year partitions lo..hi.
 func filesOfYears(files []string, lo, hi int) []string {
 	var out []string
 	for _, f := range files {
-		i := strings.Index(f, "occ_year=")
-		if i < 0 {
-			continue
-		}
-		y, err := strconv.Atoi(f[i+9 : i+13])
-		if err == nil && y >= lo && y <= hi {
+		if y, ok := lake.PartitionYear(f); ok && y >= lo && y <= hi {
 			out = append(out, f)
 		}
 	}
@@ -1044,13 +1045,14 @@ func setTemp[K comparable, V any](ctx context.Context, conn *sql.Conn, table, co
 	})
 }
 
-func batchYearOf(batch string) int {
-	var y int
-	fmt.Sscanf(batch, "%4d", &y)
-	if y < 1900 {
-		y = 1970
+// batchDateOf returns the UTC date a batch id begins with (batchID).
+func batchDateOf(batch string) lake.Date {
+	if len(batch) >= 8 {
+		if t, err := time.Parse("20060102", batch[:8]); err == nil {
+			return lake.DateOf(t)
+		}
 	}
-	return y
+	return 0 // 1970-01-01, for an id that is no date
 }
 
 // levelText names a pair's comparison levels, for the review page.

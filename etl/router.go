@@ -16,7 +16,7 @@ type router struct {
 	v        *canon.Validator
 	sum      *Summary
 	progress func(int64)
-	quarYear int                   // quarantine is partitioned by the year of the run
+	runDate  lake.Date             // quarantine is partitioned by the date of the run
 	tally    map[[2]string]*Counts // source, event -> counts
 
 	births        sink[canon.Birth]
@@ -32,13 +32,14 @@ type router struct {
 type sink[T any] struct {
 	table string
 	parts map[int]*lake.PartitionWriter[T]
+	open  func(b *lake.Batch, table string, key int) (*lake.PartitionWriter[T], error)
 }
 
 func (s *sink[T]) write(b *lake.Batch, year int, row *T) error {
 	w := s.parts[year]
 	if w == nil {
 		var err error
-		if w, err = lake.Writer[T](b, s.table, year); err != nil {
+		if w, err = s.open(b, s.table, year); err != nil {
 			return err
 		}
 		s.parts[year] = w
@@ -46,8 +47,18 @@ func (s *sink[T]) write(b *lake.Batch, year int, row *T) error {
 	return w.Write(*row)
 }
 
+// newSink returns the sink of a table partitioned by year of occurrence.
 func newSink[T any](table string) sink[T] {
-	return sink[T]{table: table, parts: map[int]*lake.PartitionWriter[T]{}}
+	return sink[T]{table: table, parts: map[int]*lake.PartitionWriter[T]{}, open: lake.Writer[T]}
+}
+
+// newRunSink returns the sink of a table partitioned by run date, keyed by
+// the lake.Date.
+func newRunSink[T any](table string) sink[T] {
+	open := func(b *lake.Batch, table string, day int) (*lake.PartitionWriter[T], error) {
+		return lake.DateWriter[T](b, table, "run_date", lake.Date(day))
+	}
+	return sink[T]{table: table, parts: map[int]*lake.PartitionWriter[T]{}, open: open}
 }
 
 // QuarantineTable is the lake table of quarantined records.
@@ -55,13 +66,13 @@ const QuarantineTable = "quarantine"
 
 func newRouter(b *lake.Batch, v *canon.Validator, sum *Summary, now time.Time) *router {
 	return &router{
-		b: b, v: v, sum: sum, progress: func(int64) {}, quarYear: now.Year(), tally: map[[2]string]*Counts{},
+		b: b, v: v, sum: sum, progress: func(int64) {}, runDate: lake.DateOf(now.UTC()), tally: map[[2]string]*Counts{},
 		births:        newSink[canon.Birth]("birth"),
 		deaths:        newSink[canon.Death]("death"),
 		fetalDeaths:   newSink[canon.FetalDeath]("fetal_death"),
 		marriages:     newSink[canon.Marriage]("marriage"),
 		notifications: newSink[canon.Notification]("notification"),
-		quarantine:    newSink[canon.Quarantine](QuarantineTable),
+		quarantine:    newRunSink[canon.Quarantine](QuarantineTable),
 	}
 }
 
@@ -128,7 +139,8 @@ func (w *router) record(rec *source.Record) error {
 func (w *router) quarantined(rows []canon.Quarantine) error {
 	for i := range rows {
 		w.sum.Reasons[rows[i].Reason]++
-		if err := w.quarantine.write(w.b, w.quarYear, &rows[i]); err != nil {
+		rows[i].RunDate = w.runDate
+		if err := w.quarantine.write(w.b, int(w.runDate), &rows[i]); err != nil {
 			return err
 		}
 	}

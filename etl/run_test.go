@@ -70,7 +70,8 @@ func (w *world) records() int64 {
 	return n
 }
 
-// lakeDB is DuckDB with a view per lake table over its committed files.
+// lakeDB is DuckDB with a view per lake table over its committed files, read
+// as a researcher would: with Hive partitioning and no hint of its types.
 func lakeDB(t *testing.T, dir string) *sql.DB {
 	t.Helper()
 	lk, err := lake.Open(dir, slog.New(slog.DiscardHandler))
@@ -88,7 +89,7 @@ func lakeDB(t *testing.T, dir string) *sql.DB {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := fmt.Sprintf("create view %s as select * from read_parquet(['%s'], hive_partitioning = true, hive_types = {'occ_year': INTEGER}, union_by_name = true)",
+		q := fmt.Sprintf("create view %s as select * from read_parquet(['%s'], hive_partitioning = true, union_by_name = true)",
 			table, strings.Join(files, "','"))
 		if len(files) == 0 {
 			q = fmt.Sprintf("create view %s as select null::varchar as event_id, null::varchar as source, null::varchar as record_id, null::varchar as source_ref, null::varchar as reason where false", table)
@@ -189,6 +190,7 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 		t.Fatalf("extracted %d (generated %d) = loaded %d + quarantined %d fails", total.Extracted, w.records(), total.Loaded, total.Quarantined)
 	}
 	db := lakeDB(t, dir)
+	checkHiveColumns(t, db, lake.DateOf(w.asOf.Add(12*time.Hour).UTC()))
 	var loaded int64
 	for _, table := range []string{"birth", "death", "fetal_death", "marriage", "notification"} {
 		n := count(t, db, "select count(*) from "+table)
@@ -339,6 +341,51 @@ func TestRunLoadsEveryRecordOnceAndQuarantinesExactlyTheDefects(t *testing.T) {
 	}
 	if n := again.Total().Extracted; n != 0 {
 		t.Errorf("a second run extracted %d records", n)
+	}
+}
+
+// checkHiveColumns checks what a Hive reader sees of the partition keys: the
+// event tables have one year column, occurrence_year (the key is the column
+// the files hold), and the quarantine a DATE run_date, the date of the run.
+func checkHiveColumns(t *testing.T, db *sql.DB, run lake.Date) {
+	t.Helper()
+	for _, table := range []string{"birth", "death", "fetal_death", "marriage", "notification", etl.LinkClusterTable, etl.QuarantineTable} {
+		rs, err := db.Query("select column_name, column_type from (describe " + table + ") where column_name like 'occ%year' or column_name = 'run_date'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var years []string
+		runDate := ""
+		for rs.Next() {
+			var name, typ string
+			if err := rs.Scan(&name, &typ); err != nil {
+				t.Fatal(err)
+			}
+			if name != "run_date" { // occ_year or occurrence_year
+				years = append(years, name)
+			}
+			if name == "run_date" {
+				runDate = typ
+			}
+		}
+		rs.Close()
+		if table == etl.QuarantineTable {
+			if len(years) != 0 || runDate != "DATE" {
+				t.Errorf("%s: year columns %v, run_date %q; want none and a DATE", table, years, runDate)
+			}
+			continue
+		}
+		if len(years) != 1 || years[0] != "occurrence_year" {
+			t.Errorf("%s: year columns %v, want only occurrence_year", table, years)
+		}
+	}
+	var dates, rows int64
+	var first time.Time
+	if err := db.QueryRow("select count(distinct run_date), count(*), min(run_date) from "+etl.QuarantineTable).Scan(&dates, &rows, &first); err != nil {
+		t.Fatal(err)
+	}
+	if rows == 0 || dates != 1 || lake.DateOf(first) != run {
+		t.Errorf("quarantine: %d rows over %d run dates from %s, want one, %s", rows, dates, first.Format(time.DateOnly), run)
 	}
 }
 

@@ -425,9 +425,10 @@ func createRaw(ctx context.Context, conn *sql.Conn, lake map[string][]string, ke
 		for i, f := range files {
 			quoted[i] = sqlString(f)
 		}
-		// The quarantine's partition (occ_year=) is the year of the run that
-		// refused the records, known only from the file's path; the events'
-		// partitions repeat a column they hold.
+		// Every partition key is a column of the files too (occurrence_year,
+		// the quarantine's run_date), except in the old layout, whose
+		// quarantine folders (occ_year=) hold the run's year: the quarantine's
+		// staging model reads it from the path.
 		hive := "hive_partitioning = false"
 		if t == "quarantine" {
 			hive += ", filename = true"

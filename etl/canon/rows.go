@@ -36,7 +36,7 @@ type Common struct {
 	EventDate           lake.Date `parquet:"event_date,date"`
 	RegistrationDate    lake.Date `parquet:"registration_date,date"`
 	RegistrationCommune string    `parquet:"registration_commune"`
-	// OccurrenceYear is EventDate's year: the lake's partition (occ_year=).
+	// OccurrenceYear is EventDate's year: the lake's partition (occurrence_year=).
 	OccurrenceYear int32 `parquet:"occurrence_year"`
 	// Flags are the record's suspicions (the Flag constants), empty if none.
 	Flags []string `parquet:"flags,list"`
@@ -195,8 +195,8 @@ type Notification struct {
 
 // Quarantine is one problem of one record. A record with several problems
 // has several rows but counts once as quarantined (Result.Quarantined). The
-// columns do not depend on the batch, so a record quarantined twice reads
-// the same.
+// columns but run_date do not depend on the batch, so a record quarantined
+// twice reads the same but for the date of the run.
 type Quarantine struct {
 	Event     string `parquet:"event"`      // birth, death, fetal_death, marriage, notification
 	Source    string `parquet:"source"`     // registry, file
@@ -212,4 +212,8 @@ type Quarantine struct {
 	// digits '9', so no name or identity number survives.
 	RawValue *string `parquet:"raw_value"`
 	Detail   string  `parquet:"detail"`
+	// RunDate is the UTC date the ETL run that refused the record started
+	// (the date in its batch id): the lake's partition (run_date=), set by
+	// the ETL when it writes the row.
+	RunDate lake.Date `parquet:"run_date,date"`
 }

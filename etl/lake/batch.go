@@ -10,11 +10,13 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // Batch is a set of files that becomes part of the lake all at once, with
@@ -36,11 +38,6 @@ type Batch struct {
 	published []string // absolute paths renamed into partition folders so far
 	removed   []string // for a compaction: the files it replaces
 	done      bool     // committed, aborted or failed: no more writes
-}
-
-type partition struct {
-	table string
-	year  int
 }
 
 // partWriter is what a batch needs of a PartitionWriter[T] whatever T is.
@@ -98,11 +95,13 @@ func (l *Lake) begin(id, kind string) (*Batch, error) {
 // ID returns the batch id.
 func (b *Batch) ID() string { return b.id }
 
-// PartitionWriter writes the rows of one table and year of occurrence for a
-// batch, into one file or, past Lake.FileRows rows, several.
+// PartitionWriter writes the rows of one partition of a table for a batch,
+// into one file or, past Lake.FileRows rows, several.
 type PartitionWriter[T any] struct {
 	b     *Batch
 	part  partition
+	key   []int // index of the partition key's field in T
+	want  int64 // the value every row holds there: the year, or the Date
 	f     *os.File
 	w     *parquet.GenericWriter[T]
 	name  string
@@ -112,70 +111,134 @@ type PartitionWriter[T any] struct {
 	buf   []T   // rows not yet given to parquet-go
 }
 
-// Writer returns the writer of a partition for this batch, creating it on
-// first use; later calls with the same table and year return the same writer.
-// T is a struct whose fields carry parquet tags; nullable fields are
-// pointers. No field may be called occ_year: that is the partition key.
+// Writer returns the writer of the year partition <table>/occurrence_year=<year>
+// for this batch, creating it on first use; later calls with the same table
+// and year return the same writer. T is a struct whose fields carry parquet
+// tags; nullable fields are pointers. T must have a required integer column
+// named occurrence_year (YearKey), and every row written must hold year there.
 func Writer[T any](b *Batch, table string, year int) (*PartitionWriter[T], error) {
-	if !tableRe.MatchString(table) {
-		return nil, fmt.Errorf("writer %s/%d: a table name is lowercase letters, digits and '_'", table, year)
-	}
 	if year < 0 || year > 9999 {
-		return nil, fmt.Errorf("writer %s/%d: year out of range", table, year)
+		return nil, fmt.Errorf("writer %s/%s=%d: year out of range", table, YearKey, year)
+	}
+	return writer[T](b, partition{table, YearKey, fmt.Sprintf("%04d", year)}, int64(year))
+}
+
+// DateWriter returns the writer of the date partition <table>/<column>=<day>
+// (YYYY-MM-DD) for this batch, as Writer does for a year. T must have a
+// required DATE column of that name (a Date field tagged "date"), and every
+// row written must hold day there.
+func DateWriter[T any](b *Batch, table, column string, day Date) (*PartitionWriter[T], error) {
+	if !tableRe.MatchString(column) || column == YearKey || column == legacyYearKey {
+		return nil, fmt.Errorf("writer %s/%s=%s: a date partition's column is lowercase letters, digits and '_', and not %s or %s",
+			table, column, day, YearKey, legacyYearKey)
+	}
+	if y := day.Time().Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("writer %s/%s: date out of range", table, column)
+	}
+	return writer[T](b, partition{table, column, day.String()}, int64(day))
+}
+
+func writer[T any](b *Batch, p partition, want int64) (*PartitionWriter[T], error) {
+	if !tableRe.MatchString(p.table) {
+		return nil, fmt.Errorf("writer %s: a table name is lowercase letters, digits and '_'", p.dir())
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.done {
-		return nil, fmt.Errorf("writer %s/%d: batch %s is finished", table, year, b.id)
+		return nil, fmt.Errorf("writer %s: batch %s is finished", p.dir(), b.id)
 	}
-	p := partition{table, year}
 	if w, ok := b.writers[p]; ok {
 		pw, ok := w.(*PartitionWriter[T])
 		if !ok {
-			return nil, fmt.Errorf("writer %s/%d: opened before with another row type than %v", table, year, reflect.TypeFor[T]())
+			return nil, fmt.Errorf("writer %s: opened before with another row type than %v", p.dir(), reflect.TypeFor[T]())
 		}
 		return pw, nil
 	}
-	if err := checkRowType[T](); err != nil {
-		return nil, fmt.Errorf("writer %s/%d: %w", table, year, err)
+	for q := range b.writers {
+		if q.table == p.table && q.key != p.key {
+			return nil, fmt.Errorf("writer %s: the batch writes %s partitioned by %s already", p.dir(), p.table, q.key)
+		}
 	}
-	pw := &PartitionWriter[T]{b: b, part: p}
+	key, err := checkRowType[T](p.key)
+	if err != nil {
+		return nil, fmt.Errorf("writer %s: %w", p.dir(), err)
+	}
+	pw := &PartitionWriter[T]{b: b, part: p, key: key, want: want}
 	b.writers[p] = pw
 	b.order = append(b.order, p)
 	return pw, nil
 }
 
-var schemaChecked sync.Map // reflect.Type -> error
+type rowKey struct {
+	t   reflect.Type
+	key string
+}
+
+type rowCheck struct {
+	index []int
+	err   error
+}
+
+var schemaChecked sync.Map // rowKey -> rowCheck
 
 // checkRowType refuses non-struct types, struct tags parquet-go rejects (it
-// panics on them), time.Time DATE columns (see Date) and a column named like
-// the partition key.
-func checkRowType[T any]() (err error) {
+// panics on them), time.Time DATE columns (see Date) and types without the
+// partition key's column, and returns the index of that column's field. The
+// key of a year partition is a required integer; any other is a required
+// DATE.
+func checkRowType[T any](key string) (index []int, err error) {
 	t := reflect.TypeFor[T]()
-	if v, ok := schemaChecked.Load(t); ok {
-		if v == nil {
-			return nil
-		}
-		return v.(error)
+	if v, ok := schemaChecked.Load(rowKey{t, key}); ok {
+		c := v.(rowCheck)
+		return c.index, c.err
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("row type %v: %v", t, r)
 		}
-		schemaChecked.Store(t, err)
+		schemaChecked.Store(rowKey{t, key}, rowCheck{index, err})
 	}()
 	if t.Kind() != reflect.Struct {
-		return fmt.Errorf("row type %v is not a struct", t)
+		return nil, fmt.Errorf("row type %v is not a struct", t)
 	}
 	if err := checkNoTimeDates(t); err != nil {
-		return err
+		return nil, err
 	}
-	for _, f := range parquet.SchemaOf(new(T)).Fields() {
-		if f.Name() == partKey {
-			return fmt.Errorf("row type %v has a column %s, the name of the partition key", t, partKey)
+	col, ok := parquet.SchemaOf(new(T)).Lookup(key)
+	if !ok {
+		return nil, fmt.Errorf("row type %v has no column %s, the partition key: a key is a column of the files too", t, key)
+	}
+	n := col.Node
+	var logical format.LogicalTypeValue
+	if lt := n.Type().LogicalType(); lt != nil {
+		logical = lt.Value
+	}
+	_, isInt := logical.(*format.IntType)
+	_, isDate := logical.(*format.DateType)
+	if key == YearKey {
+		kind := n.Type().Kind()
+		if !n.Required() || (kind != parquet.Int32 && kind != parquet.Int64) || (logical != nil && !isInt) {
+			return nil, fmt.Errorf("row type %v: column %s, the partition key, is not a required integer", t, key)
+		}
+	} else if !n.Required() || !isDate {
+		return nil, fmt.Errorf("row type %v: column %s, the partition key, is not a required DATE", t, key)
+	}
+	for _, f := range reflect.VisibleFields(t) { // with the fields of embedded structs
+		if f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		if name == key && f.IsExported() {
+			switch f.Type.Kind() {
+			case reflect.Int32, reflect.Int64:
+				return f.Index, nil
+			}
 		}
 	}
-	return nil
+	return nil, fmt.Errorf("row type %v: column %s, the partition key, is not an int32, int64 or Date field", t, key)
 }
 
 // zstdCodec is shared so that its pooled encoders are too. The fastest
@@ -235,7 +298,8 @@ func (b *Batch) newFile() (*os.File, string, error) {
 func (b *Batch) stage(p partition, name string, rows, bytes int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.staged = append(b.staged, File{Table: p.table, Year: p.year, Path: name, Rows: rows, Bytes: bytes})
+	year, _ := p.year()
+	b.staged = append(b.staged, File{Table: p.table, Partition: p.name(), Year: year, Path: name, Rows: rows, Bytes: bytes, part: p})
 }
 
 // bufRows is how many rows a PartitionWriter collects before it hands them
@@ -245,10 +309,22 @@ func (b *Batch) stage(p partition, name string, rows, bytes int64) {
 // all did as well as 64).
 const bufRows = 64
 
-// Write appends rows to the partition.
+// Write appends rows to the partition. A row whose partition key column
+// does not hold the partition's value is refused (and poisons the writer):
+// a Hive reader would see the folder's value instead of the row's.
 func (w *PartitionWriter[T]) Write(rows ...T) error {
 	if w.err != nil {
 		return w.err
+	}
+	for i := range rows {
+		if v := reflect.ValueOf(&rows[i]).Elem().FieldByIndex(w.key).Int(); v != w.want {
+			got := fmt.Sprint(v)
+			if w.part.key != YearKey {
+				got = Date(v).String()
+			}
+			w.err = fmt.Errorf("write %s: a row holds %s=%s", w.part.dir(), w.part.key, got)
+			return w.err
+		}
 	}
 	if len(w.buf) == 0 && len(rows) >= bufRows {
 		if err := w.checkOpen(); err != nil {
@@ -280,7 +356,7 @@ func (w *PartitionWriter[T]) checkOpen() error {
 	done := w.b.done
 	w.b.mu.Unlock()
 	if done {
-		return fmt.Errorf("write %s/%d: batch %s is finished", w.part.table, w.part.year, w.b.id)
+		return fmt.Errorf("write %s: batch %s is finished", w.part.dir(), w.b.id)
 	}
 	return nil
 }
@@ -310,7 +386,7 @@ func (w *PartitionWriter[T]) writeThrough(rows []T) error {
 		}
 		n := int(min(int64(len(rows)), fileRows-w.rows))
 		if _, err := w.w.Write(rows[:n]); err != nil {
-			w.err = fmt.Errorf("write %s/%d to %s: %w", w.part.table, w.part.year, w.name, err)
+			w.err = fmt.Errorf("write %s to %s: %w", w.part.dir(), w.name, err)
 			return w.err
 		}
 		w.rows += int64(n)
@@ -364,7 +440,7 @@ func (w *PartitionWriter[T]) closeFile() error {
 		}
 	}
 	if err != nil {
-		w.err = fmt.Errorf("close %s/%d file %s: %w", w.part.table, w.part.year, w.name, err)
+		w.err = fmt.Errorf("close %s file %s: %w", w.part.dir(), w.name, err)
 		return w.err
 	}
 	if w.rows == 0 {
@@ -414,9 +490,9 @@ func (b *Batch) EndFiles() error {
 }
 
 // Staged ends the current files of every partition (EndFiles) and returns
-// the files the batch has written to table so far, by year, as absolute
-// paths in its staging folder: a step of the batch may read back what an
-// earlier step wrote before the batch commits.
+// the files the batch has written to a year-partitioned table so far, by
+// year, as absolute paths in its staging folder: a step of the batch may read
+// back what an earlier step wrote before the batch commits.
 func (b *Batch) Staged(table string) (map[int][]string, error) {
 	if err := b.EndFiles(); err != nil {
 		return nil, err
@@ -426,7 +502,11 @@ func (b *Batch) Staged(table string) (map[int][]string, error) {
 	out := map[int][]string{}
 	for _, f := range b.staged {
 		if f.Table == table {
-			out[f.Year] = append(out[f.Year], filepath.Join(b.dir, f.Path))
+			y, ok := f.part.year()
+			if !ok {
+				return nil, fmt.Errorf("staged files of %s: %s is not a year partition", table, f.Partition)
+			}
+			out[y] = append(out[y], filepath.Join(b.dir, f.Path))
 		}
 	}
 	return out, nil
@@ -483,7 +563,7 @@ func (b *Batch) commit(state, summary json.RawMessage) (Entry, error) {
 	files := make([]File, len(b.staged))
 	dirs := map[string]bool{}
 	for i, s := range b.staged {
-		rel := partitionDir(s.Table, s.Year) + "/" + s.Path
+		rel := s.part.dir() + "/" + s.Path
 		dst := filepath.Join(l.dir, filepath.FromSlash(rel))
 		pdir := filepath.Dir(dst)
 		if err := os.MkdirAll(pdir, 0o755); err != nil {

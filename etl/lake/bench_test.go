@@ -44,6 +44,7 @@ type benchRow struct {
 	Notified      bool       `parquet:"notified"`
 	Weight        float64    `parquet:"weight"`
 	NotifiedAt    *time.Time `parquet:"notified_at,timestamp(microsecond)"`
+	Year          int32      `parquet:"occurrence_year"`
 }
 
 // BenchmarkBackfill writes LAKE_BENCH_ROWS rows (default 5,000,000) across
@@ -99,7 +100,9 @@ func BenchmarkBackfill(b *testing.B) {
 			if i%3 == 0 {
 				r.FacilityID, r.Gestation, r.FatherAge = &c, &age, &age
 			}
-			if err := writers[rng.IntN(len(writers))].Write(r); err != nil {
+			k := rng.IntN(len(writers))
+			r.Year = int32(2000 + k%25)
+			if err := writers[k].Write(r); err != nil {
 				b.Fatal(err)
 			}
 		}

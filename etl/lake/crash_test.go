@@ -36,6 +36,7 @@ type crashRow struct {
 	Payload string  `parquet:"payload"`
 	D       Date    `parquet:"d,date"`
 	Note    *string `parquet:"note"`
+	Year    int32   `parquet:"occurrence_year"`
 }
 
 // crashState is the progress the child stores with each batch: the source
@@ -93,7 +94,7 @@ func TestCrashChild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := crashRow{Batch: id, Seq: seq, Payload: fmt.Sprintf("row %d of %s", seq, id), D: Date(seq % 40000)}
+			r := crashRow{Batch: id, Seq: seq, Payload: fmt.Sprintf("row %d of %s", seq, id), D: Date(seq % 40000), Year: int32(year)}
 			if seq%5 == 0 {
 				r.Note = &note
 			}
@@ -109,7 +110,7 @@ func TestCrashChild(t *testing.T) {
 		st = next
 		if st.Batches%3 == 0 {
 			table, year := crashPartition(rng.Int64N(1000))
-			if err := l.Compact(table, year); err != nil {
+			if err := l.Compact(table, fmt.Sprintf("%s=%d", YearKey, year)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -238,7 +239,7 @@ func verifyCrashLake(t *testing.T, dir string) crashState {
 				case seen[r.Seq]:
 					t.Fatalf("%s: row %d twice", f, r.Seq)
 				}
-				if tb, y := crashPartition(r.Seq); tb != table || filepath.Base(filepath.Dir(f)) != fmt.Sprintf("occ_year=%d", y) {
+				if tb, y := crashPartition(r.Seq); tb != table || filepath.Base(filepath.Dir(f)) != fmt.Sprintf("%s=%d", YearKey, y) {
 					t.Fatalf("%s: row %d in the wrong partition", f, r.Seq)
 				}
 				if r.Payload != fmt.Sprintf("row %d of %s", r.Seq, r.Batch) || r.D != Date(r.Seq%40000) || (r.Note != nil) != (r.Seq%5 == 0) {

@@ -14,7 +14,7 @@ func TestFilesNameTheirCodeVersion(t *testing.T) {
 	CodeVersion = "v1.2.3-test"
 	dir := t.TempDir()
 	l := openLake(t, dir)
-	writeBatch(t, l, "b1", "birth", map[int][]smallRow{2020: {{"b1", 1}}}, "")
+	writeBatch(t, l, "b1", "birth", map[int][]smallRow{2020: {{Batch: "b1", Seq: 1}}}, "")
 	files, err := l.Files("birth")
 	if err != nil || len(files) != 1 {
 		t.Fatalf("files %v %v", files, err)

@@ -9,7 +9,22 @@
 //	dir/LOCK                                     flock(2)ed by the one process that has the lake open
 //	dir/_manifest/00000000000000000042.json      committed entries, one per batch or compaction, numbered 1, 2, 3...
 //	dir/_staging/<batch>/<batch>-<n>.parquet     files of the batch being written
-//	dir/<table>/occ_year=<YYYY>/<batch>-<n>.parquet
+//	dir/<table>/occurrence_year=<YYYY>/<batch>-<n>.parquet   a year partition ([Writer])
+//	dir/<table>/<column>=<YYYY-MM-DD>/<batch>-<n>.parquet   a date partition ([DateWriter]), such as run_date=
+//
+// A partition key is always a column of the files too, of the same name and
+// value (the writers check every row), so that a Hive reader sees one column:
+// DuckDB, given a key named like a file column, returns a single column
+// whose value it takes from the path. A table is partitioned one way.
+//
+// Lakes written before keys were named after their column have year
+// partitions occ_year=<YYYY>, whose manifest records carry a year and no
+// partition name. They are read as they are, and Open logs a warning.
+// Compaction moves an old partition to occurrence_year=<YYYY> when every file
+// of it holds that year in a required integer column occurrence_year (read
+// from the column statistics), even a single file; other old partitions (a
+// quarantine of the run's year, with no column to key on) stay, and a Hive
+// reader must then be told hive_partitioning = false.
 //
 // The lake's content is exactly the files added by the entries minus the
 // files that later entries (compactions) removed. Readers get that list from

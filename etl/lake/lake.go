@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,8 +21,52 @@ const (
 	manifestDir = "_manifest"
 	stagingDir  = "_staging"
 	lockFile    = "LOCK"
-	partKey     = "occ_year" // hive partition key; no file column may carry this name
 )
+
+// YearKey is the partition key of the tables partitioned by year ([Writer]):
+// the name of the column that holds the year in their rows. A partition key
+// is always a column of the files too, with the value the folder names, so
+// that a Hive reader sees one column, not a second copy under another name
+// (DuckDB, given a key named like a file column, returns one column and
+// takes its value from the path).
+const YearKey = "occurrence_year"
+
+// legacyYearKey is the partition key of the old layout, in which no file
+// column had the key's name. Lakes written then are still read; compaction
+// moves their year partitions into the current layout (see Lake.Compact).
+const legacyYearKey = "occ_year"
+
+// partition is a folder of a table's files whose rows share the value of one
+// column: <table>/<key>=<value>.
+type partition struct {
+	table string
+	key   string // the column: YearKey, a DATE column, or legacyYearKey
+	value string // YYYY for a year, YYYY-MM-DD for a date
+}
+
+func (p partition) dir() string { return p.table + "/" + p.key + "=" + p.value }
+
+// name is the folder's own name, key=value, as File.Partition holds it.
+func (p partition) name() string { return p.key + "=" + p.value }
+
+// year returns the year of a year partition (current or old layout).
+func (p partition) year() (int, bool) {
+	if p.key != YearKey && p.key != legacyYearKey {
+		return 0, false
+	}
+	y, err := strconv.Atoi(p.value)
+	return y, err == nil
+}
+
+// PartitionYear returns the year of the year partition a lake file's path
+// is in, in either layout, and false for a path in no year partition.
+func PartitionYear(path string) (int, bool) {
+	m := partDirRe.FindStringSubmatch(filepath.Base(filepath.Dir(path)))
+	if m == nil {
+		return 0, false
+	}
+	return partition{key: m[1], value: m[2]}.year()
+}
 
 // Lake is an open Parquet lake. One process at a time may have it open (an
 // exclusive flock on dir/LOCK). Its methods are safe for concurrent use; a
@@ -204,10 +249,10 @@ func (l *Lake) Tables() []string {
 }
 
 // partitionFiles returns the live files of one partition in commit order.
-func (l *Lake) partitionFiles(table string, year int) []File {
+func (l *Lake) partitionFiles(p partition) []File {
 	var files []File
 	for _, f := range l.live {
-		if f.Table == table && f.Year == year {
+		if f.part == p {
 			files = append(files, f)
 		}
 	}
@@ -215,14 +260,16 @@ func (l *Lake) partitionFiles(table string, year int) []File {
 	return files
 }
 
-// sortFiles orders files by table, year, the entry that added them, then name.
+// sortFiles orders files by table, partition value (year or date, so that a
+// year's files of both layouts sit together), the entry that added them,
+// then path.
 func (l *Lake) sortFiles(files []File) {
 	slices.SortFunc(files, func(a, b File) int {
 		if c := strings.Compare(a.Table, b.Table); c != 0 {
 			return c
 		}
-		if a.Year != b.Year {
-			return a.Year - b.Year
+		if c := strings.Compare(a.part.value, b.part.value); c != 0 {
+			return c
 		}
 		if a.seq != b.seq {
 			return int(a.seq - b.seq)
@@ -266,6 +313,16 @@ func (l *Lake) load() error {
 			removedEver[p] = true
 		}
 		committed[e.Batch] = true
+	}
+	legacy := map[string]int{}
+	for _, f := range l.live {
+		if f.part.key == legacyYearKey {
+			legacy[f.Table]++
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(legacy)) {
+		l.log.Warn("table has files in the old layout (occ_year=YYYY), read as they are; compaction moves those holding "+
+			YearKey+" to "+YearKey+"=YYYY, the others stay", "table", t, "files", legacy[t])
 	}
 	for _, f := range l.live {
 		st, err := os.Stat(filepath.Join(l.dir, filepath.FromSlash(f.Path)))
@@ -333,7 +390,8 @@ func (l *Lake) apply(e Entry) error {
 	return nil
 }
 
-var partDirRe = regexp.MustCompile(`^` + partKey + `=([0-9]{4})$`)
+// partDirRe matches a partition folder's name: key=YYYY or key=YYYY-MM-DD.
+var partDirRe = regexp.MustCompile(`^([a-z][a-z0-9_]{0,62})=([0-9]{4}(?:-[0-9]{2}-[0-9]{2})?)$`)
 
 // sweepPartitions deletes the files of unfinished batches and the files that
 // compactions replaced, and reports any other stranger.

@@ -44,6 +44,7 @@ type allKinds struct {
 	F   float64    `parquet:"f"`
 	FP  *float64   `parquet:"fp"`
 	L   []string   `parquet:"l,list"`
+	Y   int32      `parquet:"occurrence_year"` // the partition key, set by writeBatch
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -103,7 +104,7 @@ func writeBatch[T any](t testing.TB, l *Lake, id, table string, byYear map[int][
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Write(byYear[y]...); err != nil {
+		if err := w.Write(withYear(byYear[y], y)...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,6 +117,20 @@ func writeBatch[T any](t testing.TB, l *Lake, id, table string, byYear map[int][
 		t.Fatal(err)
 	}
 	return e
+}
+
+// withYear returns a copy of rows holding year in their occurrence_year
+// column, as a partition's rows must.
+func withYear[T any](rows []T, year int) []T {
+	idx, err := checkRowType[T](YearKey)
+	if err != nil {
+		panic(err)
+	}
+	out := slices.Clone(rows)
+	for i := range out {
+		reflect.ValueOf(&out[i]).Elem().FieldByIndex(idx).SetInt(int64(year))
+	}
+	return out
 }
 
 func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
@@ -154,7 +169,7 @@ func readParquetSQL(files []string) string {
 		q[i] = "'" + strings.ReplaceAll(f, "'", "''") + "'"
 	}
 	return "read_parquet([" + strings.Join(q, ", ") +
-		"], hive_partitioning = true, hive_types = {'occ_year': INTEGER}, union_by_name = true)"
+		"], hive_partitioning = true, hive_types = {'occurrence_year': INTEGER}, union_by_name = true)"
 }
 
 // normalize makes rows comparable with reflect.DeepEqual: UTC times, and an
@@ -214,6 +229,10 @@ func TestRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	l := openLake(t, dir)
 	rows := allKindsRows()
+	yearOf := map[int64]int{0: 2019, 1: 2019, 2: 2020, 3: 2020}
+	for i := range rows {
+		rows[i].Y = int32(yearOf[rows[i].N])
+	}
 	// Two batches and two partitions, so that the readers combine files.
 	writeBatch(t, l, "b1", "kinds", map[int][]allKinds{2019: rows[:2], 2020: rows[2:3]}, `{"n":1}`)
 	writeBatch(t, l, "b2", "kinds", map[int][]allKinds{2020: rows[3:]}, `{"n":2}`)
@@ -224,11 +243,10 @@ func TestRoundTrip(t *testing.T) {
 	if len(files) != 3 {
 		t.Fatalf("files %v, want 3", files)
 	}
-	yearOf := map[int64]int{0: 2019, 1: 2019, 2: 2020, 3: 2020}
 
 	t.Run("duckdb", func(t *testing.T) {
 		db := duck(t)
-		q := "select n, s, sp, i, ip, b, bp, d, dp, ts, tsp, f, fp, l, occ_year from " + readParquetSQL(files) + " order by n"
+		q := "select n, s, sp, i, ip, b, bp, d, dp, ts, tsp, f, fp, l, occurrence_year from " + readParquetSQL(files) + " order by n"
 		rs, err := db.Query(q)
 		if err != nil {
 			t.Fatal(err)
@@ -253,8 +271,9 @@ func TestRoundTrip(t *testing.T) {
 				r.L = append(r.L, v.(string))
 			}
 			if year != yearOf[r.N] {
-				t.Errorf("row %d: occ_year %d, want %d", r.N, year, yearOf[r.N])
+				t.Errorf("row %d: occurrence_year %d, want %d", r.N, year, yearOf[r.N])
 			}
+			r.Y = int32(year)
 			got = append(got, r)
 		}
 		if err := rs.Err(); err != nil {
@@ -264,12 +283,13 @@ func TestRoundTrip(t *testing.T) {
 
 		// The column types DuckDB sees are the ones the warehouse expects.
 		want := map[string]string{"s": "VARCHAR", "sp": "VARCHAR", "i": "INTEGER", "ip": "INTEGER", "b": "BOOLEAN",
-			"d": "DATE", "dp": "DATE", "ts": "TIMESTAMP WITH TIME ZONE", "f": "DOUBLE", "l": "VARCHAR[]", "occ_year": "INTEGER"}
+			"d": "DATE", "dp": "DATE", "ts": "TIMESTAMP WITH TIME ZONE", "f": "DOUBLE", "l": "VARCHAR[]", "occurrence_year": "INTEGER"}
 		trs, err := db.Query("select column_name, column_type from (describe select * from " + readParquetSQL(files) + ")")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer trs.Close()
+		var years []string
 		for trs.Next() {
 			var name, typ string
 			if err := trs.Scan(&name, &typ); err != nil {
@@ -278,6 +298,13 @@ func TestRoundTrip(t *testing.T) {
 			if w, ok := want[name]; ok && w != typ {
 				t.Errorf("column %s: DuckDB type %s, want %s", name, typ, w)
 			}
+			if strings.Contains(name, "year") {
+				years = append(years, name)
+			}
+		}
+		// The partition key is a column of the files: a Hive reader sees it once.
+		if !slices.Equal(years, []string{"occurrence_year"}) {
+			t.Errorf("year columns %v, want only occurrence_year", years)
 		}
 	})
 
@@ -369,6 +396,7 @@ func readWithArrow(t *testing.T, path string) []allKinds {
 				DP: date("dp", i), TSP: ts("tsp", i), FP: f64("fp", i),
 			}
 			r.S, r.I, r.B, r.D, r.TS, r.F = *str("s", i), *i32("i", i), *boolean("b", i), *date("d", i), *ts("ts", i), *f64("f", i)
+			r.Y = *i32("occurrence_year", i)
 			list := col("l").(*array.List)
 			values := list.ListValues().(*array.String)
 			start, end := list.ValueOffsets(i)
@@ -433,6 +461,7 @@ func expectedFiles(t testing.TB, l *Lake) []string {
 type smallRow struct {
 	Batch string `parquet:"batch"`
 	Seq   int64  `parquet:"seq"`
+	Year  int32  `parquet:"occurrence_year"`
 }
 
 func TestAbortAndUncommitted(t *testing.T) {
@@ -441,7 +470,7 @@ func TestAbortAndUncommitted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeBatch(t, l, "kept", "t", map[int][]smallRow{2001: {{"kept", 1}}}, `{"w":1}`)
+	writeBatch(t, l, "kept", "t", map[int][]smallRow{2001: {{Batch: "kept", Seq: 1}}}, `{"w":1}`)
 	before := lakeFiles(t, dir)
 
 	// Abort removes the batch's files, written or not.
@@ -450,9 +479,9 @@ func TestAbortAndUncommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, _ := Writer[smallRow](b, "t", 2001)
-	w.Write(smallRow{"aborted", 1})
+	w.Write(smallRow{Batch: "aborted", Seq: 1, Year: 2001})
 	w2, _ := Writer[smallRow](b, "t", 2002)
-	w2.Write(smallRow{"aborted", 2})
+	w2.Write(smallRow{Batch: "aborted", Seq: 2, Year: 2002})
 	if err := b.Abort(); err != nil {
 		t.Fatal(err)
 	}
@@ -472,19 +501,19 @@ func TestAbortAndUncommitted(t *testing.T) {
 	for y := 2001; y < 2004; y++ {
 		w, _ := Writer[smallRow](b, "t", y)
 		for i := range 100 {
-			w.Write(smallRow{"crashed", int64(i)})
+			w.Write(smallRow{Batch: "crashed", Seq: int64(i), Year: int32(y)})
 		}
 	}
 	// Half-published: one file renamed into its partition, as if the crash
 	// came during step 4.
-	b.writers[partition{"t", 2001}].finish()
+	b.writers[partition{"t", YearKey, "2001"}].finish()
 	s := b.staged[0]
-	os.MkdirAll(filepath.Join(dir, "t", "occ_year=2001"), 0o755)
-	if err := os.Rename(filepath.Join(b.dir, s.Path), filepath.Join(dir, "t", "occ_year=2001", s.Path)); err != nil {
+	os.MkdirAll(filepath.Join(dir, "t", "occurrence_year=2001"), 0o755)
+	if err := os.Rename(filepath.Join(b.dir, s.Path), filepath.Join(dir, "t", "occurrence_year=2001", s.Path)); err != nil {
 		t.Fatal(err)
 	}
 	// A stranger: not ours, must be left alone and never read.
-	stranger := filepath.Join(dir, "t", "occ_year=2001", "someone-else.parquet")
+	stranger := filepath.Join(dir, "t", "occurrence_year=2001", "someone-else.parquet")
 	os.WriteFile(stranger, []byte("x"), 0o644)
 	l.unlock() // what the kernel does when the process dies
 
@@ -497,7 +526,7 @@ func TestAbortAndUncommitted(t *testing.T) {
 		t.Errorf("state %s", got)
 	}
 	got := lakeFiles(t, dir)
-	want := append(slices.Clone(before), "t/occ_year=2001/someone-else.parquet")
+	want := append(slices.Clone(before), "t/occurrence_year=2001/someone-else.parquet")
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("after reopening the lake holds %v, want %v", got, want)
@@ -506,7 +535,7 @@ func TestAbortAndUncommitted(t *testing.T) {
 		t.Errorf("staging not empty: %v", des)
 	}
 	// The id of a batch that never committed may be used again.
-	writeBatch(t, l2, "crashed", "t", map[int][]smallRow{2001: {{"crashed", 0}}}, "")
+	writeBatch(t, l2, "crashed", "t", map[int][]smallRow{2001: {{Batch: "crashed", Seq: 0}}}, "")
 	if got := string(l2.State()); got != `{"w":1}` {
 		t.Errorf("a nil state must keep the previous one; got %s", got)
 	}
@@ -550,11 +579,36 @@ func TestBatchRules(t *testing.T) {
 	if _, err := Writer[smallRow](b, "Bad-Name", 2000); err == nil {
 		t.Error("bad table name accepted")
 	}
-	type withKey struct {
+	// The partition key must be a column of the files, of the key's type.
+	type noKey struct {
 		OccYear int32 `parquet:"occ_year"`
 	}
-	if _, err := Writer[withKey](b, "t", 2000); err == nil {
-		t.Error("a column named occ_year was accepted")
+	if _, err := Writer[noKey](b, "t", 2000); err == nil {
+		t.Error("a row type without occurrence_year was accepted")
+	}
+	type optionalKey struct {
+		Year *int32 `parquet:"occurrence_year"`
+	}
+	if _, err := Writer[optionalKey](b, "t", 2000); err == nil {
+		t.Error("a nullable occurrence_year was accepted")
+	}
+	type dateKey struct {
+		Day  Date  `parquet:"run_date,date"`
+		Year int32 `parquet:"occurrence_year"`
+	}
+	if _, err := DateWriter[dateKey](b, "d", "occurrence_year", 0); err == nil {
+		t.Error("a date partition on the year column was accepted")
+	}
+	if _, err := DateWriter[smallRow](b, "d", "run_date", 0); err == nil {
+		t.Error("a date partition without its column was accepted")
+	}
+	// A row whose key does not hold the partition's value poisons the writer.
+	dw, err := DateWriter[dateKey](b, "d", "run_date", DateOf(day(2025, 6, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dw.Write(dateKey{Day: DateOf(day(2025, 6, 2))}); err == nil || !strings.Contains(err.Error(), "run_date=2025-06-02") {
+		t.Errorf("a row of another day: %v", err)
 	}
 	type badTag struct {
 		X int32 `parquet:"x,date,timestamp"`
@@ -564,6 +618,9 @@ func TestBatchRules(t *testing.T) {
 	}
 	if _, err := Writer[smallRow](b, "t", 2000); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := DateWriter[dateKey](b, "t", "run_date", 0); err == nil {
+		t.Error("a table partitioned by both year and date in one batch was accepted")
 	}
 	if _, err := Writer[allKinds](b, "t", 2000); err == nil {
 		t.Error("a second row type for the same partition was accepted")
@@ -587,7 +644,7 @@ func TestFileRollover(t *testing.T) {
 	l.FileRows, l.RowGroupRows = 1000, 300
 	rows := make([]smallRow, 2500)
 	for i := range rows {
-		rows[i] = smallRow{"r", int64(i)}
+		rows[i] = smallRow{Batch: "r", Seq: int64(i)}
 	}
 	e := writeBatch(t, l, "r", "t", map[int][]smallRow{1999: rows}, "")
 	if len(e.Files) != 3 || e.Files[0].Rows != 1000 || e.Files[2].Rows != 500 {
@@ -665,7 +722,7 @@ func TestCompact(t *testing.T) {
 		byYear := map[int][]smallRow{}
 		for range 700 {
 			y := 2000 + int(seq%2)
-			byYear[y] = append(byYear[y], smallRow{fmt.Sprint("b", b), seq})
+			byYear[y] = append(byYear[y], smallRow{Batch: fmt.Sprint("b", b), Seq: seq})
 			seq++
 		}
 		writeBatch(t, l, fmt.Sprint("b", b), "t", byYear, fmt.Sprintf(`{"next":%d}`, seq))
@@ -674,19 +731,20 @@ func TestCompact(t *testing.T) {
 	type widerRow struct {
 		Batch string  `parquet:"batch"`
 		Seq   int64   `parquet:"seq"`
+		Year  int32   `parquet:"occurrence_year"`
 		Extra *string `parquet:"extra"`
 	}
-	writeBatch(t, l, "wide", "t", map[int][]widerRow{2000: {{"wide", seq, ptr("e")}}}, fmt.Sprintf(`{"next":%d}`, seq+1))
+	writeBatch(t, l, "wide", "t", map[int][]widerRow{2000: {{"wide", seq, 0, ptr("e")}}}, fmt.Sprintf(`{"next":%d}`, seq+1))
 	seq++
 	stateBefore := string(l.State())
 
-	if err := l.Compact("t", 2000); err != nil {
+	if err := l.Compact("t", "occurrence_year=2000"); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := l.Files("t")
 	var in2000 []string
 	for _, f := range files {
-		if strings.Contains(f, "occ_year=2000") {
+		if strings.Contains(f, "occurrence_year=2000") {
 			in2000 = append(in2000, f)
 		}
 	}
@@ -723,7 +781,7 @@ func TestCompact(t *testing.T) {
 		t.Errorf("merged file has %d row groups, want 1", len(pf.RowGroups()))
 	}
 	// Nothing left to do: no new entry.
-	if err := l.Compact("t", 2000); err != nil {
+	if err := l.Compact("t", "occurrence_year=2000"); err != nil {
 		t.Fatal(err)
 	}
 	if e2, _ := l.Entries(); len(e2) != len(entries) {

@@ -37,12 +37,18 @@ const (
 // File is a data file named by an entry.
 type File struct {
 	Table string `json:"table"`
-	Year  int    `json:"year"`
-	Path  string `json:"path"` // relative to the lake, with slashes: <table>/occ_year=<YYYY>/<batch>-<n>.parquet
-	Rows  int64  `json:"rows"`
-	Bytes int64  `json:"bytes"`
+	// Partition is the name of the file's partition folder, key=value:
+	// occurrence_year=2024, run_date=2025-06-01. Entries written before
+	// the key was named after its column leave it out; their files are in
+	// occ_year=<Year> (the old layout, see the package comment).
+	Partition string `json:"partition,omitempty"`
+	Year      int    `json:"year,omitempty"` // the year of a year partition, 0 for others
+	Path      string `json:"path"`           // relative to the lake, with slashes: <table>/<Partition>/<batch>-<n>.parquet
+	Rows      int64  `json:"rows"`
+	Bytes     int64  `json:"bytes"`
 
-	seq int64 // the entry that added it, for ordering
+	seq  int64     // the entry that added it, for ordering
+	part partition // parsed from Table and Partition (or Year)
 }
 
 func (e Entry) clone() Entry {
@@ -107,10 +113,16 @@ func readManifest(dir string, log *slog.Logger) ([]Entry, error) {
 		if e.Seq != seq {
 			return nil, fmt.Errorf("manifest entry %s says it is entry %d", name, e.Seq)
 		}
-		for _, f := range e.Files {
-			if f.Path != partitionDir(f.Table, f.Year)+"/"+filepath.Base(f.Path) {
-				return nil, fmt.Errorf("manifest entry %s: file %s is not in partition %s/%d", name, f.Path, f.Table, f.Year)
+		for i := range e.Files {
+			f := &e.Files[i]
+			p, err := f.partition()
+			if err != nil {
+				return nil, fmt.Errorf("manifest entry %s: file %s: %w", name, f.Path, err)
 			}
+			if f.Path != p.dir()+"/"+filepath.Base(f.Path) {
+				return nil, fmt.Errorf("manifest entry %s: file %s is not in partition %s", name, f.Path, p.dir())
+			}
+			f.part = p
 		}
 		entries = append(entries, e)
 	}
@@ -176,6 +188,17 @@ func (e *outcomeUnknownError) Error() string {
 }
 func (e *outcomeUnknownError) Unwrap() error { return e.err }
 
-func partitionDir(table string, year int) string {
-	return fmt.Sprintf("%s/%s=%04d", table, partKey, year)
+// partition returns the partition a manifest record names.
+func (f File) partition() (partition, error) {
+	if f.Partition == "" { // an entry of the old layout
+		if f.Year < 0 || f.Year > 9999 {
+			return partition{}, fmt.Errorf("year %d out of range", f.Year)
+		}
+		return partition{f.Table, legacyYearKey, fmt.Sprintf("%04d", f.Year)}, nil
+	}
+	m := partDirRe.FindStringSubmatch(f.Partition)
+	if m == nil {
+		return partition{}, fmt.Errorf("partition %q is not key=YYYY or key=YYYY-MM-DD", f.Partition)
+	}
+	return partition{f.Table, m[1], m[2]}, nil
 }

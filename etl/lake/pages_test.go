@@ -40,7 +40,7 @@ func TestPagePool(t *testing.T) {
 			}
 			const n = 50_000
 			for i := range int64(n) {
-				if err := ws[i%5].Write(smallRow{fmt.Sprint("row", i), i}); err != nil {
+				if err := ws[i%5].Write(smallRow{Batch: fmt.Sprint("row", i), Seq: i, Year: int32(2000 + i%5)}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -78,7 +78,7 @@ func TestEndFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := w.Write(smallRow{"e", i}); err != nil {
+		if err := w.Write(smallRow{Batch: "e", Seq: i, Year: 2001}); err != nil {
 			t.Fatal(err)
 		}
 	}
