@@ -248,6 +248,9 @@ func (c *cell) displayIn(u unit, lang string) string {
 		return c.Text
 	case !c.HasValue:
 		return "–"
+	case u.Signed && c.HasCI:
+		// signed bounds read badly around a dash (-19.8–-3.8): "to"
+		return u.number(c.Value) + " (" + u.number(c.Low) + " " + tr(lang, "to") + " " + u.number(c.High) + ")"
 	}
 	return u.interval(c)
 }

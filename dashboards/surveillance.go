@@ -84,7 +84,8 @@ func survCell(m *mart, r row, measure string) *cell {
 	c.Value, c.HasValue = m.num(r, measure)
 	lo, okl := m.num(r, measure+"_low")
 	hi, okh := m.num(r, measure+"_high")
-	c.Low, c.High, c.HasCI = lo, hi, okl && okh && c.HasValue
+	// a complete period's nowcast is its count: no interval to show
+	c.Low, c.High, c.HasCI = lo, hi, okl && okh && c.HasValue && !(lo == c.Value && hi == c.Value)
 	flags := survFlagsOf(m, r)
 	for _, f := range flags {
 		owner, ok := survFlagOwner[f]
@@ -183,16 +184,9 @@ func (v view) survLatest(area string) *frame {
 		last = 0 // nothing complete yet: every month is provisional
 	}
 	deaths, pscore := unitOf("deaths"), unitOf("pscore")
-	interval := func(c *cell, u unit) string {
-		if c.Suppressed || !c.HasValue {
-			return c.displayIn(u, v.lang)
-		}
-		s := u.number(c.Value)
-		if c.HasCI {
-			s += " (" + u.number(c.Low) + " " + v.t("to") + " " + u.number(c.High) + ")"
-		}
-		return s
-	}
+	// an excess may be negative: its interval says "to", not a dash
+	excess := deaths
+	excess.Signed = true
 	for i := last; i < len(rows); i++ {
 		r := rows[i]
 		p := m.str(r, "period")
@@ -205,11 +199,13 @@ func (v view) survLatest(area string) *frame {
 			{"surv_observed", "observed"}, {"surv_nowcast", "nowcast"}, {"surv_expected", "expected"},
 			{"surv_excess", "excess"}, {"surv_pscore", "p_score"}} {
 			cl := survCell(m, r, c.measure)
-			u := deaths
-			if c.measure == "p_score" {
-				u = pscore
+			// the status column says which months are provisional
+			cl.Flags = slices.DeleteFunc(cl.Flags, func(f string) bool { return f == "provisional" })
+			u := map[string]unit{"excess": excess, "p_score": pscore}[c.measure]
+			if u.Key == "" {
+				u = deaths
 			}
-			cl.Text = interval(cl, u)
+			cl.Text = cl.displayIn(u, v.lang)
 			b.put(v.t(c.series), p, p, cl)
 		}
 	}
@@ -368,10 +364,15 @@ func survSeries(f *frame, lang string, u unit) []any {
 			if x < first || c == nil {
 				continue
 			}
-			if c.HasCI && c.HasValue && !c.Suppressed {
+			switch {
+			case c.HasCI && c.HasValue && !c.Suppressed:
 				lo[x] = map[string]any{"value": c.Low, "band": true}
 				width[x] = map[string]any{"value": c.High - c.Low, "band": true}
 				band = true
+			case s == survNowcast && x == first && c.HasValue && !c.Suppressed:
+				// the band opens from the latest complete count, which has no interval
+				lo[x] = map[string]any{"value": c.Value, "band": true}
+				width[x] = map[string]any{"value": 0.0, "band": true}
 			}
 			p := point(c)
 			switch {
@@ -401,6 +402,8 @@ func survSeries(f *frame, lang string, u unit) []any {
 					"emphasis": map[string]any{"disabled": true}, "tooltip": map[string]any{"show": false}}
 			}
 			low := common(lo)
+			// the legend takes a name's colour from its first series: the band's
+			low["itemStyle"] = map[string]any{"color": color}
 			high := common(width)
 			high["areaStyle"] = map[string]any{"color": color, "opacity": 0.2}
 			out = append(out, low, high)
@@ -416,8 +419,17 @@ func survSeries(f *frame, lang string, u unit) []any {
 		// the provisional periods: a dashed rule half a category before the
 		// first, labelled, and the plot shaded from there on
 		r := rule(prov, nil, tr(lang, "surv_prov_rule"), "#1d2733", "dashed")
-		r["offset"], r["shade"], r["align"] = -0.5, true, "left"
+		r["offset"], r["shade"], r["align"] = -0.5, true, "right"
 		out = append(out, ruleSeries([]any{r}))
 	}
 	return markSuppressed(out, f, []int{survObserved})
+}
+
+// survAxis lets a surveillance chart's value axis start above zero, as
+// mortality surveillance charts do: a few percent above expected must
+// show, and the provisional counts' fall keeps the axis honest.
+func survAxis(o map[string]any) {
+	for _, a := range axes(o, "yAxis") {
+		a["scale"] = true
+	}
 }

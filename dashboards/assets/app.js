@@ -293,7 +293,7 @@
           var children = [
             { type: "line", shape: { x1: x, y1: box.y, x2: x, y2: box.y + box.height },
               style: { stroke: it.color || ink, lineWidth: 1.5, lineDash: dash } },
-            { type: "text", x: align === "left" ? x + 4 : x, y: box.y - 2 - row * (fs + 2),
+            { type: "text", x: align === "left" ? x + 4 : align === "right" ? x - 4 : x, y: box.y - 2 - row * (fs + 2),
               style: { text: it.label || "", fill: it.color || ink, font: font, align: align, verticalAlign: "bottom" } }
           ];
           if (it.shade) {
