@@ -29,4 +29,7 @@ type MartSlice struct {
 	AreaDepth int
 	// Only keeps the rows whose column holds one of the listed values.
 	Only map[string][]string
+	// Optional: a warehouse built before the table existed lacks it; the
+	// output then says so where it would show it, rather than failing.
+	Optional bool
 }

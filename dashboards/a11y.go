@@ -57,6 +57,9 @@ var shareFrames = map[string]bool{
 // (four at most). The chart's element carries it for screen readers
 // (role="img", aria-describedby), and the page shows it under the chart.
 func chartSummary(f *frame, lang string) string {
+	if f.Summary != "" {
+		return f.Summary
+	}
 	unit := f.Unit
 	if unit == "" && shareFrames[f.ID] {
 		unit = "share"

@@ -117,6 +117,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("District", e.testDistrict)
 	t.Run("KhmerLoginAndErrors", e.testKhmerLoginAndErrors)
 	t.Run("Filters", e.testFilters)
+	t.Run("Surveillance", e.testSurveillance)
 	t.Run("Axe", e.testAxe)
 	t.Run("Export", e.testExport)
 	t.Logf("screenshots in %s", shots)

@@ -49,6 +49,10 @@ func Needs() []vitalstats.MartSlice {
 		{Table: "dq_duplicates", Columns: with("event_type", "year", "area_code"), AreaDepth: 4},
 		{Table: "identity_linkage", Columns: with("event_type", "year", "area_code", "measure"), AreaDepth: 4},
 		{Table: "dq_quarantine", Columns: with("event", "source", "reason", "field")},
+		// Mortality surveillance (issue 20), all ages: a warehouse built
+		// before it has no such table, and its page says so (surveillance.go).
+		{Table: "surveillance", Columns: survColumns, AreaDepth: 2, Optional: true,
+			Only: map[string][]string{"age_group": {"all"}}},
 	}
 }
 
@@ -212,6 +216,9 @@ func NewData(tables []*vitalstats.Table) (*Data, error) {
 	}
 	for _, n := range Needs() {
 		m := d.marts[n.Table]
+		if m == nil && n.Optional {
+			continue // the page that shows it says it is missing
+		}
 		if m == nil {
 			return nil, fmt.Errorf("dashboards: table %s is missing", n.Table)
 		}

@@ -42,6 +42,8 @@ var definitions = map[string]definition{
 	"identity":    {"identity", "src_cr", "13-record-linkage-counting-each-person-once-without-an-identity-code-identity_linkage-link_review"},
 	"quarantine":  {"quarantine", "src_etl", "dq_quarantine--records-refused-by-the-etl"},
 	"runs":        {"runs", "src_runs", "10-how-a-build-runs-and-what-it-checks"},
+	"surv":        {"surv", "src_cr", "14-excess-mortality-expected-deaths-and-excess-package-excess-vitalstats-excess"},
+	"pscore":      {"pscore", "src_cr", "14-excess-mortality-expected-deaths-and-excess-package-excess-vitalstats-excess"},
 }
 
 // conceptOf is the definition of a frame, or of a card by its key.
@@ -55,6 +57,7 @@ var conceptOf = map[string]string{
 	"e0_trend": "e0", "child_trend": "child", "pyramid": "deaths_age", "leading": "cod_share", "leading_age": "cod_share",
 	"illdef_age": "illdef", "illdef_areas": "illdef", "missing": "missing", "heaping": "heaping", "duplicates": "dups",
 	"identity": "identity", "quarantine": "quarantine", "run_summary": "runs", "run_durations": "runs", "run_history": "runs",
+	"surv_latest": "surv", "surv_month": "surv", "surv_week": "surv", "surv_map": "pscore",
 }
 
 // defView is a definition as the template shows it.
@@ -81,7 +84,8 @@ func defFor(key string, v view, l linker) *defView {
 // The flags the marts carry, explained in plain words on every page
 // (flag_<name>); a flag withheld_<reason> reads as withheld.
 var flagNames = []string{"provisional", "window_open", "suppressed", "lt5", "lt20", "completeness_lt70", "completeness_lt90",
-	"withheld", "level_from_reference", "no_reference", "reference_without_igme", "lag_not_estimated"}
+	"withheld", "level_from_reference", "no_reference", "reference_without_igme", "lag_not_estimated",
+	"nowcast", "pooled_delay", "low_completeness"}
 
 type flagView struct{ Name, Text string }
 

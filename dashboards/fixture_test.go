@@ -2,7 +2,11 @@ package dashboards
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,7 +221,132 @@ func fixTables(t testing.TB) []*vitalstats.Table {
 			{"birth", "registry", "bad_date", "date_of_birth", int64(20), 10000.0, 0.002, 0.001, 0.003, []string{}},
 			{"birth", "file", "unknown_commune", "residence_commune", int64(10), 5000.0, 0.002, 0.001, 0.003, []string{"lt20"}},
 		}})
-	return tables
+	return append(tables, fixSurveillance(areas))
+}
+
+// The surveillance fixture: months 2018-01 to 2020-12 and weeks 2020-W01 to
+// 2020-W52 of the nation and every province but fixSurvNone, each sex, all
+// ages; the last fixSurvProvMonths months and fixSurvProvWeeks weeks are
+// provisional. fixSurv gives every value.
+const (
+	fixSurvProvMonths = 2
+	fixSurvProvWeeks  = 4
+	fixSurvNone       = "25" // a province without rows: grey on the map
+	fixSurvSmall      = "24" // its women's rows count 3 deaths: suppressed
+)
+
+// fixSurvRow is a surveillance row's values.
+type fixSurvRow struct {
+	Observed                                                        int64
+	Nowcast, NowLow, NowHigh, Expected, ExpLow, ExpHigh, Excess, PS float64
+	Flags                                                           []string
+	Provisional                                                     bool
+}
+
+// fixSurvPeriods are the periods of a type, in order.
+func fixSurvPeriods(ptype string) []string {
+	var out []string
+	if ptype == "month" {
+		for y := 2018; y <= 2020; y++ {
+			for m := 1; m <= 12; m++ {
+				out = append(out, fmt.Sprintf("%d-%02d", y, m))
+			}
+		}
+		return out
+	}
+	for w := 1; w <= 52; w++ {
+		out = append(out, fmt.Sprintf("2020-W%02d", w))
+	}
+	return out
+}
+
+// fixSurvPS is an area's P-score, the same in every period: 5% in the
+// nation, (n−5)×3% in province n, so that the provinces span the map's
+// classes (01: −12%, 02: −9%, 09: +12%, 14: +27%, 22: +51%).
+func fixSurvPS(area string) float64 {
+	if area == "KH" {
+		return 5
+	}
+	n, _ := strconv.Atoi(area)
+	return float64(n-5) * 3
+}
+
+// fixSurv is the row of an area, sex, period type and period index i.
+func fixSurv(area, sex, ptype string, i int) fixSurvRow {
+	n := len(fixSurvPeriods(ptype))
+	prov := ptype == "month" && i >= n-fixSurvProvMonths || ptype == "week" && i >= n-fixSurvProvWeeks
+	base := 1000.0
+	if area != "KH" {
+		k, _ := strconv.Atoi(area)
+		base = 100 + float64(k)
+	}
+	exp := (base + float64(i%12)) * map[string]float64{"T": 1, "M": 0.6, "F": 0.4}[sex]
+	ps := fixSurvPS(area)
+	final := math.Round(exp * (1 + ps/100))
+	r := fixSurvRow{Expected: exp, ExpLow: exp * 0.92, ExpHigh: exp * 1.08, Provisional: prov, Nowcast: final, NowLow: final, NowHigh: final}
+	r.Observed = int64(final)
+	if prov {
+		// registrations still arriving: 60% of the final count so far
+		r.Observed = int64(math.Round(final * 0.6))
+		r.NowLow, r.NowHigh = final*0.9, final*1.15
+		r.Flags = append(r.Flags, "nowcast")
+		if area == "03" {
+			r.Flags = append(r.Flags, "pooled_delay")
+		}
+	}
+	if area == "04" {
+		r.Flags = append(r.Flags, "low_completeness")
+	}
+	r.Excess = r.Nowcast - exp
+	r.PS = 100 * r.Excess / exp
+	if area == fixSurvSmall && sex == "F" {
+		r.Observed = 3
+		r.Flags = append(r.Flags, "suppressed")
+	}
+	return r
+}
+
+func fixSurveillance(areas []string) *vitalstats.Table {
+	t := &vitalstats.Table{Name: "surveillance", Columns: survColumns}
+	for _, a := range areas {
+		if len(a) > 2 || a == fixSurvNone {
+			continue
+		}
+		for _, ptype := range []string{"month", "week"} {
+			for i, p := range fixSurvPeriods(ptype) {
+				y, _ := strconv.Atoi(p[:4])
+				no, _ := strconv.Atoi(strings.TrimPrefix(p[5:], "W"))
+				for _, sex := range []string{"T", "M", "F"} {
+					r := fixSurv(a, sex, ptype, i)
+					status := "complete"
+					if r.Provisional {
+						status = "provisional"
+					}
+					row := []any{ptype, p, int64(y), int64(no), a, sex, "all", r.Observed,
+						r.Nowcast, r.NowLow, r.NowHigh, r.Expected, r.ExpLow, r.ExpHigh,
+						r.Excess, r.Excess - r.Expected*0.08, r.Excess + r.Expected*0.08, r.PS, r.PS - 8, r.PS + 8,
+						status, strings.Join(r.Flags, "|")}
+					if slices.Contains(r.Flags, "suppressed") { // as the publication layer leaves it
+						for _, c := range []int{7, 8, 9, 10, 14, 15, 16, 17, 18, 19} {
+							row[c] = nil
+						}
+					}
+					t.Rows = append(t.Rows, row)
+					// another age group, which the page does not read
+					other := slices.Clone(row)
+					other[6] = "65+"
+					t.Rows = append(t.Rows, other)
+				}
+			}
+		}
+	}
+	return t
+}
+
+// fixTablesWithout is the fixture without a table (an older warehouse).
+func fixTablesWithout(t testing.TB, name string) []*vitalstats.Table {
+	t.Helper()
+	return slices.DeleteFunc(fixTables(t), func(tb *vitalstats.Table) bool { return tb.Name == name })
 }
 
 func fixData(t testing.TB) *Data {

@@ -16,17 +16,22 @@ type unit struct {
 	Scale    float64 // the factor from the stored value to the shown one (100 for a share)
 	Decimals int
 	Suffix   string // written right after the number: "%" for a share
+	Signed   bool   // a positive number has its + (a P-score: above or below expected)
 }
 
 var units = map[string]unit{
-	"share":     {"share", 100, 1, "%"},
-	"per1000lb": {"per1000lb", 1, 1, ""},
-	"per1000w":  {"per1000w", 1, 1, ""},
-	"cpw":       {"cpw", 1, 2, ""},
-	"years":     {"years", 1, 1, ""},
-	"count":     {"count", 1, 0, ""},
-	"index":     {"index", 1, 0, ""},
-	"seconds":   {"seconds", 1, 0, ""},
+	"share":     {"share", 100, 1, "%", false},
+	"per1000lb": {"per1000lb", 1, 1, "", false},
+	"per1000w":  {"per1000w", 1, 1, "", false},
+	"cpw":       {"cpw", 1, 2, "", false},
+	"years":     {"years", 1, 1, "", false},
+	"count":     {"count", 1, 0, "", false},
+	"index":     {"index", 1, 0, "", false},
+	"seconds":   {"seconds", 1, 0, "", false},
+	// mortality surveillance (surveillance.go): counts of deaths, and the
+	// P-score, 100 × (observed − expected) / expected, stored as a percentage
+	"deaths": {"deaths", 1, 0, "", false},
+	"pscore": {Key: "pscore", Scale: 1, Decimals: 1, Suffix: "%", Signed: true},
 }
 
 // unitOf is a unit by key; an unknown or empty key reads as a plain number.
@@ -60,6 +65,9 @@ func (u unit) number(v float64) string {
 	s := strconv.FormatFloat(v*u.Scale, 'f', u.Decimals, 64)
 	if s == "-"+strconv.FormatFloat(0, 'f', u.Decimals, 64) {
 		s = s[1:] // no "-0.0"
+	}
+	if u.Signed && !strings.HasPrefix(s, "-") && strings.Trim(s, "0.") != "" {
+		return "+" + group(s) + u.Suffix
 	}
 	return group(s) + u.Suffix
 }
@@ -112,7 +120,7 @@ func (u unit) change(d float64, dir int, lang string) (text, class string) {
 	switch u.Key {
 	case "share":
 		text += " " + tr(lang, "unit_pp")
-	case "count", "index", "seconds":
+	case "count", "index", "seconds", "deaths":
 	default:
 		text += " " + u.label(lang)
 	}

@@ -39,6 +39,14 @@ type frame struct {
 	// provinces': KHM-dist (the districts), with MapPart (-<province>)
 	// naming the part app.js cuts from it.
 	Map, MapPart string
+	// Surv, on a surveillance chart, draws its series as the surveillance
+	// page does (survSeries): observed, nowcast and expected, the last two
+	// with their intervals as bands, the provisional periods shaded apart.
+	Surv *survChart
+	// Summary, when set, is the chart's sentence for screen readers in
+	// place of the one chartSummary writes; EmptyText replaces "no data"
+	// on an empty frame (a table the warehouse lacks).
+	Summary, EmptyText string
 }
 
 // cell is one published number with what qualifies it.
@@ -240,6 +248,9 @@ func (c *cell) displayIn(u unit, lang string) string {
 		return c.Text
 	case !c.HasValue:
 		return "–"
+	case u.Signed && c.HasCI:
+		// signed bounds read badly around a dash (-19.8–-3.8): "to"
+		return u.number(c.Value) + " (" + u.number(c.Low) + " " + tr(lang, "to") + " " + u.number(c.High) + ")"
 	}
 	return u.interval(c)
 }

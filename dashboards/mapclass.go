@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +23,25 @@ var mapBreaks = map[string][]float64{
 	"compl_map": {0.5, 0.7, 0.8, 0.9},
 	// the same, by district (serve.district_map)
 	"compl_map_districts": {0.5, 0.7, 0.8, 0.9},
+	// the P-score of deaths (% above expected): below -10, -10 to 10 (about
+	// as expected), 10-25, 25-50, 50 and over
+	"surv_map": {-10, 10, 25, 50},
+}
+
+// mapPalettes are the maps whose classes are not mapPalette's, by frame id.
+var mapPalettes = map[string][]string{
+	// ColorBrewer's diverging RdYlBu: blue below expected, pale yellow about
+	// as expected, orange to red above; readable by the common colour-vision
+	// deficiencies, and the middle class apart from the grey of no data
+	"surv_map": {"#91bfdb", "#ffffbf", "#fee090", "#fc8d59", "#d73027"},
+}
+
+// paletteOf is the class colours of a map frame.
+func paletteOf(id string) []string {
+	if p, ok := mapPalettes[id]; ok {
+		return p
+	}
+	return mapPalette
 }
 
 // mapPalette is ColorBrewer's sequential YlGnBu with five classes, light
@@ -48,8 +68,11 @@ func mapClass(breaks []float64, v float64) int {
 // fmtClassBound writes a break as the legend shows it: a share as a
 // percentage, anything else as a number.
 func fmtClassBound(unit string, v float64) string {
-	if unit == "share" {
+	switch unit {
+	case "share":
 		return fmt.Sprintf("%g%%", v*100)
+	case "pscore":
+		return fmt.Sprintf("%g%%", v)
 	}
 	return fmtNum(v)
 }
@@ -64,6 +87,13 @@ func mapValueText(unit string, c *cell, lang string) string {
 		return tr(lang, "suppressed")
 	case unit == "share":
 		return fmt.Sprintf("%.1f%%", c.Value*100)
+	case unit == "pscore": // signed, with its interval: +12.3% (+2.1 to +22.0)
+		u := unitOf(unit)
+		s := u.number(c.Value)
+		if c.HasCI {
+			s += " (" + u.number(c.Low) + " " + tr(lang, "to") + " " + u.number(c.High) + ")"
+		}
+		return s
 	}
 	return fmtNum(c.Value)
 }
@@ -77,7 +107,8 @@ func mapLegend(f *frame, lang string) map[string]any {
 	breaks := mapBreaks[f.ID]
 	pieces := make([]any, 0, len(breaks)+1)
 	for i := 0; i <= len(breaks); i++ {
-		p := map[string]any{"value": i, "color": mapPalette[min(i, len(mapPalette)-1)]}
+		pal := paletteOf(f.ID)
+		p := map[string]any{"value": i, "color": pal[min(i, len(pal)-1)]}
 		switch {
 		case len(breaks) == 0:
 			p["label"] = tr(lang, "all_values")
@@ -93,13 +124,19 @@ func mapLegend(f *frame, lang string) map[string]any {
 		}
 		pieces = append(pieces, p)
 	}
+	// A province without a value is grey: the legend says what grey is,
+	// when the map has one.
+	if len(f.Series) > 0 && slices.ContainsFunc(f.Cells[0], func(c *cell) bool { return chartValue(c, false) == nil }) {
+		pieces = append(pieces, map[string]any{"value": len(pieces), "color": noDataColor, "label": tr(lang, "no_value")})
+	}
 	return map[string]any{"type": "custom", "renderItem": "swatches", "coordinateSystem": "none",
 		"data": pieces, "silent": true, "z": 10, "tooltip": map[string]any{"show": false}}
 }
 
 // mapColor is the fill of a value's class.
 func mapColor(f *frame, v float64) string {
-	return mapPalette[min(mapClass(mapBreaks[f.ID], v), len(mapPalette)-1)]
+	pal := paletteOf(f.ID)
+	return pal[min(mapClass(mapBreaks[f.ID], v), len(pal)-1)]
 }
 
 // mapSeries is the map's one series: an item per province with its value,

@@ -32,7 +32,10 @@ type page struct {
 	ID      string
 	Sex     bool // whether the sex filter applies
 	Analyst bool // analysts, researchers and admins only
-	frames  func(v view) []*frame
+	// NoYear: the page shows the latest periods whatever the year (the
+	// year menu is left out; the year is kept for the other pages).
+	NoYear bool
+	frames func(v view) []*frame
 }
 
 var pages = []page{
@@ -41,6 +44,7 @@ var pages = []page{
 	{ID: "fertility", frames: fertilityPage},
 	{ID: "mortality", Sex: true, frames: mortalityPage},
 	{ID: "causes", Sex: true, frames: causesPage},
+	{ID: "surveillance", Sex: true, NoYear: true, frames: surveillancePage},
 	{ID: "quality", Sex: true, Analyst: true, frames: qualityPage},
 	{ID: "runs", Analyst: true, frames: runsPage},
 }

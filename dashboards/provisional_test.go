@@ -19,8 +19,9 @@ func provisionalData(t *testing.T) *Data {
 			continue
 		}
 		for _, r := range tb.Rows {
-			if yi >= 0 && r[yi] == int64(fixLastYear) {
-				r[fi] = append(slices.Clone(r[fi].([]string)), "provisional")
+			// surveillance's flags are text, and its status says what is provisional
+			if l, ok := r[fi].([]string); ok && yi >= 0 && r[yi] == int64(fixLastYear) {
+				r[fi] = append(slices.Clone(l), "provisional")
 			}
 		}
 	}

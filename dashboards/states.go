@@ -147,7 +147,14 @@ func decorate(o map[string]any, f *frame, lang string, src []int) {
 			}
 		}
 	}
-	if f.Kind == "line" {
+	switch {
+	case f.Surv != nil:
+		series = survSeries(f, lang, u)
+		survAxis(o)
+		if g := axes(o, "grid"); len(g) > 0 {
+			g[0]["top"] = "56" // room for the provisional rule's label under the legend
+		}
+	case f.Kind == "line":
 		series = markSuppressed(series, f, src)
 	}
 	switch {

@@ -95,6 +95,8 @@ type pageData struct {
 	// FilterAction is where the filter form goes (the page itself); Sex
 	// is carried along on pages without a sex menu.
 	FilterAction, Sex string
+	// Year is carried along on a page without a year menu (NoYear).
+	Year string
 	// Error, on an error page only: what went wrong, in the page's language.
 	Error *errorView
 }
@@ -132,7 +134,8 @@ type frameView struct {
 	Table         template.HTML // built in Go: the template's escaper is slow on many cells
 	Cards         []cardView
 	Empty         bool
-	Rows          int // categories, for the chart's height
+	EmptyText     string // what an empty frame says instead of "no data"
+	Rows          int    // categories, for the chart's height
 	// Format is the chart's number format (data-format), for app.js.
 	Format template.HTMLAttr
 	// Sorts, with a chart that may be reordered: the orders (data-sorts).
@@ -190,7 +193,7 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 	for _, lang := range Langs {
 		pd.LangLinks = append(pd.LangLinks, link{map[string]string{"en": "English", "km": "ខ្មែរ"}[lang], l.page(lang, p.ID, v.f), lang == v.lang})
 	}
-	if !static {
+	if !static && !p.NoYear {
 		for i := len(v.d.years) - 1; i >= 0; i-- {
 			f := v.f
 			f.Year = v.d.years[i]
@@ -200,6 +203,8 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			}
 			pd.Years = append(pd.Years, choice{label, l.page(v.lang, p.ID, f), strconv.Itoa(f.Year), f.Year == v.f.Year})
 		}
+	}
+	if !static {
 		if p.Sex {
 			for _, sx := range []string{"T", "M", "F"} {
 				f := v.f
@@ -240,6 +245,9 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 	}
 	if !static {
 		pd.FilterAction, pd.Sex = "/"+v.lang+"/"+p.ID, v.f.Sex
+		if p.NoYear {
+			pd.Year = strconv.Itoa(v.f.Year)
+		}
 	}
 	pd.Crumbs = crumbs(v, p, l)
 	if b := v.d.Built; !b.BuiltAt.IsZero() {
@@ -249,7 +257,7 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 			strings.Replace(b.Snapshot, "manifest entry", v.t("manifest_entry"), 1), b.CodeVersion)
 	}
 	for _, f := range frames {
-		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X),
+		fv := frameView{ID: f.ID, Title: f.Title, Kind: f.Kind, Note: f.Note, Empty: f.empty(), EmptyText: f.EmptyText, CSV: l.csv(v.lang, p.ID, f.ID, v.f), Rows: len(f.X),
 			Open: f.Kind == "list" || f.Kind == "cards" || f.Kind == "map"}
 		if f.Kind == "map" {
 			pd.Maps = true

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"math/big"
@@ -14,6 +15,10 @@ import (
 
 	"vitalstats"
 )
+
+// ErrNoTable is ReadSlice's error for a table the warehouse does not hold
+// (or does not publish): a caller may go on without an optional table.
+var ErrNoTable = errors.New("no such table")
 
 // ReadSlice reads part of a mart into memory as plain values (see
 // vitalstats.Table); no Columns means all of them. Table and column names come from code, never from a
@@ -46,9 +51,9 @@ func ReadSlice(ctx context.Context, db *sql.DB, s vitalstats.MartSlice) (*vitals
 	rows.Close()
 	if len(have) == 0 {
 		if schema == PublishedSchema {
-			return nil, fmt.Errorf("read %s: the warehouse publishes no such table (a table leaves only through the publication layer: its sidecar needs a [publish] rule, and the build a cell key)", s.Table)
+			return nil, fmt.Errorf("read %s: the warehouse publishes %w (a table leaves only through the publication layer: its sidecar needs a [publish] rule, and the build a cell key)", s.Table, ErrNoTable)
 		}
-		return nil, fmt.Errorf("read %s: the warehouse has no such table (built by an older version?)", s.Table)
+		return nil, fmt.Errorf("read %s: the warehouse has %w (built by an older version?)", s.Table, ErrNoTable)
 	}
 	if len(s.Columns) == 0 { // every column, in the table's order
 		s.Columns = all

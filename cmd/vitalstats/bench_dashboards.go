@@ -174,7 +174,7 @@ func (b *bencher) loadDashboards(ctx context.Context, cfg, token string, noCache
 	}
 
 	var urls []string
-	for _, p := range []string{"overview", "completeness", "fertility", "mortality", "causes", "quality", "runs"} {
+	for _, p := range []string{"overview", "completeness", "fertility", "mortality", "causes", "surveillance", "quality", "runs"} {
 		for _, lang := range dashboards.Langs {
 			for _, area := range []string{"KH", "01", "07", "12", "17", "0702", "1201"} {
 				for _, q := range []string{"", "&year=2015&sex=F"} {
@@ -276,7 +276,7 @@ func pageWeights(fetch func(string) (int, []byte, time.Duration, error)) (maxKiB
 		}
 		return s
 	}
-	for _, p := range []string{"overview", "completeness", "fertility", "mortality", "causes", "quality", "runs"} {
+	for _, p := range []string{"overview", "completeness", "fertility", "mortality", "causes", "surveillance", "quality", "runs"} {
 		for _, lang := range dashboards.Langs {
 			page := "/" + lang + "/" + p
 			body, n, err := get(page)

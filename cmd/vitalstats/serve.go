@@ -258,6 +258,11 @@ func (c *Config) loadDashboards(ctx context.Context, e *env, srv *dashboards.Ser
 	rows := 0
 	for _, n := range dashboards.Needs() {
 		t, err := warehouse.ReadSlice(ctx, w.DB, n)
+		if n.Optional && errors.Is(err, warehouse.ErrNoTable) {
+			// an older warehouse: its page says the table is missing
+			e.log.Warn("dashboards: an optional table is missing; its page says so", "table", n.Table, "err", err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Warehouse.Path, err)
 		}

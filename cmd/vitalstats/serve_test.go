@@ -112,7 +112,7 @@ area = "07"
 		return res.StatusCode, b
 	}
 	for _, lang := range []string{"en", "km"} {
-		for _, p := range []string{"overview", "completeness", "fertility", "mortality", "causes", "quality", "runs"} {
+		for _, p := range []string{"overview", "completeness", "fertility", "mortality", "causes", "surveillance", "quality", "runs"} {
 			if code, body := get(token, "/"+lang+"/"+p); code != 200 {
 				t.Fatalf("%s/%s: %d %s\n%s", lang, p, code, body, stderr.String())
 				t.Errorf("%s/%s: %d %s", lang, p, code, body)

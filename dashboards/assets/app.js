@@ -206,6 +206,8 @@
     var enc = echarts.format.encodeHTML;
     var line = function (p) {
       var d = p.data;
+      // an interval's band (surveillance) is in its line's text already
+      if (d && d.band) { return ""; }
       var text;
       if (d !== null && typeof d === "object" && d.text !== undefined) {
         text = d.text;
@@ -282,15 +284,23 @@
           for (var j = 0; j < i; j++) {
             if (Math.abs(xs[j] - xs[i]) < half(items[j]) + half(it)) { row = 1 - row; }
           }
-          var x = xs[i];
           var box = params.coordSys;
+          // offset moves the rule by a share of a category (between two
+          // periods); shade greys the plot right of it; align places the label
+          var x = xs[i] + (it.offset || 0) * api.size([1, 0])[0];
           var dash = it.dash === "dashed" ? [6, 4] : it.dash === "dotted" ? [2, 3] : null;
-          return { type: "group", children: [
+          var align = it.align || "center";
+          var children = [
             { type: "line", shape: { x1: x, y1: box.y, x2: x, y2: box.y + box.height },
               style: { stroke: it.color || ink, lineWidth: 1.5, lineDash: dash } },
-            { type: "text", x: x, y: box.y - 2 - row * (fs + 2),
-              style: { text: it.label || "", fill: it.color || ink, font: font, align: "center", verticalAlign: "bottom" } }
-          ] };
+            { type: "text", x: align === "left" ? x + 4 : align === "right" ? x - 4 : x, y: box.y - 2 - row * (fs + 2),
+              style: { text: it.label || "", fill: it.color || ink, font: font, align: align, verticalAlign: "bottom" } }
+          ];
+          if (it.shade) {
+            children.unshift({ type: "rect", shape: { x: x, y: box.y, width: Math.max(0, box.x + box.width - x), height: box.height },
+              style: { fill: "rgba(29, 39, 51, 0.07)" } });
+          }
+          return { type: "group", children: children };
         };
       } else if (s.renderItem === "swatches") {
         // a map's classes, highest at the top, at the chart's bottom left
