@@ -90,6 +90,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.dir, "dir", "data/bench", "`DIR` holding the cached registries (DIR/cache) and this run's lakes and logs (DIR/run); user postgres must be able to reach it")
 	fs.StringVar(&o.out, "out", ".", "the results go to `DIR`/bench/results.json and DIR/BENCHMARKS.md")
 	fs.BoolVar(&o.baseline, "baseline", true, "run the R data.table baseline (needs Rscript and data.table, which make bench installs; the script is "+baselineScript+" under the working directory)")
+	dashOnly := fs.String("dashboards", "", "measure only the dashboards step, on the warehouse of `CONFIG` (a previous run's DIR/run/national/vitalstats.toml, left as it is): to re-measure a change of the pages without the hour of the whole run; give -out a folder of its own")
 	copyFrom := fs.String("copy-from", "", "internal, the child process of the COPY step: stream the registry extract queries at this `DSN` as binary COPY, print the row counts, exit")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -112,14 +113,30 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	o.dir = abs
 	b := &bencher{e: e, log: e.log.With("job", "bench"), opt: o, runDir: filepath.Join(o.dir, "run"),
 		regs: map[int64]*benchRegistry{}, lakes: map[string]*benchLake{}}
-	err = b.run(ctx)
+	steps := benchSteps
+	if *dashOnly != "" {
+		cfg, err := filepath.Abs(*dashOnly)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(cfg); err != nil {
+			return usageError{fmt.Errorf("bench: -dashboards: %w", err)}
+		}
+		if b.runDir, err = os.MkdirTemp("", "vitalstats-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(b.runDir)
+		b.lakes["national"] = &benchLake{name: "national", dir: filepath.Dir(cfg), config: cfg}
+		steps = []benchStep{stepDashboards}
+	}
+	err = b.run(ctx, steps)
 	if cerr := b.close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
 	return err
 }
 
-func (b *bencher) run(ctx context.Context) error {
+func (b *bencher) run(ctx context.Context, steps []benchStep) error {
 	started := time.Now()
 	jsonPath := filepath.Join(b.opt.out, "bench", "results.json")
 	mdPath := filepath.Join(b.opt.out, "BENCHMARKS.md")
@@ -136,9 +153,9 @@ func (b *bencher) run(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(b.runDir, "logs"), 0o755); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	b.log.Info("bench start", "scale", b.opt.scale, "small", b.opt.small, "seed", b.opt.seed, "dir", b.opt.dir, "steps", len(benchSteps))
+	b.log.Info("bench start", "scale", b.opt.scale, "small", b.opt.small, "seed", b.opt.seed, "dir", b.opt.dir, "steps", len(steps))
 
-	for _, s := range benchSteps {
+	for _, s := range steps {
 		t0 := time.Now()
 		b.log.Info("bench step", "step", s.name, "title", s.title)
 		if err := s.run(ctx, b); err != nil {

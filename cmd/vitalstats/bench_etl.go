@@ -257,6 +257,9 @@ func (l *benchLake) inbox() string { return filepath.Join(l.dir, "inbox") }
 // nationalLake is the lake of the national-scale registry, which most
 // steps measure.
 func (b *bencher) nationalLake(ctx context.Context) (*benchLake, error) {
+	if l := b.lakes["national"]; l != nil { // made by an earlier step, or given (-dashboards)
+		return l, nil
+	}
 	reg, err := b.registry(ctx, b.opt.scale)
 	if err != nil {
 		return nil, err
