@@ -402,22 +402,22 @@ func survNowcast(s *survSeries, all map[survKey]*survSeries, k survKey) (*nowcas
 }
 
 type survRow struct {
-	unit, period              string
-	year, no                  int
-	key                       survKey
-	observed                  float64
-	nowcast, nowcastLo        float64
-	nowcastHi                 float64
-	expected, expectedLo      float64
-	expectedHi                float64
-	excess, excessLo          float64
-	excessHi                  float64
-	pScore, pScoreLo          float64
-	pScoreHi                  float64
-	status                    string
-	flags                     []string
-	halfLo, halfHi            float64 // the nowcast's interval half-widths
-	hasNowcast, hasExpected   bool
+	unit, period            string
+	year, no                int
+	key                     survKey
+	observed                float64
+	nowcast, nowcastLo      float64
+	nowcastHi               float64
+	expected, expectedLo    float64
+	expectedHi              float64
+	excess, excessLo        float64
+	excessHi                float64
+	pScore, pScoreLo        float64
+	pScoreHi                float64
+	status                  string
+	flags                   []string
+	halfLo, halfHi          float64 // the nowcast's interval half-widths
+	hasNowcast, hasExpected bool
 }
 
 // survSeriesRows makes the rows of one series: every period of the target
