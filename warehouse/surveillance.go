@@ -101,19 +101,25 @@ func (u survUnit) label(p int) (year, no int, text string) {
 }
 
 // survInput counts the deaths (each once) of occurrence from $1 to as_of
-// that had arrived by as_of, by period type, period of occurrence, place of
-// residence, sex, broad age group and kind: current (ICT) registrations or
-// the digitized paper backlog. A current registration's arrival is its
-// registration; a backlog record's its digitization (its paper
-// registration date otherwise). The arrival period is kept for the current
-// registrations of the reporting triangles (occurrence from $2 for weeks,
-// $3 for months) only; the rest are counted, not nowcast.
+// that had arrived in the electronic registry by as_of, by period type,
+// period of occurrence, place of residence, sex, broad age group and the
+// period of arrival: a current (ICT) registration arrives when it is
+// registered, a paper record when it is digitized (on its paper
+// registration date if that is not known). Most deaths are registered on
+// paper and digitized weeks or months later: what a recent period still
+// lacks is mostly paper records not yet typed in, so the reporting triangles
+// count arrivals of both; the old backlog, digitized more than the maximum
+// delay after the death, is counted when it arrives and not predicted (it
+// is Late to the triangle, as in baselinenowcast's max_delay).
+// surveillance_delay keeps the two kinds' delays apart. The arrival period
+// is kept for the reporting triangles' periods (occurrence from $2 for
+// weeks, $3 for months) only.
 const survInput = `
 with deaths as (
     select date_of_death as dod,
            greatest(date_of_death, case when provenance = 'ict' then registration_date
                                         else coalesce(digitized_at::date, registration_date) end) as arrival,
-           provenance = 'ict' as current, province_code, sex,
+           province_code, sex,
            case when coalesce(infant, false) or age_years < 5 then '0-4'
                 when age_years < 15 then '5-14'
                 when age_years < 45 then '15-44'
@@ -131,8 +137,8 @@ periods as (
     select 'month', date_trunc('month', dod)::date, date_trunc('month', arrival)::date, * from arrived
 )
 select unit, ref,
-       case when current and ref >= case unit when 'week' then $2::date else $3::date end then arr end as arr,
-       current, province_code, sex, age_group, count(*) as n
+       case when ref >= case unit when 'week' then $2::date else $3::date end then arr end as arr,
+       province_code, sex, age_group, count(*) as n
 from periods
 group by all`
 
@@ -156,9 +162,9 @@ type survKey struct {
 type survSeries struct {
 	observed map[int]float64 // period -> deaths arrived by as_of (current and backlog)
 	recs     []nowcast.Record
-	after    map[int]float64 // current registrations of a triangle row arrived after its last complete period, within maxDelay
+	after    map[int]float64 // deaths of a triangle row arrived after its last complete period, within maxDelay
 	tri      *nowcast.Built
-	current  float64 // current registrations in the triangle
+	current  float64 // deaths in the triangle (arrived within maxDelay)
 }
 
 type logKey struct{}
@@ -226,10 +232,9 @@ func buildSurveillance(ctx context.Context, conn *sql.Conn) error {
 		var unit, sex string
 		var ref time.Time
 		var arr sql.NullTime
-		var current bool
 		var prov, age sql.NullString
 		var n float64
-		if err := rows.Scan(&unit, &ref, &arr, &current, &prov, &sex, &age, &n); err != nil {
+		if err := rows.Scan(&unit, &ref, &arr, &prov, &sex, &age, &n); err != nil {
 			rows.Close()
 			return err
 		}
@@ -299,6 +304,7 @@ func buildSurveillance(ctx context.Context, conn *sql.Conn) error {
 			return strings.Compare(a.area+"|"+a.sex+"|"+a.age, b.area+"|"+b.sex+"|"+b.age)
 		})
 		lastDay := u.start(u.last+1).AddDate(0, 0, -1)
+		cache := map[survKey]*nowcast.Result{}
 		for _, k := range keys {
 			s := u.series[k]
 			if s.tri, err = nowcast.Build(s.recs, u.nc, u.start(u.p0), lastDay, u.maxDelay); err != nil {
@@ -308,7 +314,7 @@ func buildSurveillance(ctx context.Context, conn *sql.Conn) error {
 		for _, k := range keys {
 			s := u.series[k]
 			nSeries++
-			nc, pooled, err := survNowcast(s, u.series, k)
+			nc, pooled, err := survNowcast(s, u.series, k, cache)
 			if pooled {
 				nPooled++
 			}
@@ -374,31 +380,41 @@ func readSurvCompleteness(ctx context.Context, conn *sql.Conn) (map[survComplete
 	return out, rows.Err()
 }
 
-// survNowcast nowcasts one series. A series with few current
-// registrations takes its delay from the nation's series of its sex and age
-// group, or, if that is small too, from the nation's deaths of all ages
-// and both sexes; its dispersion is fitted on its own retrospective errors,
-// or on the pool's where its own cannot be fitted.
-func survNowcast(s *survSeries, all map[survKey]*survSeries, k survKey) (*nowcast.Result, bool, error) {
-	var pool *survSeries
-	if s.current < survPoolBelow {
-		for _, pk := range []survKey{{"KH", k.sex, k.age}, {"KH", "T", "all"}} {
-			if p := all[pk]; p != nil && pk != k && p.current >= survPoolBelow {
-				pool = p
-				break
-			}
+// survNowcast nowcasts one series. A series with few deaths in its
+// triangle takes its delay and its dispersion from the nation's series of
+// its sex and age group, or, if that is small too, from the nation's deaths
+// of all ages and both sexes (however few: the most there is), as
+// baselinenowcast's strata_sharing = c("delay", "uncertainty") does: the
+// nowcast of a pool is made once (cache) and its estimates applied to the
+// series' own counts.
+func survNowcast(s *survSeries, all map[survKey]*survSeries, k survKey, cache map[survKey]*nowcast.Result) (*nowcast.Result, bool, error) {
+	if s.current >= survPoolBelow {
+		res, err := nowcast.Nowcast(s.tri.Triangle, nowcast.Options{})
+		return res, false, err
+	}
+	national := survKey{"KH", "T", "all"}
+	for _, pk := range []survKey{{"KH", k.sex, k.age}, national} {
+		p := all[pk]
+		if p == nil || pk == k || (p.current < survPoolBelow && pk != national) {
+			continue
 		}
+		pr, ok := cache[pk]
+		if !ok {
+			var err error
+			if pr, err = nowcast.Nowcast(p.tri.Triangle, nowcast.Options{}); err != nil {
+				pr = nil
+			}
+			cache[pk] = pr
+		}
+		if pr == nil {
+			continue
+		}
+		res, err := nowcast.Nowcast(s.tri.Triangle, nowcast.Options{DelayPMF: pr.PMF, Dispersion: pr.Dispersion,
+			NHistoryDelay: pr.NHistoryDelay, NRetro: pr.NRetro})
+		return res, true, err
 	}
-	o := nowcast.Options{}
-	if pool != nil {
-		o.Pool = pool.tri.Triangle
-	}
-	res, err := nowcast.Nowcast(s.tri.Triangle, o)
-	if err != nil && pool != nil {
-		o.PoolDispersion = true
-		res, err = nowcast.Nowcast(s.tri.Triangle, o)
-	}
-	return res, pool != nil, err
+	res, err := nowcast.Nowcast(s.tri.Triangle, nowcast.Options{})
+	return res, false, err
 }
 
 type survRow struct {
