@@ -79,6 +79,18 @@ type PublishRule struct {
 	Model string `toml:"model"`
 	// Counts are the other columns that count people (column -> identity).
 	Counts map[string]string `toml:"counts"`
+	// Column names the column that holds the numerator's count (default
+	// numerator): a table of another layout (surveillance's observed).
+	// Such a table needs no value, interval or denominator columns; those
+	// it has are published as in any other.
+	Column string `toml:"column"`
+	// Shift lists columns derived from the numerator's count (a nowcast,
+	// an excess): each is published moved by the numerator's noise times
+	// a multiplier, a SQL expression over the row's columns ("1" for a
+	// count-like column, "100 / expected" for a P-score, "0" for a model
+	// value only withheld with the row), so that a column equal to the
+	// count does not give the true count away; withheld with the row.
+	Shift map[string]string `toml:"shift"`
 	// KeepSmall keeps published counts from 1 to 4 in the count columns of
 	// a table that only the release's tabulations read: they suppress them
 	// with complementary cells (reports.Protect). Every other route shows a

@@ -196,6 +196,7 @@ func Build(ctx context.Context, path string, opt Options, in BuildInput, log *sl
 
 func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild, log *slog.Logger) (*BuildSummary, error) {
 	sum := &BuildSummary{Rows: map[string]int64{}, Snapshot: in.Snapshot}
+	ctx = withLog(ctx, log) // the Go methods log what they fit
 	// Variables and macros are per connection: the whole build uses one.
 	conn, err := w.DB.Conn(ctx)
 	if err != nil {

@@ -168,13 +168,27 @@ func publishTable(ctx context.Context, conn *sql.Conn, m model) error {
 	var pre, post []string
 	replace := map[string]string{}
 	indicator := r.Numerator != ""
+	num := "numerator"
+	if r.Column != "" {
+		num = r.Column
+	}
+	// A table of another layout (a Column of its own) may lack the value,
+	// its interval and the denominator: only those it has are published.
+	valued := typ["value"] != "" || r.Column == ""
 	if indicator {
-		for _, c := range []string{"numerator", "denominator", "value", "ci_low", "ci_high", "flags"} {
+		required := []string{num, "flags"}
+		if valued {
+			required = append(required, "value", "ci_low", "ci_high")
+		}
+		if r.Column == "" || r.Denominator != "" {
+			required = append(required, "denominator")
+		}
+		for _, c := range required {
 			if err := need(c); err != nil {
 				return err
 			}
 		}
-		pre = append(pre, "case when isnan(t.numerator::double) or isinf(t.numerator::double) then null else round(t.numerator) end as _n", null(r.Numerator)+" as _nid")
+		pre = append(pre, fmt.Sprintf(`case when isnan(t."%[1]s"::double) or isinf(t."%[1]s"::double) then null else round(t."%[1]s") end as _n`, num), null(r.Numerator)+" as _nid")
 		post = append(post, "case when _nid is null then _n else cell_count(_n, _nid) end as _p")
 		if r.Denominator != "" {
 			pre = append(pre, "case when isnan(t.denominator::double) or isinf(t.denominator::double) then null else round(t.denominator) end as _d", null(r.Denominator)+" as _did")
@@ -245,13 +259,21 @@ func publishTable(ctx context.Context, conn *sql.Conn, m model) error {
 		case "model":
 			value, lo, hi = "t.value", "t.ci_low", "t.ci_high"
 		}
-		replace["numerator"] = fmt.Sprintf("case when %s then null when _nid is null or _n is null then t.numerator else cast(_p as %s) end", small, typ["numerator"])
+		replace[num] = fmt.Sprintf(`case when %s then null when _nid is null or _n is null then t."%s" else cast(_p as %s) end`, small, num, typ[num])
 		if r.Denominator != "" {
 			replace["denominator"] = fmt.Sprintf("case when _did is null or _d is null then t.denominator when %s then null else cast(_q as %s) end", small, typ["denominator"])
 		}
-		replace["value"] = fmt.Sprintf("case when %s then null else cast(%s as %s) end", small, value, typ["value"])
-		replace["ci_low"] = fmt.Sprintf("case when %s then null else cast(%s as %s) end", small, lo, typ["ci_low"])
-		replace["ci_high"] = fmt.Sprintf("case when %s then null else cast(%s as %s) end", small, hi, typ["ci_high"])
+		if valued {
+			replace["value"] = fmt.Sprintf("case when %s then null else cast(%s as %s) end", small, value, typ["value"])
+			replace["ci_low"] = fmt.Sprintf("case when %s then null else cast(%s as %s) end", small, lo, typ["ci_low"])
+			replace["ci_high"] = fmt.Sprintf("case when %s then null else cast(%s as %s) end", small, hi, typ["ci_high"])
+		}
+		for c, mult := range r.Shift {
+			if err := need(c); err != nil {
+				return err
+			}
+			replace[c] = fmt.Sprintf(`case when %s then null else cast(t."%s" + (%s) * coalesce(_p - _n, 0) as %s) end`, small, c, mult, typ[c])
+		}
 		// The small-count flags say what the published count is; the row
 		// withheld says so.
 		replace["flags"] = fmt.Sprintf(`list_concat(

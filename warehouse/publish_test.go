@@ -255,3 +255,33 @@ func TestPublishIdentityClash(t *testing.T) {
 		t.Errorf("two counts under one identity: %v", err)
 	}
 }
+
+// TestPublishShift: a table of another layout (its count in observed, no
+// value or denominator) publishes the count with its noise, moves the
+// columns derived from it by the same noise (a P-score by the noise over
+// expected), and withholds them all with a row whose count is 1 to 4.
+func TestPublishShift(t *testing.T) {
+	conn, ctx := publishConn(t, `create table surv as
+		select i as cell, (i % 40)::bigint as observed, (i % 40) + 2.5 as nowcast, 10.0 as expected,
+			100 * ((i % 40) + 2.5 - 10) / 10 as p_score, small_flags(i % 40) as flags
+		from range(4000) t(i)`)
+	rule := vitalstats.PublishRule{Numerator: "concat_ws('|', 'surv', cell)", Column: "observed", Value: "count",
+		Shift: map[string]string{"nowcast": "1", "p_score": "100 / expected", "expected": "0"}}
+	if err := publish(ctx, conn, []model{indicatorModel("surv", rule)}, []byte("key one")); err != nil {
+		t.Fatal(err)
+	}
+	var changed, suppressed, wrong int
+	if err := conn.QueryRowContext(ctx, `select
+			count(*) filter (p.observed is distinct from t.observed and p.observed is not null),
+			count(*) filter (list_contains(p.flags, 'suppressed')),
+			count(*) filter (case when list_contains(p.flags, 'suppressed')
+				then p.observed is not null or p.nowcast is not null or p.expected is not null or p.p_score is not null
+				else abs((p.nowcast - p.observed) - (t.nowcast - t.observed)) > 1e-9 or p.expected <> t.expected
+				     or abs(p.p_score - 100 * (p.nowcast - p.expected) / p.expected) > 1e-9 end)
+		from surv t join published.surv p using (cell)`).Scan(&changed, &suppressed, &wrong); err != nil {
+		t.Fatal(err)
+	}
+	if changed == 0 || suppressed == 0 || wrong != 0 {
+		t.Errorf("%d counts changed by the noise, %d rows suppressed, %d rows whose derived columns do not follow the published count", changed, suppressed, wrong)
+	}
+}

@@ -15,7 +15,7 @@ marks as (
 final as (
     -- only the columns statistics use
     select
-        d.event_id, d.year, d.date_of_death, d.registration_date, d.provenance,
+        d.event_id, d.year, d.date_of_death, d.registration_date, d.provenance, d.digitized_at,
         case when d.provenance = 'ict' then 'ict' else 'paper' end as regime,
         datediff('day', d.date_of_death, d.registration_date) as lag_days,
         d.registration_commune, d.province_code, d.district_code, d.residence_commune,

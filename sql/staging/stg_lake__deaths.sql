@@ -26,6 +26,7 @@ final as (
         link_key,
         event_date as date_of_death,
         registration_date,
+        digitized_at,
         occurrence_year as year,
         registration_commune,
         residence_province as province_code,
