@@ -133,7 +133,26 @@ func exportLakeCSV(ctx context.Context, lakeDir, dir string, b *bencher) (int64,
 	if _, err := db.ExecContext(ctx, "set threads = 2; set memory_limit = '1GB'; set preserve_insertion_order = false"); err != nil {
 		return 0, fmt.Errorf("baseline: %w", err)
 	}
-	const keys = "event_id, version, status, dup_group, registration_date, occurrence_year as year, " +
+	// dup_group as staging gives it: the record's linkage cluster (the
+	// latest row of the event in link_cluster, stg_lake__link_clusters),
+	// else the group its identity code gave it.
+	clusters, err := lk.Files("link_cluster")
+	if err != nil {
+		return 0, fmt.Errorf("baseline: %w", err)
+	}
+	clusterSQL := "select null::varchar as event_type, null::varchar as event_id, null::varchar as cluster_id where false"
+	if len(clusters) > 0 {
+		quoted := make([]string, len(clusters))
+		for i, f := range clusters {
+			quoted[i] = sqlQuote(f)
+		}
+		clusterSQL = fmt.Sprintf("select event_type, event_id, cluster_id from read_parquet([%s], union_by_name = true, hive_partitioning = false) "+
+			"qualify row_number() over (partition by event_type, event_id order by batch desc, seq desc) = 1", strings.Join(quoted, ", "))
+	}
+	if _, err := db.ExecContext(ctx, "create temp table cluster as "+clusterSQL); err != nil {
+		return 0, fmt.Errorf("baseline: the lake's linkage clusters: %w", err)
+	}
+	const keys = "event_id, version, status, coalesce(c.cluster_id, r.dup_group) as dup_group, registration_date, occurrence_year as year, " +
 		"residence_province as province_code, residence_district as district_code, sex"
 	var total int64
 	for _, t := range []struct{ table, file, cols string }{
@@ -152,8 +171,9 @@ func exportLakeCSV(ctx context.Context, lakeDir, dir string, b *bencher) (int64,
 			quoted[i] = sqlQuote(f)
 		}
 		// The file list is data, as in warehouse.createRaw: the only SQL built here.
-		q := fmt.Sprintf("copy (select %s from read_parquet([%s], union_by_name = true, hive_partitioning = false)) to %s (header, delimiter ',')",
-			t.cols, strings.Join(quoted, ", "), sqlQuote(filepath.Join(dir, t.file)))
+		q := fmt.Sprintf("copy (select %s from read_parquet([%s], union_by_name = true, hive_partitioning = false) as r "+
+			"left join (select event_id, cluster_id from cluster where event_type = %s) as c using (event_id)) to %s (header, delimiter ',')",
+			t.cols, strings.Join(quoted, ", "), sqlQuote(t.table), sqlQuote(filepath.Join(dir, t.file)))
 		var n int64
 		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
 			return 0, fmt.Errorf("baseline: export %s: %w", t.table, err)

@@ -140,7 +140,8 @@ frame <- pop_areas[year >= min(deaths$year) & year <= max(deaths$year)]
 asdr <- d_tot[frame, on = .(year, area_code, sex)]
 asdr <- d_area[asdr, on = .(year, area_code, sex, age_group)]
 asdr[, deaths := fifelse(is.na(n) | is.na(known) | known == 0, 0, as.numeric(n) * all / known)]
-asdr[, value := 1000 * deaths / population] # 0 / 0 is NaN, as in DuckDB
+# no population, no rate (NULL in the warehouse: / nullif(population, 0))
+asdr[, value := fifelse(population == 0, NA_real_, 1000 * deaths / population)]
 fwrite(asdr[, .(year, area_code, sex, age_group, deaths, population, value)], file.path(out_dir, "asdr.csv"))
 
 cdr <- d_tot[frame[, .(population = sum(population)), by = .(year, area_code, sex)], on = .(year, area_code, sex)]
