@@ -1,0 +1,102 @@
+package dashboards
+
+import (
+	"bytes"
+	"html/template"
+	"strings"
+	"testing"
+)
+
+// framesRef is the page template's range over the frames that framesHTML
+// replaced, kept to hold framesHTML to its bytes.
+const framesRef = `{{define "frames_ref"}}{{range .Frames}}
+<section class="panel panel-{{.Kind}}" id="p-{{.ID}}">
+  <div class="head"><h2>{{.Title}}{{if .Provisional}} <span class="badge">{{t $.Lang "provisional"}}</span>{{end}}</h2>{{if .Def}}{{template "def" (defArgs $.Lang .Title .Def)}}{{end}}</div>
+  {{if .Empty}}<p class="empty">{{t $.Lang "no_data"}}</p>{{else}}
+  {{if .Cards}}<div class="cards">{{range .Cards}}<div class="card{{if .Suppressed}} suppressed{{end}}{{if .Provisional}} provisional{{end}}" data-key="{{.Key}}"><div class="card-head"><div class="label">{{.Label}}{{if .Provisional}} <span class="badge">{{t $.Lang "provisional"}}</span>{{end}}</div>{{if .Def}}{{template "def" (defArgs $.Lang .Label .Def)}}{{end}}</div><div class="value">{{.Value}}{{if .CI}} <span class="ci">{{.CI}}</span>{{end}}</div>{{if .Unit}}<div class="unit">{{.Unit}}</div>{{end}}{{if .Beside}}<div class="beside">{{.Beside}}</div>{{end}}{{if .Change}}<div class="change {{.ChangeClass}}">{{.Change}}{{if .ChangeWord}} <span class="word">({{.ChangeWord}})</span>{{end}}</div>{{end}}{{if .FlagList}}<div class="flags">{{range .FlagList}}<abbr title="{{.Text}}">{{.Name}}</abbr> {{end}}</div>{{end}}</div>{{end}}</div>{{end}}
+  {{if .SortNames}}<div class="sort" role="group" data-for="c-{{.ID}}">{{range $i, $n := .SortNames}}<button type="button" data-sort="{{$n}}" aria-pressed="{{if eq $i 0}}true{{else}}false{{end}}">{{t $.Lang (print "sort_" $n)}}</button>{{end}}</div>{{end}}
+  {{if .Option}}<div class="chart" id="c-{{.ID}}" role="img" aria-label="{{.Title}}" aria-describedby="s-{{.ID}}" data-kind="{{.Kind}}" data-rows="{{.Rows}}" {{.Option}} {{.Format}}{{if .Sorts}} {{.Sorts}}{{end}}{{if .Links}} {{.Links}}{{end}}></div>
+  <p class="chart-summary" id="s-{{.ID}}">{{.Summary}}{{if eq .ID "compl_map"}} {{t $.Lang "map_keys"}}{{end}}</p>{{end}}
+  {{end}}
+  {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
+  {{if .States}}<p class="note states">{{.States}}</p>{{end}}
+  <details{{if .Open}} open{{end}}>
+    <summary>{{t $.Lang "table"}}</summary>
+    <div class="scroll" tabindex="0" role="region" aria-label="{{.Title}} · {{t $.Lang "table"}}">{{.Table}}</div>
+  </details>
+  <div class="actions"><a class="csv" href="{{.CSV}}" download>{{t $.Lang "csv"}}</a>{{if and .Option (not .Empty)}}
+  <button type="button" class="png" data-chart="c-{{.ID}}" data-file="{{.ID}}.png" aria-label="{{printf (t $.Lang "chart_png_of") .Title}}" hidden>{{t $.Lang "chart_png"}}</button>{{end}}</div>
+</section>
+{{end}}{{end}}`
+
+// TestFramesHTMLMatchesTemplate renders the panels of every page in both
+// languages, for the nation, provinces and districts (a small one among
+// them), several years and each sex, with and without a provisional year,
+// by framesHTML and by the template it replaced: the same bytes.
+func TestFramesHTMLMatchesTemplate(t *testing.T) {
+	s := fixServer(t, "")
+	ref, err := s.tmpl.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ref.Parse(framesRef); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := s.opt.Runs()
+	n := 0
+	for _, d := range []*Data{s.data.Load(), provisionalData(t)} {
+		years := []int{d.years[0], d.Year, d.years[len(d.years)-1]}
+		for _, p := range pages {
+			for _, lang := range Langs {
+				for _, area := range []string{"KH", "01", "07", "12", "17", "0702", "1201", fixSmall} {
+					for _, year := range years {
+						for _, sex := range []string{"T", "F"} {
+							v := view{d: d, f: Filter{Year: year, Area: area, Sex: sex}, lang: lang, scope: "KH", runs: runs}
+							for _, l := range []linker{serverLinks{}, staticLinks{}} {
+								pd := s.pageData(v, p, p.frames(v), l, &s.opt.Users[0])
+								var want bytes.Buffer
+								if err := ref.ExecuteTemplate(&want, "frames_ref", pd); err != nil {
+									t.Fatal(err)
+								}
+								if got := string(framesHTML(pd.Lang, pd.Frames)); got != want.String() {
+									i := 0
+									for i < len(got) && i < want.Len() && got[i] == want.String()[i] {
+										i++
+									}
+									t.Fatalf("%s %s %s %d %s: differs at byte %d:\n got %.300s\nwant %.300s", p.ID, lang, area, year, sex, i, got[i:], want.String()[i:])
+								}
+								n++
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d pages alike", n)
+}
+
+// TestEscapers holds escText and escURL to html/template on strings that
+// need escaping.
+func TestEscapers(t *testing.T) {
+	tm := template.Must(template.New("").Parse(`<p title="{{.}}">{{.}}</p><a href="{{.}}">x</a>`))
+	for _, s := range []string{"", "plain", `a "quoted" 'single' & <tag> + plus`, "nul\x00byte", "ខ្មែរ · 79.5%", "bad \xff utf8",
+		"/en/overview?area=07&sex=F&year=2015", "/csv/p/f.csv?lang=km&area=0702", "../../km/overview/07.html", "/methods#s-3 x",
+		"javascript:alert(1)", "HTTPS://example.org/a b", "mailto:x@y", "100%25 and 100% and %zz", "a/b:c", "caf\u00e9 ü"} {
+		var want bytes.Buffer
+		if err := tm.Execute(&want, s); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		b.WriteString(`<p title="`)
+		escText(&b, s)
+		b.WriteString(`">`)
+		escText(&b, s)
+		b.WriteString(`</p><a href="`)
+		escURL(&b, s)
+		b.WriteString(`">x</a>`)
+		if b.String() != want.String() {
+			t.Errorf("%q:\n got %s\nwant %s", s, b.String(), want.String())
+		}
+	}
+}
