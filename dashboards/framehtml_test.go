@@ -3,6 +3,8 @@ package dashboards
 import (
 	"bytes"
 	"html/template"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -97,6 +99,16 @@ func TestEscapers(t *testing.T) {
 		b.WriteString(`">x</a>`)
 		if b.String() != want.String() {
 			t.Errorf("%q:\n got %s\nwant %s", s, b.String(), want.String())
+		}
+	}
+}
+
+// TestQuery: query writes what url.Values' Encode writes.
+func TestQuery(t *testing.T) {
+	for _, f := range []Filter{{2015, "KH", "T"}, {2020, "0702", "F"}, {-1, "a b&c=d", "é+"}, {}} {
+		want := url.Values{"year": {strconv.Itoa(f.Year)}, "area": {f.Area}, "sex": {f.Sex}}.Encode()
+		if got := query(f); got != want {
+			t.Errorf("%v: got %q, want %q", f, got, want)
 		}
 	}
 }

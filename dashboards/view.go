@@ -23,8 +23,10 @@ type linker interface {
 
 type serverLinks struct{}
 
+// query is a filter as url.Values' Encode writes it (keys in order),
+// without its map and sort: a page has a link for each year, area and sex.
 func query(f Filter) string {
-	return url.Values{"year": {strconv.Itoa(f.Year)}, "area": {f.Area}, "sex": {f.Sex}}.Encode()
+	return "area=" + url.QueryEscape(f.Area) + "&sex=" + url.QueryEscape(f.Sex) + "&year=" + strconv.Itoa(f.Year)
 }
 
 func (serverLinks) page(lang, page string, f Filter) string {
