@@ -2,7 +2,9 @@ package dashboards
 
 import (
 	"bytes"
+	"html"
 	"html/template"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -109,6 +111,54 @@ func TestQuery(t *testing.T) {
 		want := url.Values{"year": {strconv.Itoa(f.Year)}, "area": {f.Area}, "sex": {f.Sex}}.Encode()
 		if got := query(f); got != want {
 			t.Errorf("%v: got %q, want %q", f, got, want)
+		}
+	}
+}
+
+// TestDataAttrAndNumbers: dataAttr escapes as html.EscapeString does;
+// group and number write what they wrote before their fast paths.
+func TestDataAttrAndNumbers(t *testing.T) {
+	for _, v := range []string{"", `{"a":"<b>&'c'"}`, "ខ្មែរ \x00 \xff", `""`} {
+		want := `data-x="` + html.EscapeString(v) + `"`
+		if got := string(dataAttr("data-x", []byte(v))); got != want {
+			t.Errorf("%q: got %s, want %s", v, got, want)
+		}
+	}
+	slow := func(s string) string { // group as it was
+		neg := strings.HasPrefix(s, "-")
+		s = strings.TrimPrefix(s, "-")
+		intPart, frac, _ := strings.Cut(s, ".")
+		var b strings.Builder
+		for i, ch := range intPart {
+			if i > 0 && (len(intPart)-i)%3 == 0 {
+				b.WriteByte(',')
+			}
+			b.WriteRune(ch)
+		}
+		out := b.String()
+		if frac != "" {
+			out += "." + frac
+		}
+		if neg {
+			out = "-" + out
+		}
+		return out
+	}
+	for _, s := range []string{"", "0", "-0", "1", "12", "123", "1234", "-123", "-1234", "123.45", "1234.5", "-999.9", "12345678.9", "NaN", "+Inf", "-Inf", ".5", "1e+21"} {
+		if got, want := group(s), slow(s); got != want {
+			t.Errorf("group(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for _, d := range []int{-1, 0, 1, 3} {
+		u := unit{Scale: 1, Decimals: d}
+		for _, v := range []float64{0, math.Copysign(0, -1), -0.0001, -0.04, -0.06, 0.04, -1, -1234.5, 1e-9, -1e-9} {
+			s := strconv.FormatFloat(v, 'f', d, 64)
+			if s == "-"+strconv.FormatFloat(0, 'f', d, 64) {
+				s = s[1:]
+			}
+			if got, want := u.number(v), slow(s); got != want {
+				t.Errorf("number(%v, %d decimals) = %q, want %q", v, d, got, want)
+			}
 		}
 	}
 }
