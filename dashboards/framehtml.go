@@ -326,3 +326,44 @@ func isSafeURL(s string) bool {
 func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
+
+// glossaryHTML is the page's explanation of every flag, as the template
+// wrote it with a range: the same on every page of a language.
+func glossaryHTML(lang string, flags []flagView, methods string) template.HTML {
+	var b strings.Builder
+	b.WriteString(`<details class="legend glossary"><summary>`)
+	escText(&b, tr(lang, "flags_title"))
+	b.WriteString("</summary><p>")
+	escText(&b, tr(lang, "legend_flags"))
+	b.WriteString("</p><ul>")
+	for _, f := range flags {
+		b.WriteString(`<li data-flag="`)
+		escText(&b, f.Name)
+		b.WriteString(`">`)
+		escText(&b, f.Text)
+		b.WriteString("</li>")
+	}
+	b.WriteString(`</ul><p><a href="`)
+	escURL(&b, methods)
+	b.WriteString(`">`)
+	escText(&b, tr(lang, "methods_link"))
+	b.WriteString("</a></p></details>")
+	return template.HTML(b.String())
+}
+
+// navLinksHTML is the menu of pages, as the template wrote it with a range.
+func navLinksHTML(links []link) template.HTML {
+	var b strings.Builder
+	for _, l := range links {
+		b.WriteString(`<a href="`)
+		escURL(&b, l.Href)
+		b.WriteString(`"`)
+		if l.Active {
+			b.WriteString(` aria-current="page"`)
+		}
+		b.WriteString(">")
+		escText(&b, l.Label)
+		b.WriteString("</a>")
+	}
+	return template.HTML(b.String())
+}

@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-// framesRef is the page template's range over the frames that framesHTML
-// replaced, kept to hold framesHTML to its bytes.
-const framesRef = `{{define "frames_ref"}}{{range .Frames}}
+// framesRef is what framesHTML, glossaryHTML and navLinksHTML replaced in
+// the page template, kept to hold them to its bytes.
+const framesRef = `{{define "glossary_ref"}}<details class="legend glossary"><summary>{{t .Lang "flags_title"}}</summary><p>{{t .Lang "legend_flags"}}</p><ul>{{range .Flags}}<li data-flag="{{.Name}}">{{.Text}}</li>{{end}}</ul><p><a href="{{.Methods}}">{{t .Lang "methods_link"}}</a></p></details>{{end}}{{define "nav_ref"}}{{range .Nav}}<a href="{{.Href}}"{{if .Active}} aria-current="page"{{end}}>{{.Label}}</a>{{end}}{{end}}{{define "frames_ref"}}{{range .Frames}}
 <section class="panel panel-{{.Kind}}" id="p-{{.ID}}">
   <div class="head"><h2>{{.Title}}{{if .Provisional}} <span class="badge">{{t $.Lang "provisional"}}</span>{{end}}</h2>{{if .Def}}{{template "def" (defArgs $.Lang .Title .Def)}}{{end}}</div>
   {{if .Empty}}<p class="empty">{{t $.Lang "no_data"}}</p>{{else}}
@@ -36,7 +36,8 @@ const framesRef = `{{define "frames_ref"}}{{range .Frames}}
 // TestFramesHTMLMatchesTemplate renders the panels of every page in both
 // languages, for the nation, provinces and districts (a small one among
 // them), several years and each sex, with and without a provisional year,
-// by framesHTML and by the template it replaced: the same bytes.
+// by framesHTML and by the template it replaced: the same bytes; and
+// each table by tableHTML and by tableHTMLRef.
 func TestFramesHTMLMatchesTemplate(t *testing.T) {
 	s := fixServer(t, "")
 	ref, err := s.tmpl.Clone()
@@ -57,10 +58,25 @@ func TestFramesHTMLMatchesTemplate(t *testing.T) {
 						for _, sex := range []string{"T", "F"} {
 							v := view{d: d, f: Filter{Year: year, Area: area, Sex: sex}, lang: lang, scope: "KH", runs: runs}
 							for _, l := range []linker{serverLinks{}, staticLinks{}} {
-								pd := s.pageData(v, p, p.frames(v), l, &s.opt.Users[0])
+								frames := p.frames(v)
+								for _, f := range frames {
+									if got, want := tableHTML(f, v, l, p), tableHTMLRef(f, v, l, p); got != want {
+										t.Fatalf("%s %s %s %d %s: table %s:\n got %s\nwant %s", p.ID, lang, area, year, sex, f.ID, got, want)
+									}
+								}
+								pd := s.pageData(v, p, frames, l, &s.opt.Users[0])
 								var want bytes.Buffer
 								if err := ref.ExecuteTemplate(&want, "frames_ref", pd); err != nil {
 									t.Fatal(err)
+								}
+								for name, got := range map[string]template.HTML{"glossary_ref": glossaryHTML(pd.Lang, pd.Flags, pd.Methods), "nav_ref": navLinksHTML(pd.Nav)} {
+									var want bytes.Buffer
+									if err := ref.ExecuteTemplate(&want, name, pd); err != nil {
+										t.Fatal(err)
+									}
+									if string(got) != want.String() {
+										t.Fatalf("%s %s %s: %s:\n got %s\nwant %s", p.ID, lang, area, name, got, want.String())
+									}
 								}
 								if got := string(framesHTML(pd.Lang, pd.Frames)); got != want.String() {
 									i := 0
@@ -161,4 +177,70 @@ func TestDataAttrAndNumbers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tableHTMLRef is tableHTML as it was, for TestFramesHTMLMatchesTemplate:
+// tableHTML is a frame's data table: a row per category, a column per
+// series, each cell with its interval and flags; area rows link to the
+// same page for that area.
+func tableHTMLRef(f *frame, v view, l linker, p page) template.HTML {
+	var b strings.Builder
+	esc := html.EscapeString
+	_, static := l.(staticLinks) // a static copy has no district pages
+	caption := f.Title
+	if u := f.unit().label(v.lang); u != "" && f.Kind != "cards" && f.Kind != "list" {
+		caption += " (" + u + ")" // the unit of every number below
+	}
+	b.WriteString(`<table id="t-` + esc(f.ID) + `"><caption>` + esc(caption) + `</caption><thead><tr><th scope="col">` + esc(f.XLabel) + `</th>`)
+	for _, s := range f.Series {
+		b.WriteString(`<th scope="col">` + esc(s) + "</th>")
+	}
+	b.WriteString("</tr></thead><tbody>")
+	for x, label := range f.X {
+		b.WriteString(`<tr><th scope="row">`)
+		if f.AreaX && f.XKey[x] != v.f.Area && (!static || len(f.XKey[x]) <= 2) {
+			nf := v.f
+			nf.Area = f.XKey[x]
+			b.WriteString(`<a href="` + esc(l.page(v.lang, p.ID, nf)) + `">` + esc(label) + "</a>")
+		} else {
+			b.WriteString(esc(label))
+		}
+		b.WriteString("</th>")
+		u := f.unit()
+		if f.Kind == "cards" {
+			u = unitOf(cardUnits[indicatorKey(f.XKey[x])])
+		}
+		for s := range f.Series {
+			c := f.Cells[s][x]
+			switch {
+			case c == nil:
+				b.WriteString(`<td class="nodata">` + esc(v.t("state_no_data")) + "</td>")
+			case c.Suppressed:
+				b.WriteString(`<td class="suppressed">` + esc(c.displayIn(u, v.lang)) + "</td>")
+			default:
+				cls := ""
+				if c.flagged("provisional") {
+					cls = ` class="provisional"`
+				}
+				b.WriteString("<td" + cls + ">" + esc(c.displayIn(u, v.lang)))
+				if c.Basis != "" && c.Basis != "registered" {
+					b.WriteString(" <small>" + esc(v.t(c.Basis)) + "</small>")
+				}
+				for _, fl := range c.Flags {
+					// each flag named in the page's language, with its meaning for a
+					// pointer or a screen reader
+					name := flagsText(v.lang, []string{fl})
+					if t := flagText(v.lang, fl); t != "" {
+						b.WriteString(` <small><abbr title="` + esc(t) + `">` + esc(name) + "</abbr></small>")
+					} else {
+						b.WriteString(" <small>" + esc(name) + "</small>")
+					}
+				}
+				b.WriteString("</td>")
+			}
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</tbody></table>")
+	return template.HTML(b.String())
 }

@@ -188,7 +188,8 @@ func NewServer(opt Options) (*Server, error) {
 	if s.dummyHash, err = hashPassword(randomID(), passwordIterations); err != nil {
 		return nil, err
 	}
-	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options, "defArgs": defArgs, "frames": framesHTML}).ParseFS(embedded, "templates/*.html"); err != nil {
+	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options, "defArgs": defArgs, "frames": framesHTML,
+		"glossary": glossaryHTML, "navLinks": navLinksHTML}).ParseFS(embedded, "templates/*.html"); err != nil {
 		return nil, err
 	}
 	if s.assets, err = loadAssets(opt.GeoJSON, opt.DistrictGeoJSON); err != nil {

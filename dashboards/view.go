@@ -300,27 +300,41 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 // same page for that area.
 func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 	var b strings.Builder
-	esc := html.EscapeString
+	b.Grow(256 + 96*len(f.X)*(1+len(f.Series)))
+	w := b.WriteString
+	esc := func(s string) { escapeHTML(&b, s) }
 	_, static := l.(staticLinks) // a static copy has no district pages
 	caption := f.Title
 	if u := f.unit().label(v.lang); u != "" && f.Kind != "cards" && f.Kind != "list" {
 		caption += " (" + u + ")" // the unit of every number below
 	}
-	b.WriteString(`<table id="t-` + esc(f.ID) + `"><caption>` + esc(caption) + `</caption><thead><tr><th scope="col">` + esc(f.XLabel) + `</th>`)
+	w(`<table id="t-`)
+	esc(f.ID)
+	w(`"><caption>`)
+	esc(caption)
+	w(`</caption><thead><tr><th scope="col">`)
+	esc(f.XLabel)
+	w(`</th>`)
 	for _, s := range f.Series {
-		b.WriteString(`<th scope="col">` + esc(s) + "</th>")
+		w(`<th scope="col">`)
+		esc(s)
+		w("</th>")
 	}
-	b.WriteString("</tr></thead><tbody>")
+	w("</tr></thead><tbody>")
 	for x, label := range f.X {
-		b.WriteString(`<tr><th scope="row">`)
+		w(`<tr><th scope="row">`)
 		if f.AreaX && f.XKey[x] != v.f.Area && (!static || len(f.XKey[x]) <= 2) {
 			nf := v.f
 			nf.Area = f.XKey[x]
-			b.WriteString(`<a href="` + esc(l.page(v.lang, p.ID, nf)) + `">` + esc(label) + "</a>")
+			w(`<a href="`)
+			esc(l.page(v.lang, p.ID, nf))
+			w(`">`)
+			esc(label)
+			w("</a>")
 		} else {
-			b.WriteString(esc(label))
+			esc(label)
 		}
-		b.WriteString("</th>")
+		w("</th>")
 		u := f.unit()
 		if f.Kind == "cards" {
 			u = unitOf(cardUnits[indicatorKey(f.XKey[x])])
@@ -329,35 +343,75 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 			c := f.Cells[s][x]
 			switch {
 			case c == nil:
-				b.WriteString(`<td class="nodata">` + esc(v.t("state_no_data")) + "</td>")
+				w(`<td class="nodata">`)
+				esc(v.t("state_no_data"))
+				w("</td>")
 			case c.Suppressed:
-				b.WriteString(`<td class="suppressed">` + esc(c.displayIn(u, v.lang)) + "</td>")
+				w(`<td class="suppressed">`)
+				esc(c.displayIn(u, v.lang))
+				w("</td>")
 			default:
-				cls := ""
 				if c.flagged("provisional") {
-					cls = ` class="provisional"`
+					w(`<td class="provisional">`)
+				} else {
+					w("<td>")
 				}
-				b.WriteString("<td" + cls + ">" + esc(c.displayIn(u, v.lang)))
+				esc(c.displayIn(u, v.lang))
 				if c.Basis != "" && c.Basis != "registered" {
-					b.WriteString(" <small>" + esc(v.t(c.Basis)) + "</small>")
+					w(" <small>")
+					esc(v.t(c.Basis))
+					w("</small>")
 				}
 				for _, fl := range c.Flags {
 					// each flag named in the page's language, with its meaning for a
 					// pointer or a screen reader
 					name := flagsText(v.lang, []string{fl})
 					if t := flagText(v.lang, fl); t != "" {
-						b.WriteString(` <small><abbr title="` + esc(t) + `">` + esc(name) + "</abbr></small>")
+						w(` <small><abbr title="`)
+						esc(t)
+						w(`">`)
+						esc(name)
+						w("</abbr></small>")
 					} else {
-						b.WriteString(" <small>" + esc(name) + "</small>")
+						w(" <small>")
+						esc(name)
+						w("</small>")
 					}
 				}
-				b.WriteString("</td>")
+				w("</td>")
 			}
 		}
-		b.WriteString("</tr>")
+		w("</tr>")
 	}
-	b.WriteString("</tbody></table>")
+	w("</tbody></table>")
 	return template.HTML(b.String())
+}
+
+// escapeHTML writes s as html.EscapeString returns it, without a copy
+// when nothing needs escaping (most of a table's cells).
+func escapeHTML(b *strings.Builder, s string) {
+	written := 0
+	for i := 0; i < len(s); i++ {
+		var repl string
+		switch s[i] {
+		case '&':
+			repl = "&amp;"
+		case '\'':
+			repl = "&#39;"
+		case '<':
+			repl = "&lt;"
+		case '>':
+			repl = "&gt;"
+		case '"':
+			repl = "&#34;"
+		default:
+			continue
+		}
+		b.WriteString(s[written:i])
+		b.WriteString(repl)
+		written = i + 1
+	}
+	b.WriteString(s[written:])
 }
 
 // options are a menu's choices, each the page it opens (built in Go: a
