@@ -249,33 +249,13 @@ func defHTML(b *strings.Builder, lang, title string, d *defView) {
 // escText escapes a string for HTML text or a quoted attribute as
 // html/template does (its htmlEscaper and attrEscaper on a plain string).
 func escText(b *strings.Builder, s string) {
-	written := 0
-	for i := 0; i < len(s); i++ {
-		var repl string
-		switch s[i] {
-		case 0:
-			repl = "\uFFFD"
-		case '"':
-			repl = "&#34;"
-		case '&':
-			repl = "&amp;"
-		case '\'':
-			repl = "&#39;"
-		case '+':
-			repl = "&#43;"
-		case '<':
-			repl = "&lt;"
-		case '>':
-			repl = "&gt;"
-		default:
-			continue
-		}
-		b.WriteString(s[written:i])
-		b.WriteString(repl)
-		written = i + 1
-	}
-	b.WriteString(s[written:])
+	escapeWith(b, s, &templateEscapes)
 }
+
+// templateEscapes are html/template's replacements (htmlReplacementTable)
+// by byte: it reads runes, but only these ASCII ones are replaced, and a
+// multi-byte rune holds no ASCII byte.
+var templateEscapes = [256]string{0: "\uFFFD", '"': "&#34;", '&': "&amp;", '\'': "&#39;", '+': "&#43;", '<': "&lt;", '>': "&gt;"}
 
 // escURL writes a link in a quoted href as html/template does: a scheme
 // other than http, https or mailto refused (#ZgotmplZ), the URL normalized

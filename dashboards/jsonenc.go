@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -58,21 +59,26 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		if v == nil {
 			return append(b, "null"...), nil
 		}
-		var buf [16]string
-		keys := buf[:0]
-		for k := range v {
-			keys = append(keys, k)
+		// the pairs sorted by key: one pass over the map, no second lookup
+		type kv struct {
+			k string
+			v any
 		}
-		slices.Sort(keys)
+		var buf [16]kv
+		pairs := buf[:0]
+		for k, e := range v {
+			pairs = append(pairs, kv{k, e})
+		}
+		slices.SortFunc(pairs, func(a, c kv) int { return strings.Compare(a.k, c.k) })
 		b = append(b, '{')
-		for i, k := range keys {
+		for i, p := range pairs {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = appendJSONString(b, p.k)
 			b = append(b, ':')
 			var err error
-			if b, err = appendJSON(b, v[k]); err != nil {
+			if b, err = appendJSON(b, p.v); err != nil {
 				return nil, err
 			}
 		}

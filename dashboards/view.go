@@ -300,7 +300,7 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 // same page for that area.
 func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 	var b strings.Builder
-	b.Grow(256 + 96*len(f.X)*(1+len(f.Series)))
+	b.Grow(256 + 48*len(f.X)*(1+len(f.Series)))
 	w := b.WriteString
 	esc := func(s string) { escapeHTML(&b, s) }
 	_, static := l.(staticLinks) // a static copy has no district pages
@@ -390,26 +390,21 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 // escapeHTML writes s as html.EscapeString returns it, without a copy
 // when nothing needs escaping (most of a table's cells).
 func escapeHTML(b *strings.Builder, s string) {
+	escapeWith(b, s, &htmlEscapes)
+}
+
+// htmlEscapes are html.EscapeString's replacements, by byte.
+var htmlEscapes = [256]string{'&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;"}
+
+// escapeWith writes s with each byte that table names replaced.
+func escapeWith(b *strings.Builder, s string, table *[256]string) {
 	written := 0
 	for i := 0; i < len(s); i++ {
-		var repl string
-		switch s[i] {
-		case '&':
-			repl = "&amp;"
-		case '\'':
-			repl = "&#39;"
-		case '<':
-			repl = "&lt;"
-		case '>':
-			repl = "&gt;"
-		case '"':
-			repl = "&#34;"
-		default:
-			continue
+		if repl := table[s[i]]; repl != "" {
+			b.WriteString(s[written:i])
+			b.WriteString(repl)
+			written = i + 1
 		}
-		b.WriteString(s[written:i])
-		b.WriteString(repl)
-		written = i + 1
 	}
 	b.WriteString(s[written:])
 }
@@ -437,29 +432,16 @@ func dataAttr(name string, value []byte) template.HTMLAttr {
 	// html.EscapeString's five characters, written in one pass: a chart's
 	// option is kilobytes of JSON, a quote every few bytes.
 	var b strings.Builder
-	b.Grow(len(name) + 3 + len(value) + len(value)/4)
+	b.Grow(len(name) + 3 + len(value)*3/2)
 	b.WriteString(name)
 	b.WriteString(`="`)
 	written := 0
 	for i, c := range value {
-		var repl string
-		switch c {
-		case '&':
-			repl = "&amp;"
-		case '\'':
-			repl = "&#39;"
-		case '<':
-			repl = "&lt;"
-		case '>':
-			repl = "&gt;"
-		case '"':
-			repl = "&#34;"
-		default:
-			continue
+		if repl := htmlEscapes[c]; repl != "" {
+			b.Write(value[written:i])
+			b.WriteString(repl)
+			written = i + 1
 		}
-		b.Write(value[written:i])
-		b.WriteString(repl)
-		written = i + 1
 	}
 	b.Write(value[written:])
 	b.WriteByte('"')
