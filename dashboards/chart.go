@@ -1,141 +1,178 @@
 package dashboards
 
-import (
-	"encoding/json"
-
-	"github.com/go-echarts/go-echarts/v2/charts"
-	"github.com/go-echarts/go-echarts/v2/opts"
-)
-
 // fontFamily puts the shipped Khmer font first, so that Khmer labels drawn
 // on the canvas render the same everywhere.
 const fontFamily = `"Noto Sans Khmer", system-ui, sans-serif`
 
-// chartOption builds a frame's ECharts option with go-echarts and returns it
-// as JSON (sel: on a map, the area code to outline); the page's script (assets/app.js) hands it to echarts.init. The
-// option holds no functions, so the pages need no inline script.
+// chartOption builds a frame's ECharts option and returns it as JSON (sel:
+// on a map, the area code to outline); the page's script (assets/app.js)
+// hands it to echarts.init. The option holds no functions, so the pages
+// need no inline script.
+//
+// The option is built directly as the generic JSON values (maps, slices,
+// float64, string, bool) that go-echarts' output gave once unmarshalled,
+// decorated with what go-echarts has no field for (each point's state and
+// text, axis names, reference lines) and written by appendJSON, in the
+// bytes encoding/json writes: every page renders it, and building it with
+// go-echarts, marshalling, unmarshalling and marshalling again was a third
+// of a page's time. chart_ref_test.go keeps the go-echarts path and holds
+// this one to its bytes.
 func chartOption(f *frame, lang, sel string) ([]byte, bool) {
-	var c interface {
-		Validate()
-		JSON() map[string]interface{}
+	o := baseOption(f, lang)
+	if o == nil {
+		return nil, false
 	}
-	size := opts.Initialization{ChartID: "c-" + f.ID, Width: "100%", Height: "360px", AssetsHost: "/assets/"}
-	global := []charts.GlobalOpts{
-		charts.WithInitializationOpts(size),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(f.Series) > 1), Type: "scroll", Top: "0"}),
-		charts.WithAnimation(false),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "36", Bottom: "8", ContainLabel: opts.Bool(true)}),
-	}
-	// src[i] is the frame series the chart's series i draws (-1: none).
+	// src[i] is the frame series the option's series i draws (-1: none).
 	var src []int
+	var series []any
 	switch f.Kind {
 	case "line":
-		l := charts.NewLine()
-		l.SetGlobalOptions(global...)
-		l.SetXAxis(f.X)
 		for s, name := range f.Series {
-			data := make([]opts.LineData, len(f.X))
+			data := make([]any, len(f.X))
 			// Provisional points (registrations still arriving) go on a
 			// dashed line of their own, joined to the last final point,
 			// with hollow symbols: they are not a fall in the rate.
-			var prov []opts.LineData
+			var prov []any
+			for x := range data {
+				data[x] = map[string]any{}
+			}
 			for x, cl := range f.Cells[s] {
-				data[x] = opts.LineData{Value: chartValue(cl, false)}
-				if cl.flagged("provisional") && data[x].Value != nil {
+				v := chartValue(cl, false)
+				if v != nil {
+					data[x] = map[string]any{"value": v}
+				}
+				if cl.flagged("provisional") && v != nil {
 					if prov == nil {
-						prov = make([]opts.LineData, len(f.X))
+						prov = make([]any, len(f.X))
+						for i := range prov {
+							prov[i] = map[string]any{}
+						}
 						if x > 0 && !f.Cells[s][x-1].flagged("provisional") {
-							prov[x-1] = data[x-1]
+							if pv := chartValue(f.Cells[s][x-1], false); pv != nil {
+								prov[x-1] = map[string]any{"value": pv}
+							}
 						}
 					}
-					prov[x] = opts.LineData{Value: data[x].Value, Symbol: "emptyCircle"}
-					data[x] = opts.LineData{}
+					prov[x] = map[string]any{"value": v, "symbol": "emptyCircle"}
+					data[x] = map[string]any{}
 				}
 			}
 			// both lines of a series in its colour (ECharts' default palette)
 			color := palette[s%len(palette)]
-			l.AddSeries(name, data, charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
-				charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color}))
+			series = append(series, lineSeries(name, data, color, ""))
 			src = append(src, s)
 			if prov != nil {
 				src = append(src, s)
-				l.AddSeries(name+" ("+tr(lang, "provisional")+")", prov,
-					charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(false), ShowSymbol: opts.Bool(true)}),
-					charts.WithItemStyleOpts(opts.ItemStyle{Color: color}), charts.WithLineStyleOpts(opts.LineStyle{Color: color, Type: "dashed"}))
+				series = append(series, lineSeries(name+" ("+tr(lang, "provisional")+")", prov, color, "dashed"))
 			}
 		}
-		c = l
 	case "bar", "hbar", "pyramid":
-		b := charts.NewBar()
-		if f.Kind != "bar" {
-			global[1] = charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: "shadow"}})
-		}
-		b.SetGlobalOptions(global...)
-		b.SetXAxis(f.X)
 		for s, name := range f.Series {
-			data := make([]opts.BarData, len(f.X))
+			data := make([]any, len(f.X))
+			for x := range data {
+				data[x] = map[string]any{}
+			}
 			for x, cl := range f.Cells[s] {
 				// The pyramid draws the first series (males) to the left.
-				data[x] = opts.BarData{Value: chartValue(cl, f.Kind == "pyramid" && s == 0)}
+				if v := chartValue(cl, f.Kind == "pyramid" && s == 0); v != nil {
+					data[x] = map[string]any{"value": v}
+				}
 			}
-			var so []charts.SeriesOpts
+			bs := map[string]any{"name": name, "type": "bar", "data": data}
 			if f.Kind == "pyramid" {
-				so = append(so, charts.WithBarChartOpts(opts.BarChart{Stack: "pyramid"}))
+				bs["stack"] = "pyramid"
 			}
-			b.AddSeries(name, data, so...)
+			series = append(series, bs)
 			src = append(src, s)
 		}
-		if f.Kind != "bar" {
-			b.XYReversal()
-			if f.Kind == "hbar" {
-				// highest first, at the top
-				b.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Inverse: opts.Bool(true), Type: "category"}))
-			}
-		}
-		c = b
 	case "map":
-		m := charts.NewMap()
-		m.RegisterMapType("KHM-" + lang)
-		m.SetGlobalOptions(append(global[:1],
-			charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-			charts.WithAnimation(false),
-		)...)
 		name := ""
 		if len(f.Series) > 0 {
 			name = f.Series[0]
 		}
-		m.AddSeries(name, nil)
+		series = []any{map[string]any{"name": name, "type": "map", "map": "KHM-" + lang, "data": nil}}
 		src = append(src, -1) // the map's items are mapSeries'
-		c = m
-	default:
-		return nil, false
 	}
-	c.Validate()
-	// The option as plain JSON values, to add what go-echarts has no field
-	// for: each point's state and text, axis names, reference lines.
-	raw, err := json.Marshal(c.JSON())
-	if err != nil {
-		return nil, false
-	}
-	var o map[string]any
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return nil, false
+	if series != nil {
+		o["series"] = series
 	}
 	o["textStyle"] = map[string]any{"fontFamily": fontFamily, "fontSize": chartFontSize(lang)}
 	decorate(o, f, lang, src)
 	if f.Kind == "map" {
-		// The items and the classes are written here: go-echarts has no
-		// field for one item's style (its class's fill, the selected
-		// province's outline).
+		// The items and the classes are written here: ECharts' series
+		// options have no field for one item's style (its class's fill,
+		// the selected province's outline).
 		o["series"] = []any{mapSeries(f, lang, sel), mapLegend(f, lang)}
 	}
-	b, err := json.Marshal(o)
+	b, err := appendJSON(make([]byte, 0, 4096), o)
 	if err != nil {
 		return nil, false
 	}
 	return b, true
+}
+
+// baseOption is the option of a kind of chart before its series: what
+// go-echarts wrote for the global options chartOption gave it (a tooltip
+// on the axis, a scrolling legend when there are several series, no
+// animation, a grid that contains the labels) and its default palette. Nil
+// for a frame drawn without a chart (cards, lists).
+func baseOption(f *frame, lang string) map[string]any {
+	colors := make([]any, len(palette))
+	for i, c := range palette {
+		colors[i] = c
+	}
+	o := map[string]any{"animation": false, "color": colors, "title": map[string]any{}, "toolbox": map[string]any{}, "series": nil}
+	var x any // the categories, as go-echarts sets an axis' data: null when there are none
+	if f.X != nil {
+		l := make([]any, len(f.X))
+		for i, s := range f.X {
+			l[i] = s
+		}
+		x = l
+	}
+	switch f.Kind {
+	case "line", "bar", "hbar", "pyramid":
+	case "map":
+		o["legend"] = map[string]any{"show": false}
+		o["tooltip"] = map[string]any{"show": true, "trigger": "item"}
+		return o
+	default:
+		return nil
+	}
+	o["legend"] = map[string]any{"type": "scroll", "show": len(f.Series) > 1, "top": "0"}
+	o["grid"] = []any{map[string]any{"left": "8", "top": "36", "right": "24", "bottom": "8", "containLabel": true}}
+	tooltip := map[string]any{"show": true, "trigger": "axis"}
+	o["tooltip"] = tooltip
+	switch f.Kind {
+	case "line", "bar":
+		o["xAxis"] = []any{map[string]any{"data": x}}
+		o["yAxis"] = []any{map[string]any{}}
+		return o
+	}
+	tooltip["axisPointer"] = map[string]any{"type": "shadow"}
+	// horizontal bars: the categories on the y axis
+	y := map[string]any{}
+	if x != nil {
+		y["data"] = x
+	}
+	if f.Kind == "hbar" {
+		// highest first, at the top
+		y["type"], y["inverse"] = "category", true
+	}
+	o["xAxis"] = []any{map[string]any{}}
+	o["yAxis"] = []any{y}
+	return o
+}
+
+// lineSeries is a line as go-echarts wrote it: symbols shown, gaps left
+// open, in one colour (dash: "" or "dashed").
+func lineSeries(name string, data []any, color, dash string) map[string]any {
+	ls := map[string]any{"color": color}
+	if dash != "" {
+		ls["type"] = dash
+	}
+	return map[string]any{"name": name, "type": "line", "connectNulls": false, "showSymbol": true, "data": data,
+		"animation": false, "itemStyle": map[string]any{"color": color}, "lineStyle": ls}
 }
 
 // chartFontSize is the charts' text size in pixels: Khmer script, with its

@@ -92,7 +92,11 @@ type mart struct {
 	data   []column
 	n      int // rows
 	byArea map[string][]row
+	ind    indicatorCols
 }
+
+// indicatorCols are the indices of the columns cellFrom reads (-1: none).
+type indicatorCols struct{ value, num, den, low, high, flags, basis int }
 
 // row is a row's number in its mart.
 type row = int32
@@ -199,6 +203,13 @@ func newMart(t *vitalstats.Table) *mart {
 		m.col[c] = i
 		m.data = append(m.data, newColumn(t.Rows, i))
 	}
+	idx := func(c string) int {
+		if i, ok := m.col[c]; ok {
+			return i
+		}
+		return -1
+	}
+	m.ind = indicatorCols{idx("value"), idx("numerator"), idx("denominator"), idx("ci_low"), idx("ci_high"), idx("flags"), idx("basis")}
 	if _, ok := m.col["area_code"]; ok {
 		for r := range row(m.n) {
 			code := m.str(r, "area_code")
@@ -338,6 +349,14 @@ func (m *mart) time(r row, c string) time.Time {
 func (m *mart) num(r row, c string) (float64, bool) {
 	i, ok := m.col[c]
 	if !ok {
+		return 0, false
+	}
+	return m.numAt(i, r)
+}
+
+// numAt is num by the column's index (-1: no such column).
+func (m *mart) numAt(i int, r row) (float64, bool) {
+	if i < 0 {
 		return 0, false
 	}
 	col := &m.data[i]

@@ -63,7 +63,7 @@ func (u unit) axisName(lang string) string {
 // number writes v in the unit, grouped by thousands, without the unit's words.
 func (u unit) number(v float64) string {
 	s := strconv.FormatFloat(v*u.Scale, 'f', u.Decimals, 64)
-	if s == "-"+strconv.FormatFloat(0, 'f', u.Decimals, 64) {
+	if len(s) > 1 && s[0] == '-' && strings.Trim(s[1:], "0.") == "" {
 		s = s[1:] // no "-0.0"
 	}
 	if u.Signed && !strings.HasPrefix(s, "-") && strings.Trim(s, "0.") != "" {
@@ -83,6 +83,10 @@ func (u unit) interval(c *cell) string {
 
 // group puts a comma between thousands of a formatted number's integer part.
 func group(s string) string {
+	digits := strings.TrimPrefix(s, "-")
+	if i := strings.IndexByte(digits, '.'); i <= 3 && (i >= 0 || len(digits) <= 3) {
+		return s // no thousands: most numbers on a page
+	}
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	intPart, frac, _ := strings.Cut(s, ".")

@@ -72,17 +72,20 @@ const smallCell = 4
 // the count back.
 func cellFrom(m *mart, r row) *cell {
 	c := &cell{}
-	c.Value, c.HasValue = m.num(r, "value")
-	c.Num, c.HasNum = m.num(r, "numerator")
-	c.Den, c.HasDen = m.num(r, "denominator")
-	lo, okl := m.num(r, "ci_low")
-	hi, okh := m.num(r, "ci_high")
+	ic := &m.ind // the columns by index, not by name: cells are made by the thousand
+	c.Value, c.HasValue = m.numAt(ic.value, r)
+	c.Num, c.HasNum = m.numAt(ic.num, r)
+	c.Den, c.HasDen = m.numAt(ic.den, r)
+	lo, okl := m.numAt(ic.low, r)
+	hi, okh := m.numAt(ic.high, r)
 	c.Low, c.High, c.HasCI = lo, hi, okl && okh
-	if f, ok := m.get(r, "flags").([]string); ok {
-		c.Flags = f
+	if ic.flags >= 0 {
+		if f, ok := m.data[ic.flags].value(r).([]string); ok {
+			c.Flags = f
+		}
 	}
-	if _, ok := m.col["basis"]; ok {
-		c.Basis = m.str(r, "basis")
+	if ic.basis >= 0 {
+		c.Basis = strOf(m.data[ic.basis].value(r))
 	}
 	if slices.Contains(c.Flags, "suppressed") || c.HasNum && c.Num >= 1 && c.Num <= smallCell {
 		c.Suppressed = true

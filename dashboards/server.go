@@ -188,7 +188,8 @@ func NewServer(opt Options) (*Server, error) {
 	if s.dummyHash, err = hashPassword(randomID(), passwordIterations); err != nil {
 		return nil, err
 	}
-	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options, "defArgs": defArgs}).ParseFS(embedded, "templates/*.html"); err != nil {
+	if s.tmpl, err = template.New("").Funcs(template.FuncMap{"t": tr, "options": options, "defArgs": defArgs, "frames": framesHTML,
+		"glossary": glossaryHTML, "navLinks": navLinksHTML}).ParseFS(embedded, "templates/*.html"); err != nil {
 		return nil, err
 	}
 	if s.assets, err = loadAssets(opt.GeoJSON, opt.DistrictGeoJSON); err != nil {
@@ -366,15 +367,18 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 		}
 	}
 	frames := p.frames(v)
-	var buf bytes.Buffer
+	// the page is written into a pooled buffer: put keeps only its gzip
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer renderBuffers.Put(buf)
 	var ctype, disposition string
 	switch kind {
 	case "html":
 		ctype = "text/html; charset=utf-8"
-		err = s.tmpl.ExecuteTemplate(&buf, "page", s.pageData(v, p, frames, serverLinks{}, u))
+		err = s.tmpl.ExecuteTemplate(buf, "page", s.pageData(v, p, frames, serverLinks{}, u))
 	case "json":
 		ctype = "application/json"
-		err = writeJSON(&buf, v, p, frames)
+		err = writeJSON(buf, v, p, frames)
 	case "csv":
 		ctype = "text/csv; charset=utf-8"
 		i := slices.IndexFunc(frames, func(fr *frame) bool { return fr.ID == frameID })
@@ -383,7 +387,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request, kind, lang, p
 			return
 		}
 		disposition = fmt.Sprintf(`attachment; filename="%s-%s-%d.csv"`, frameID, f.Area, f.Year)
-		if err = frames[i].writeCSV(&buf); err == nil && !bom {
+		if err = frames[i].writeCSV(buf); err == nil && !bom {
 			buf.Next(len(csvBOM))
 		}
 	}
@@ -538,14 +542,21 @@ var gzipKept = sync.Pool{New: func() any {
 	return zw
 }}
 
+// renderBuffers hold pages being rendered and gzipped: a page is tens of
+// kilobytes, grown from nothing a dozen times over without them.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func gzipBytes(b []byte, writers *sync.Pool) []byte {
-	var buf bytes.Buffer
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
 	zw := writers.Get().(*gzip.Writer)
-	zw.Reset(&buf)
+	zw.Reset(buf)
 	zw.Write(b)
 	zw.Close()
 	writers.Put(zw)
-	return buf.Bytes()
+	out := bytes.Clone(buf.Bytes()) // the cache keeps it: no more than it needs
+	renderBuffers.Put(buf)
+	return out
 }
 
 func etagOf(b []byte) string {

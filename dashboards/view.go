@@ -23,8 +23,10 @@ type linker interface {
 
 type serverLinks struct{}
 
+// query is a filter as url.Values' Encode writes it (keys in order),
+// without its map and sort: a page has a link for each year, area and sex.
 func query(f Filter) string {
-	return url.Values{"year": {strconv.Itoa(f.Year)}, "area": {f.Area}, "sex": {f.Sex}}.Encode()
+	return "area=" + url.QueryEscape(f.Area) + "&sex=" + url.QueryEscape(f.Sex) + "&year=" + strconv.Itoa(f.Year)
 }
 
 func (serverLinks) page(lang, page string, f Filter) string {
@@ -306,27 +308,41 @@ func (s *Server) pageData(v view, p page, frames []*frame, l linker, u *User) pa
 // same page for that area.
 func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 	var b strings.Builder
-	esc := html.EscapeString
+	b.Grow(256 + 48*len(f.X)*(1+len(f.Series)))
+	w := b.WriteString
+	esc := func(s string) { escapeHTML(&b, s) }
 	_, static := l.(staticLinks) // a static copy has no district pages
 	caption := f.Title
 	if u := f.unit().label(v.lang); u != "" && f.Kind != "cards" && f.Kind != "list" {
 		caption += " (" + u + ")" // the unit of every number below
 	}
-	b.WriteString(`<table id="t-` + esc(f.ID) + `"><caption>` + esc(caption) + `</caption><thead><tr><th scope="col">` + esc(f.XLabel) + `</th>`)
+	w(`<table id="t-`)
+	esc(f.ID)
+	w(`"><caption>`)
+	esc(caption)
+	w(`</caption><thead><tr><th scope="col">`)
+	esc(f.XLabel)
+	w(`</th>`)
 	for _, s := range f.Series {
-		b.WriteString(`<th scope="col">` + esc(s) + "</th>")
+		w(`<th scope="col">`)
+		esc(s)
+		w("</th>")
 	}
-	b.WriteString("</tr></thead><tbody>")
+	w("</tr></thead><tbody>")
 	for x, label := range f.X {
-		b.WriteString(`<tr><th scope="row">`)
+		w(`<tr><th scope="row">`)
 		if f.AreaX && f.XKey[x] != v.f.Area && (!static || len(f.XKey[x]) <= 2) {
 			nf := v.f
 			nf.Area = f.XKey[x]
-			b.WriteString(`<a href="` + esc(l.page(v.lang, p.ID, nf)) + `">` + esc(label) + "</a>")
+			w(`<a href="`)
+			esc(l.page(v.lang, p.ID, nf))
+			w(`">`)
+			esc(label)
+			w("</a>")
 		} else {
-			b.WriteString(esc(label))
+			esc(label)
 		}
-		b.WriteString("</th>")
+		w("</th>")
 		u := f.unit()
 		if f.Kind == "cards" {
 			u = unitOf(cardUnits[indicatorKey(f.XKey[x])])
@@ -335,35 +351,70 @@ func tableHTML(f *frame, v view, l linker, p page) template.HTML {
 			c := f.Cells[s][x]
 			switch {
 			case c == nil:
-				b.WriteString(`<td class="nodata">` + esc(v.t("state_no_data")) + "</td>")
+				w(`<td class="nodata">`)
+				esc(v.t("state_no_data"))
+				w("</td>")
 			case c.Suppressed:
-				b.WriteString(`<td class="suppressed">` + esc(c.displayIn(u, v.lang)) + "</td>")
+				w(`<td class="suppressed">`)
+				esc(c.displayIn(u, v.lang))
+				w("</td>")
 			default:
-				cls := ""
 				if c.flagged("provisional") {
-					cls = ` class="provisional"`
+					w(`<td class="provisional">`)
+				} else {
+					w("<td>")
 				}
-				b.WriteString("<td" + cls + ">" + esc(c.displayIn(u, v.lang)))
+				esc(c.displayIn(u, v.lang))
 				if c.Basis != "" && c.Basis != "registered" {
-					b.WriteString(" <small>" + esc(v.t(c.Basis)) + "</small>")
+					w(" <small>")
+					esc(v.t(c.Basis))
+					w("</small>")
 				}
 				for _, fl := range c.Flags {
 					// each flag named in the page's language, with its meaning for a
 					// pointer or a screen reader
 					name := flagsText(v.lang, []string{fl})
 					if t := flagText(v.lang, fl); t != "" {
-						b.WriteString(` <small><abbr title="` + esc(t) + `">` + esc(name) + "</abbr></small>")
+						w(` <small><abbr title="`)
+						esc(t)
+						w(`">`)
+						esc(name)
+						w("</abbr></small>")
 					} else {
-						b.WriteString(" <small>" + esc(name) + "</small>")
+						w(" <small>")
+						esc(name)
+						w("</small>")
 					}
 				}
-				b.WriteString("</td>")
+				w("</td>")
 			}
 		}
-		b.WriteString("</tr>")
+		w("</tr>")
 	}
-	b.WriteString("</tbody></table>")
+	w("</tbody></table>")
 	return template.HTML(b.String())
+}
+
+// escapeHTML writes s as html.EscapeString returns it, without a copy
+// when nothing needs escaping (most of a table's cells).
+func escapeHTML(b *strings.Builder, s string) {
+	escapeWith(b, s, &htmlEscapes)
+}
+
+// htmlEscapes are html.EscapeString's replacements, by byte.
+var htmlEscapes = [256]string{'&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;"}
+
+// escapeWith writes s with each byte that table names replaced.
+func escapeWith(b *strings.Builder, s string, table *[256]string) {
+	written := 0
+	for i := 0; i < len(s); i++ {
+		if repl := table[s[i]]; repl != "" {
+			b.WriteString(s[written:i])
+			b.WriteString(repl)
+			written = i + 1
+		}
+	}
+	b.WriteString(s[written:])
 }
 
 // options are a menu's choices, each the page it opens (built in Go: a
@@ -386,7 +437,23 @@ func options(links []choice) template.HTML {
 
 // dataAttr is name="value" with value escaped for an HTML attribute.
 func dataAttr(name string, value []byte) template.HTMLAttr {
-	return template.HTMLAttr(name + `="` + html.EscapeString(string(value)) + `"`)
+	// html.EscapeString's five characters, written in one pass: a chart's
+	// option is kilobytes of JSON, a quote every few bytes.
+	var b strings.Builder
+	b.Grow(len(name) + 3 + len(value)*3/2)
+	b.WriteString(name)
+	b.WriteString(`="`)
+	written := 0
+	for i, c := range value {
+		if repl := htmlEscapes[c]; repl != "" {
+			b.Write(value[written:i])
+			b.WriteString(repl)
+			written = i + 1
+		}
+	}
+	b.Write(value[written:])
+	b.WriteByte('"')
+	return template.HTMLAttr(b.String())
 }
 
 // cards show each indicator's value in the first series (the year) with
