@@ -71,7 +71,9 @@ func survFlagsOf(m *mart, r row) []string {
 // (few deaths, suppression) beside the count.
 var survFlagOwner = map[string]string{
 	"nowcast": "nowcast", "pooled_delay": "nowcast",
-	"low_completeness": "p_score",
+	"low_completeness": "p_score", "completeness_changed": "p_score", "completeness_unknown": "p_score",
+	// why there is no P-score: beside it alone (the excess is given)
+	"expected_lt20": "p_score_only", "expected_not_positive": "p_score_only",
 }
 
 // survCell is one measure of a surveillance row (observed, nowcast,
@@ -90,7 +92,7 @@ func survCell(m *mart, r row, measure string) *cell {
 	for _, f := range flags {
 		owner, ok := survFlagOwner[f]
 		switch {
-		case ok && (owner == measure || owner == "p_score" && measure == "excess"):
+		case ok && (owner == measure || owner == "p_score" && measure == "excess" || owner == "p_score_only" && measure == "p_score"):
 		case !ok && measure == "observed":
 		default:
 			continue

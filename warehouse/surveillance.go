@@ -26,6 +26,12 @@ import (
 // int_surveillance holds the result and the indicator surveillance
 // publishes it.
 
+// minExpectedPScore is the smallest expected count a P-score is published
+// for: over an expectation of 2 deaths one more is +50%, and the interval
+// of a province's month ran to millions of percent on the demo. The excess
+// itself (a count, with its interval) is kept.
+const minExpectedPScore = 20
+
 func init() {
 	methods = append(methods, model{name: "int_surveillance", layer: layerMethods, method: buildSurveillance,
 		needs: []string{"int_deaths_current", "int_completeness_best"}})
@@ -537,10 +543,13 @@ func survSeriesRows(u survUnit, last, p0 int, years [2]int, firstYear int, k sur
 			r.excessLo = r.excess - math.Hypot(half, r.halfLo)
 			r.excessHi = r.excess + math.Hypot(half, r.halfHi)
 			r.pScore, r.pScoreLo, r.pScoreHi = math.NaN(), math.NaN(), math.NaN()
-			if p.Expected > 0 {
+			switch {
+			case p.Expected >= minExpectedPScore:
 				r.pScore = 100 * r.excess / p.Expected
 				r.pScoreLo, r.pScoreHi = 100*r.excessLo/p.Expected, 100*r.excessHi/p.Expected
-			} else {
+			case p.Expected > 0:
+				r.flags = append(r.flags, "expected_lt20")
+			default:
 				r.flags = append(r.flags, "expected_not_positive")
 			}
 			r.flags = append(r.flags, cflags...)
