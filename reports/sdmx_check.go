@@ -28,7 +28,10 @@ type readRef struct {
 }
 
 type readComponent struct {
-	ID       string   `xml:"id,attr"`
+	ID     string `xml:"id,attr"`
+	Format struct {
+		TextType string `xml:"textType,attr"`
+	} `xml:"LocalRepresentation>TextFormat"`
 	Status   string   `xml:"assignmentStatus,attr"`
 	Concept  readRef  `xml:"ConceptIdentity>Ref"`
 	Codelist *readRef `xml:"LocalRepresentation>Enumeration>Ref"`
@@ -67,7 +70,9 @@ type readStructure struct {
 var sdmxFlowRef = regexp.MustCompile(`^([A-Za-z0-9_@$\-]+):([A-Za-z0-9_@$\-]+)\(([0-9.]+)\)$`)
 
 // sdmxPeriod are the TIME_PERIOD forms of each FREQ.
-var sdmxPeriod = map[string]*regexp.Regexp{"A": regexp.MustCompile(`^[0-9]{4}$`), "M": regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)}
+// (W: the SDMX 2.1 reporting week, ISO 8601's 2024-W05).
+var sdmxPeriod = map[string]*regexp.Regexp{"A": regexp.MustCompile(`^[0-9]{4}$`), "M": regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`),
+	"W": regexp.MustCompile(`^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$`)}
 
 // SDMXCheck is what CheckSDMXDir read.
 type SDMXCheck struct {
@@ -221,10 +226,26 @@ func checkSDMXCSV(recs [][]string, flows map[string]int, dsds []readDSD, codes m
 		if confidential {
 			suppressed++
 		}
-		if v, err := strconv.ParseInt(r[value], 10, 64); (r[value] == "") != confidential || r[value] != "" && (err != nil || v < 0) {
-			return 0, 0, fmt.Errorf("line %d: OBS_VALUE %q with CONF_STATUS %s", line, r[value], r[conf])
+		if (r[value] == "") != confidential || r[value] != "" && !valueOK(d.Measure.Format.TextType, r[value]) {
+			return 0, 0, fmt.Errorf("line %d: OBS_VALUE %q (%s) with CONF_STATUS %s", line, r[value], d.Measure.Format.TextType, r[conf])
 		}
 		obs++
 	}
 	return obs, suppressed, nil
+}
+
+// sdmxDecimal is an xs:decimal as the release writes it (no exponent).
+var sdmxDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// valueOK says whether an OBS_VALUE is of its measure's text type: a count
+// (Integer) is a whole number, not negative; a Decimal (an estimate, an
+// excess that may be negative) any finite decimal number.
+func valueOK(textType, v string) bool {
+	switch textType {
+	case "Decimal":
+		return sdmxDecimal.MatchString(v)
+	default:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return err == nil && n >= 0
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"vitalstats"
 )
 
 // The namespaces of an SDMX-ML 2.1 structure message. encoding/xml writes
@@ -160,12 +162,12 @@ var (
 		id, name string
 		codes    [][2]string
 	}{
-		{"CL_FREQ", "Frequency", [][2]string{{"A", "Annual"}, {"M", "Monthly"}}},
-		{"CL_OBS_STATUS", "Observation status", [][2]string{{"A", "Normal value"}, {"P", "Provisional value"}}},
+		{"CL_FREQ", "Frequency", [][2]string{{"A", "Annual"}, {"M", "Monthly"}, {"W", "Weekly"}}},
+		{"CL_OBS_STATUS", "Observation status", [][2]string{{"A", "Normal value"}, {"E", "Estimated value"}, {"P", "Provisional value"}}},
 		{"CL_CONF_STATUS", "Confidentiality status", [][2]string{{"F", "Free (published)"},
 			{"C", "Confidential statistical information (primary suppression: a count under the threshold)"},
 			{"D", "Secondary confidentiality set by the sender, not for publication (complementary suppression)"}}},
-		{"CL_UNIT_MEASURE", "Unit of measure", [][2]string{{"NUMBER", "Number (of registered events)"}}},
+		{"CL_UNIT_MEASURE", "Unit of measure", [][2]string{{"NUMBER", "Number (of registered events)"}, {"PERCENT", "Percent"}}},
 		{"CL_UNIT_MULT", "Unit multiplier", [][2]string{{"0", "Units"}}},
 	}
 	// the attributes of every DSD: concept, code list, attached to the observation
@@ -191,60 +193,13 @@ type StructureHeader struct {
 // by labels, "English / Khmer") and the cross-domain ones of FREQ and the
 // attributes, and the concept scheme.
 func (s SDMX) WriteStructure(w io.Writer, h StructureHeader, tables []*Published, labels func(string) string) error {
-	agency := s.agency()
-	if err := CheckSDMXAgency(agency); err != nil {
+	b, err := s.newStructure(h, labels)
+	if err != nil {
 		return err
 	}
 	inds, err := indicators()
 	if err != nil {
 		return err
-	}
-	m := smlMessage{NSMessage: nsMessage, NSStruct: nsStructure, NSCommon: nsCommon,
-		Header: smlHeader{ID: plainCode(h.ID), Prepared: h.Prepared.UTC().Format(time.RFC3339), Sender: smlSender{ID: agency}}}
-	if m.Header.ID == "" {
-		m.Header.ID = "STRUCTURE"
-	}
-	st := &m.Structures
-	for _, c := range fixedCodelists {
-		cl := smlCodelist{smlMaintainable: smlMaintainable{c.id, agency, sdmxVersion}, Names: smlNames([2]string{c.name, ""})}
-		for _, code := range c.codes {
-			cl.Codes = append(cl.Codes, smlItem{code[0], smlNames([2]string{code[1], ""})})
-		}
-		st.Codelists = append(st.Codelists, cl)
-	}
-	concepts := []string{"FREQ"}
-	conceptNames := map[string][2]string{}
-	codelists := map[string]int{} // a dimension's code list -> its index in st.Codelists
-	categoryOf := map[[2]string]string{}
-	conceptRef := func(id string) smlRef {
-		return smlRef{Agency: agency, ParentID: sdmxConceptScheme, ParentVersion: sdmxVersion, ID: id}
-	}
-	listRef := func(id string) *smlRef { return &smlRef{Agency: agency, ID: id, Version: sdmxVersion} }
-	addCode := func(col string, k codeKind, cat string) error {
-		dim := sdmxColumns[col]
-		code, err := sdmxCode(k, cat)
-		if err != nil {
-			return fmt.Errorf("%s: %w", col, err)
-		}
-		i, ok := codelists[dim.Codelist]
-		if !ok {
-			i = len(st.Codelists)
-			codelists[dim.Codelist] = i
-			st.Codelists = append(st.Codelists, smlCodelist{smlMaintainable: smlMaintainable{dim.Codelist, agency, sdmxVersion},
-				Names: smlNames(sdmxCodelists[dim.Codelist])})
-		}
-		// two categories may share a code only when they mean the same:
-		// a margin (total, all, T) or the unknown (unknown, U, 99)
-		prev, seen := categoryOf[[2]string{dim.Codelist, code}]
-		if seen {
-			if prev != cat && code != "_T" && code != "_U" && code != "KH" {
-				return fmt.Errorf("%s: categories %q and %q both give code %s", dim.Codelist, prev, cat, code)
-			}
-			return nil
-		}
-		categoryOf[[2]string{dim.Codelist, code}] = cat
-		st.Codelists[i].Codes = append(st.Codelists[i].Codes, smlItem{code, smlNames(codeName(k, cat, code, labels))})
-		return nil
 	}
 	flows := map[string]bool{}
 	for _, p := range tables {
@@ -257,20 +212,8 @@ func (s SDMX) WriteStructure(w io.Writer, h StructureHeader, tables []*Published
 		}
 		flows[l.flow] = true
 		ind := inds[p.Tab.Mart]
-		dsd := smlDSD{smlMaintainable: smlMaintainable{"DSD_" + l.flow, agency, sdmxVersion}, Names: smlNames(p.Tab.Title)}
-		dsd.Dimensions = append(dsd.Dimensions, smlDimension{ID: "FREQ", Position: 1, Concept: conceptRef("FREQ"), Codelist: listRef("CL_FREQ")})
+		var dims []smlDimension
 		for _, col := range l.columns {
-			dim := sdmxColumns[col]
-			if !slices.Contains(concepts, dim.Concept) {
-				concepts = append(concepts, dim.Concept)
-			}
-			if _, ok := conceptNames[dim.Concept]; !ok {
-				if t, ok := ind.Labels[col]; ok && crossDomain[dim.Concept] == "" {
-					conceptNames[dim.Concept] = [2]string{t.En, t.Km}
-				} else if crossDomain[dim.Concept] == "" {
-					conceptNames[dim.Concept] = split(labels(col))
-				}
-			}
 			cats := append([]string{margin}, ind.Checks.Accepted[col]...)
 			switch col {
 			case p.Tab.Row:
@@ -292,37 +235,156 @@ func (s SDMX) WriteStructure(w io.Writer, h StructureHeader, tables []*Published
 					}
 				}
 			}
-			for _, c := range cats {
-				if err := addCode(col, dim.kind, c); err != nil {
-					return fmt.Errorf("%s: %w", p.Tab.ID, err)
-				}
+			d, err := b.columnDimension(col, ind, cats)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.Tab.ID, err)
 			}
-			dsd.Dimensions = append(dsd.Dimensions, smlDimension{ID: dim.Concept, Position: len(dsd.Dimensions) + 1,
-				Concept: conceptRef(dim.Concept), Codelist: listRef(dim.Codelist)})
+			dims = append(dims, d)
 		}
-		dsd.Time = smlTimeDimension{ID: "TIME_PERIOD", Position: len(dsd.Dimensions) + 1, Concept: conceptRef("TIME_PERIOD"),
-			Format: smlTextFormat{"ObservationalTimePeriod"}}
-		for _, a := range sdmxAttributes {
-			attr := smlAttribute{ID: a.concept, Status: "Mandatory", Concept: conceptRef(a.concept), Codelist: listRef(a.codelist)}
-			if a.obs {
-				attr.Measure = &smlRef{ID: "OBS_VALUE"}
-			} else {
-				attr.None = &struct{}{}
-			}
-			dsd.Attributes = append(dsd.Attributes, attr)
-		}
-		dsd.Measure = smlMeasure{ID: "OBS_VALUE", Concept: conceptRef("OBS_VALUE"), Format: smlTextFormat{"Integer"}}
-		st.DataStructures = append(st.DataStructures, dsd)
-		st.Dataflows = append(st.Dataflows, smlDataflow{smlMaintainable: smlMaintainable{l.flow, agency, sdmxVersion},
-			Names: smlNames(p.Tab.Title), Structure: smlRef{Agency: agency, ID: dsd.ID, Version: sdmxVersion}})
+		b.addFlow(l.flow, p.Tab.Title, dims, "Integer", false)
 	}
+	return b.write(w)
+}
+
+// smlBuilder assembles a structure message: the cross-domain code lists,
+// the dimensions' code lists as their codes are added, the DSDs and
+// dataflows, and the concept scheme of every concept they use.
+type smlBuilder struct {
+	m            smlMessage
+	agency       string
+	labels       func(string) string
+	concepts     []string
+	conceptNames map[string][2]string
+	codelists    map[string]int       // a dimension's code list -> its index in m.Structures.Codelists
+	categoryOf   map[[2]string]string // (code list, code) -> the category it came from
+}
+
+func (s SDMX) newStructure(h StructureHeader, labels func(string) string) (*smlBuilder, error) {
+	agency := s.agency()
+	if err := CheckSDMXAgency(agency); err != nil {
+		return nil, err
+	}
+	b := &smlBuilder{agency: agency, labels: labels, concepts: []string{"FREQ"}, conceptNames: map[string][2]string{},
+		codelists: map[string]int{}, categoryOf: map[[2]string]string{}}
+	b.m = smlMessage{NSMessage: nsMessage, NSStruct: nsStructure, NSCommon: nsCommon,
+		Header: smlHeader{ID: plainCode(h.ID), Prepared: h.Prepared.UTC().Format(time.RFC3339), Sender: smlSender{ID: agency}}}
+	if b.m.Header.ID == "" {
+		b.m.Header.ID = "STRUCTURE"
+	}
+	for _, c := range fixedCodelists {
+		cl := smlCodelist{smlMaintainable: smlMaintainable{c.id, agency, sdmxVersion}, Names: smlNames([2]string{c.name, ""})}
+		for _, code := range c.codes {
+			cl.Codes = append(cl.Codes, smlItem{code[0], smlNames([2]string{code[1], ""})})
+		}
+		b.m.Structures.Codelists = append(b.m.Structures.Codelists, cl)
+	}
+	return b, nil
+}
+
+func (b *smlBuilder) conceptRef(id string) smlRef {
+	return smlRef{Agency: b.agency, ParentID: sdmxConceptScheme, ParentVersion: sdmxVersion, ID: id}
+}
+
+func (b *smlBuilder) listRef(id string) *smlRef {
+	return &smlRef{Agency: b.agency, ID: id, Version: sdmxVersion}
+}
+
+// addItem adds a code to a code list (created, named names, when new):
+// two categories may share a code only when they mean the same, a margin
+// (total, all, T) or the unknown (unknown, U, 99).
+func (b *smlBuilder) addItem(list string, names [2]string, code, cat string, name func() [2]string) error {
+	st := &b.m.Structures
+	i, ok := b.codelists[list]
+	if !ok {
+		i = len(st.Codelists)
+		b.codelists[list] = i
+		st.Codelists = append(st.Codelists, smlCodelist{smlMaintainable: smlMaintainable{list, b.agency, sdmxVersion}, Names: smlNames(names)})
+	}
+	prev, seen := b.categoryOf[[2]string{list, code}]
+	if seen {
+		if prev != cat && code != "_T" && code != "_U" && code != "KH" {
+			return fmt.Errorf("%s: categories %q and %q both give code %s", list, prev, cat, code)
+		}
+		return nil
+	}
+	b.categoryOf[[2]string{list, code}] = cat
+	st.Codelists[i].Codes = append(st.Codelists[i].Codes, smlItem{code, smlNames(name())})
+	return nil
+}
+
+// columnDimension is the dimension of a mart's category column, its code
+// list holding the codes of cats; its concept is named by the sidecar's
+// label of the column unless it is a cross-domain one.
+func (b *smlBuilder) columnDimension(col string, ind *vitalstats.Indicator, cats []string) (smlDimension, error) {
+	dim := sdmxColumns[col]
+	b.concept(dim.Concept, func() [2]string {
+		if t, ok := ind.Labels[col]; ok {
+			return [2]string{t.En, t.Km}
+		}
+		return split(b.labels(col))
+	})
+	for _, c := range cats {
+		code, err := sdmxCode(dim.kind, c)
+		if err != nil {
+			return smlDimension{}, fmt.Errorf("%s: %w", col, err)
+		}
+		if err := b.addItem(dim.Codelist, sdmxCodelists[dim.Codelist], code, c, func() [2]string { return codeName(dim.kind, c, code, b.labels) }); err != nil {
+			return smlDimension{}, err
+		}
+	}
+	return smlDimension{ID: dim.Concept, Concept: b.conceptRef(dim.Concept), Codelist: b.listRef(dim.Codelist)}, nil
+}
+
+// concept adds a concept to the scheme, named by name unless it is a
+// cross-domain one.
+func (b *smlBuilder) concept(id string, name func() [2]string) {
+	if !slices.Contains(b.concepts, id) {
+		b.concepts = append(b.concepts, id)
+	}
+	if _, ok := b.conceptNames[id]; !ok && crossDomain[id] == "" {
+		b.conceptNames[id] = name()
+	}
+}
+
+// addFlow adds a dataflow and its DSD: FREQ, dims, TIME_PERIOD; the
+// primary measure OBS_VALUE of textType format; the attributes of every
+// DSD, UNIT_MEASURE and UNIT_MULT attached to the observation when
+// unitPerObs (a flow whose measures differ in unit), else to the data set.
+func (b *smlBuilder) addFlow(flow string, title [2]string, dims []smlDimension, format string, unitPerObs bool) {
+	dsd := smlDSD{smlMaintainable: smlMaintainable{"DSD_" + flow, b.agency, sdmxVersion}, Names: smlNames(title)}
+	dsd.Dimensions = append(dsd.Dimensions, smlDimension{ID: "FREQ", Position: 1, Concept: b.conceptRef("FREQ"), Codelist: b.listRef("CL_FREQ")})
+	for _, d := range dims {
+		d.Position = len(dsd.Dimensions) + 1
+		dsd.Dimensions = append(dsd.Dimensions, d)
+	}
+	dsd.Time = smlTimeDimension{ID: "TIME_PERIOD", Position: len(dsd.Dimensions) + 1, Concept: b.conceptRef("TIME_PERIOD"),
+		Format: smlTextFormat{"ObservationalTimePeriod"}}
+	for _, a := range sdmxAttributes {
+		attr := smlAttribute{ID: a.concept, Status: "Mandatory", Concept: b.conceptRef(a.concept), Codelist: b.listRef(a.codelist)}
+		if a.obs || unitPerObs {
+			attr.Measure = &smlRef{ID: "OBS_VALUE"}
+		} else {
+			attr.None = &struct{}{}
+		}
+		dsd.Attributes = append(dsd.Attributes, attr)
+	}
+	dsd.Measure = smlMeasure{ID: "OBS_VALUE", Concept: b.conceptRef("OBS_VALUE"), Format: smlTextFormat{format}}
+	st := &b.m.Structures
+	st.DataStructures = append(st.DataStructures, dsd)
+	st.Dataflows = append(st.Dataflows, smlDataflow{smlMaintainable: smlMaintainable{flow, b.agency, sdmxVersion},
+		Names: smlNames(title), Structure: smlRef{Agency: b.agency, ID: dsd.ID, Version: sdmxVersion}})
+}
+
+// write adds the concept scheme and writes the message.
+func (b *smlBuilder) write(w io.Writer) error {
+	st := &b.m.Structures
 	if len(st.DataStructures) == 0 {
 		return fmt.Errorf("SDMX structure: no table")
 	}
-	scheme := smlConceptScheme{smlMaintainable: smlMaintainable{sdmxConceptScheme, agency, sdmxVersion},
+	scheme := smlConceptScheme{smlMaintainable: smlMaintainable{sdmxConceptScheme, b.agency, sdmxVersion},
 		Names: smlNames([2]string{"Concepts of the vital statistics tables", "គោលគំនិតនៃតារាងស្ថិតិអត្រានុកូលដ្ឋាន"})}
-	for _, c := range append(concepts, "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "CONF_STATUS", "UNIT_MEASURE", "UNIT_MULT") {
-		name := conceptNames[c]
+	for _, c := range append(b.concepts, "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "CONF_STATUS", "UNIT_MEASURE", "UNIT_MULT") {
+		name := b.conceptNames[c]
 		if n := crossDomain[c]; n != "" {
 			name = [2]string{n, ""}
 		}
@@ -334,10 +396,10 @@ func (s SDMX) WriteStructure(w io.Writer, h StructureHeader, tables []*Published
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(m); err != nil {
+	if err := enc.Encode(b.m); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, "\n")
+	_, err := io.WriteString(w, "\n")
 	return err
 }
 

@@ -144,6 +144,17 @@ func (c *Config) runExportOnce(ctx context.Context, e *env, final bool, note str
 				return err
 			}
 		}
+		arrival, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: "registration_arrival", Only: map[string][]string{"area_code": {"KH"}}})
+		if err != nil {
+			return err
+		}
+		sd, err := c.sdmx(arrival)
+		if err != nil {
+			return err
+		}
+		if err := writeSurveillance(ctx, w, filepath.Join(dir, "surveillance"), labels, sd, rel); err != nil {
+			return err
+		}
 		if err := writeReleaseReadme(ctx, w, dir, rel); err != nil {
 			return err
 		}
@@ -253,6 +264,14 @@ func writeReleaseReadme(ctx context.Context, w *warehouse.Warehouse, dir string,
 		"(and `research/aggregates/sdmx/structure.xml`) is the SDMX-ML 2.1 structure message the SDMX-CSV files conform to: " +
 		"a data structure definition and dataflow per table, its code lists and concepts. In SDMX, `CONF_STATUS` C marks a " +
 		"cell suppressed for being small, D one suppressed to protect it (OBS_VALUE empty), `OBS_STATUS` P a year still provisional.\n" +
+		"- `surveillance/`: the mortality surveillance series (methods section 16): deaths by month and ISO week of " +
+		"occurrence, by province, sex and broad age group (weeks: the nation by sex and age group, the provinces in all), with the nowcast of the registrations still to arrive, the " +
+		"expected deaths, the excess and the P-score, each with its 95% interval. `deaths_surveillance.csv` has a row per " +
+		"period, area, sex and age group (an empty value is suppressed where `flags` says `suppressed`, else one the model " +
+		"does not give, the flag saying why); `sdmx/` the same as the SDMX dataflow DEATHS_SURVEILLANCE, each quantity a " +
+		"code of the dimension MEASURE (OBS, NOWCAST, EXPECTED, EXCESS, P_SCORE, and X_LOW, X_HIGH for the interval's ends), " +
+		"`OBS_STATUS` E on every estimated value, P on the count of a period still provisional; a suppressed row is one " +
+		"observation, OBS with `CONF_STATUS` C and no value, its other measures left out with it.\n" +
 		"- `who/`: the WHO Mortality Database files, when the site sends them.\n" +
 		"- `research/`: de-identified microdata and aggregates (see its README).\n" +
 		"- `provisional_years.csv`: the years whose registrations are still arriving.\n\n")
@@ -314,6 +333,41 @@ precision); the `+"`metadata`"+` sheet and the document properties give the rele
 (`+"`/downloads/<release>/<file>?bom=0`"+`; the pages' CSV links take it too). SDMX-CSV and the WHO files, read by
 programs and holding codes and numbers only, have no mark.
 `, reports.SuppressedSymbol, reports.HeaderRow, reports.HeaderRow+1, reports.HeaderRow-1, reports.HeaderRow-1)
+
+// writeSurveillance writes the published surveillance series to dir: the
+// plain CSV deaths_surveillance.csv and, in dir/sdmx, its SDMX-CSV and
+// structure message, read back against each other before the release is
+// published.
+func writeSurveillance(ctx context.Context, w *warehouse.Warehouse, dir string, labels func(string) string, sd reports.SDMX, rel reports.Release) error {
+	all, err := warehouse.ReadSlice(ctx, w.DB, vitalstats.MartSlice{Table: "surveillance"})
+	if err != nil {
+		return err
+	}
+	t, err := reports.SurveillanceReleased(all)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "sdmx"), 0o755); err != nil {
+		return err
+	}
+	base := strings.ToLower(reports.SurveillanceFlow) + ".csv"
+	if err := createFile(filepath.Join(dir, base), func(f *os.File) error { return reports.WriteSurveillanceCSV(f, t) }); err != nil {
+		return err
+	}
+	if err := createFile(filepath.Join(dir, "sdmx", base), func(f *os.File) error { return sd.WriteSurveillanceData(f, t) }); err != nil {
+		return err
+	}
+	h := reports.StructureHeader{ID: rel.ID, Prepared: rel.Created}
+	if err := createFile(filepath.Join(dir, "sdmx", reports.SDMXStructureFile), func(f *os.File) error {
+		return sd.WriteSurveillanceStructure(f, h, t, labels)
+	}); err != nil {
+		return err
+	}
+	if _, err := reports.CheckSDMXDir(filepath.Join(dir, "sdmx")); err != nil {
+		return fmt.Errorf("surveillance: %w", err)
+	}
+	return nil
+}
 
 // writeProvisionalYears writes the nation's years by event type with the
 // estimated share of their registrations arrived and their status
