@@ -54,6 +54,9 @@ func TestDescribeFile(t *testing.T) {
 		{"research/deaths/deaths_2016.parquet", "extracts", "De-identified death records of 2016, one row each (Parquet)."},
 		{"research/births/codebook.md", "extracts", "Codebook of the birth extracts: each column and its codes (Markdown)."},
 		{"research/aggregates/csv/marriages_province_month_2002.csv", "aggregates", "Marriages by province and month, 2002 (CSV)."},
+		{"surveillance/deaths_surveillance.csv", "tables", "Mortality surveillance: deaths by month and week, nowcast, expected and excess deaths, P-scores (CSV)."},
+		{"surveillance/sdmx/deaths_surveillance.csv", "tables", "Mortality surveillance: deaths by month and week, nowcast, expected and excess deaths, P-scores (SDMX-CSV)."},
+		{"surveillance/sdmx/structure.xml", "tables", "The SDMX-ML 2.1 structure the SDMX-CSV files conform to: data structure definitions, dataflows, code lists."},
 		{"release.json", "release", "Every file of the release with its checksum (JSON)."},
 		{"who/Morticd10.csv", "who", "For the WHO Mortality Database, in its layout (CSV)."},
 	} {

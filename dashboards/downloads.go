@@ -375,7 +375,7 @@ var fileKinds = []string{"report", "tables", "extracts", "aggregates", "release"
 
 // describeFile says which group a release's file belongs to and what it
 // holds, in one line, from its path (the layout vitalstats export writes:
-// tables/, research/<event>/, research/aggregates/, who/).
+// tables/, surveillance/, research/<event>/, research/aggregates/, who/).
 func describeFile(p, lang string) (kind, desc string) {
 	dir, base := path.Split(p)
 	stem := strings.TrimSuffix(base, path.Ext(base))
@@ -391,7 +391,7 @@ func describeFile(p, lang string) (kind, desc string) {
 	if format == "" {
 		format = ext
 	}
-	if strings.HasPrefix(dir, "tables/sdmx/") || strings.HasPrefix(dir, "research/aggregates/sdmx/") {
+	if strings.HasPrefix(dir, "tables/sdmx/") || strings.HasPrefix(dir, "research/aggregates/sdmx/") || strings.HasPrefix(dir, "surveillance/sdmx/") {
 		format = "SDMX-CSV"
 	}
 	// what a table or an aggregate counts: its own words where there are
@@ -412,6 +412,8 @@ func describeFile(p, lang string) (kind, desc string) {
 			kind = "aggregates"
 		}
 		return kind, tr(lang, "dl_sdmx_structure")
+	case strings.HasPrefix(dir, "surveillance/"):
+		return "tables", fmt.Sprintf(tr(lang, "dl_surveillance"), format)
 	case strings.HasPrefix(dir, "tables/"):
 		return "tables", fmt.Sprintf(tr(lang, "dl_table"), what(), year, format)
 	case strings.HasPrefix(dir, "research/aggregates/"):

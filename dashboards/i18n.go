@@ -256,6 +256,7 @@ var words = map[string][2]string{
 	"dl_readme":                        {"What the release holds, how it was made and protected.", "អ្វីដែលការចេញផ្សាយនេះមាន របៀបរៀបចំ និងការការពារ។"},
 	"dl_sdmx_structure":                {"The SDMX-ML 2.1 structure the SDMX-CSV files conform to: data structure definitions, dataflows, code lists.", "រចនាសម្ព័ន្ធ SDMX-ML 2.1 ដែលឯកសារ SDMX-CSV អនុលោមតាម៖ និយមន័យរចនាសម្ព័ន្ធទិន្នន័យ លំហូរទិន្នន័យ និងបញ្ជីកូដ។"},
 	"dl_manifest":                      {"Every file of the release with its checksum (JSON).", "ឯកសារទាំងអស់នៃការចេញផ្សាយ ជាមួយលេខត្រួតពិនិត្យ (JSON)។"},
+	"dl_surveillance":                  {"Mortality surveillance: deaths by month and week, nowcast, expected and excess deaths, P-scores (%s).", "ការតាមដានមរណភាព៖ ការស្លាប់តាមខែ និងសប្ដាហ៍ ការប៉ាន់ស្មានបច្ចុប្បន្ន ការស្លាប់រំពឹងទុក និងការស្លាប់លើស (%s)។"},
 	"dl_provisional":                   {"The years whose counts are still provisional (CSV).", "ឆ្នាំដែលចំនួននៅតែបណ្តោះអាសន្ន (CSV)។"},
 	"dl_e_births":                      {"birth", "កំណើត"},
 	"dl_e_deaths":                      {"death", "មរណភាព"},

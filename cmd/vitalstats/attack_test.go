@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -958,6 +959,83 @@ func (a *answers) addRelease(t *testing.T, dir string) {
 	}
 }
 
+// addSurveillance adds the release's surveillance series (SDMX-CSV), each
+// row's count under the family surveillance. Every other measure that rests
+// on the count (a complete period's nowcast, its excess plus its expected
+// deaths) is added as the same count again: it must be the published count,
+// never the true one, and a withheld row must give nothing but its mark.
+func (a *answers) addSurveillance(t *testing.T, dir string) {
+	t.Helper()
+	f := filepath.Join(dir, "surveillance", "sdmx", strings.ToLower(reports.SurveillanceFlow)+".csv")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("%s: %v, %d records", f, err, len(recs))
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	type series struct{ freq, area, sex, age, period string }
+	rows := map[series]map[string][]string{} // measure -> value, OBS_STATUS, CONF_STATUS
+	for _, r := range recs[1:] {
+		k := series{r[col["FREQ"]], r[col["REF_AREA"]], r[col["SEX"]], r[col["AGE"]], r[col["TIME_PERIOD"]]}
+		if rows[k] == nil {
+			rows[k] = map[string][]string{}
+		}
+		rows[k][r[col["MEASURE"]]] = []string{r[col["OBS_VALUE"]], r[col["OBS_STATUS"]], r[col["CONF_STATUS"]]}
+	}
+	for k, m := range rows {
+		area, err1 := reports.SDMXCategory("area_code", k.area)
+		sex, err2 := reports.SDMXCategory("sex", k.sex)
+		age, err3 := reports.SDMXCategory("age_group", k.age)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		key := canon(countKey{Fam: "surveillance", Item: k.freq, Area: area, Period: k.period, Sex: sex, Age: age})
+		obs, ok := m["OBS"]
+		if !ok {
+			t.Fatalf("%s: %v has no OBS", f, k)
+		}
+		pc := pubCell{Route: "release surveillance", Where: "OBS", Num: key, Suppress: obs[2] == "C"}
+		if pc.Suppress {
+			if len(m) != 1 {
+				t.Errorf("%s: the withheld %v shows other measures: %v", f, k, m)
+			}
+			a.Cells = append(a.Cells, pc)
+			continue
+		}
+		pc.NumV, pc.HasNum = mustFloat(t, obs[0]), true
+		pc.Value, pc.HasValue = pc.NumV, true
+		a.Cells = append(a.Cells, pc)
+		if obs[1] == "P" {
+			continue // a provisional period's nowcast holds the registrations still to come
+		}
+		// a complete period: its nowcast is its count, and so is excess + expected
+		var again []float64
+		if v, ok := m["NOWCAST"]; ok {
+			again = append(again, mustFloat(t, v[0]))
+		}
+		if ex, ok := m["EXCESS"]; ok {
+			if e, ok := m["EXPECTED"]; ok {
+				again = append(again, math.Round(mustFloat(t, ex[0])+mustFloat(t, e[0])))
+			}
+		}
+		for i, v := range again {
+			if v != pc.NumV {
+				t.Errorf("%s: %v: a measure resting on the count gives %g, OBS %g: %v", f, k, v, pc.NumV, m)
+			}
+			c := pc
+			c.Where = []string{"NOWCAST", "EXCESS+EXPECTED"}[min(i, 1)]
+			c.NumV, c.Value = v, v
+			a.Cells = append(a.Cells, c)
+		}
+	}
+}
+
 func mustFloat(t *testing.T, s string) float64 {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -1132,6 +1210,11 @@ func attackTruth(t *testing.T, db *sql.DB) map[countKey]float64 {
 			tk.Item = "total"
 			addTo(tk, f(v[5]))
 		}
+	})
+	// The surveillance series' counts (deaths by month and ISO week of occurrence registered by as_of).
+	q(`select period_type, period, area_code, sex, age_group, observed from surveillance`, func(v []any) {
+		freq := map[string]string{"month": "M", "week": "W"}[s(v[0])]
+		set(countKey{Fam: "surveillance", Item: freq, Area: s(v[2]), Period: s(v[1]), Sex: s(v[3]), Age: s(v[4])}, f(v[5]))
 	})
 	// Broad age groups of the counts that have none of their own (residence
 	// not stated, sex not stated, all causes): the sum of their groups.
@@ -1357,6 +1440,7 @@ releases = %q
 		a.addPage("static site", p)
 	}
 	a.addRelease(t, rels[0])
+	a.addSurveillance(t, rels[0])
 	a.causeTitles(titles)
 
 	rep := judge(a, truth)

@@ -40,6 +40,21 @@ func TestExportPublishesReleases(t *testing.T) {
 	if err := db.QueryRow(`select sum(deaths1)::bigint, count(*) from published.who_mdb_deaths where list = '104' and cause = 'AAA'`).Scan(&whoPublished, &whoRows); err != nil {
 		t.Fatal(err)
 	}
+	// The nation's monthly surveillance counts as published, with their status.
+	survPublished := map[string][2]string{}
+	srows, err := db.Query(`select period, coalesce(observed::varchar, ''), status from published.surveillance
+		where period_type = 'month' and area_code = 'KH' and sex = 'T' and age_group = 'all'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for srows.Next() {
+		var period, obs, status string
+		if err := srows.Scan(&period, &obs, &status); err != nil {
+			t.Fatal(err)
+		}
+		survPublished[period] = [2]string{obs, status}
+	}
+	srows.Close()
 	birthsPublished, birthCells := map[int]int64{}, map[int]int64{}
 	rows, err := db.Query(`select year(month), sum(numerator)::bigint, count(*) filter (where numerator > 0) from published.events_by_month
 		where event_type = 'birth' and measure = 'occurred' and length(area_code) = 2 and area_code <> 'KH' group by all`)
@@ -287,6 +302,7 @@ func TestExportPublishesReleases(t *testing.T) {
 		t.Error("nothing suppressed on a small registry: the control is not applied")
 	}
 	checkReleaseSDMX(t, dir, len(tables), len(aggregates))
+	checkReleaseSurveillance(t, dir, survPublished)
 
 	// A second export revises the first; the first is unchanged.
 	if code, _, stderr := runCLI(t, "export", "-config", cfg); code != 0 {
@@ -298,6 +314,76 @@ func TestExportPublishesReleases(t *testing.T) {
 	}
 	if _, err := reports.Verify(dir); err != nil {
 		t.Errorf("the final release changed: %v", err)
+	}
+}
+
+// checkReleaseSurveillance: the release's surveillance series, as SDMX that
+// the schemas accept and that reads back against its structure, carry the
+// published counts (the nation's months: published, KH, T, all -> count,
+// status), OBS_STATUS P on the count of a provisional period, A on a
+// complete one, E on every estimated value; and the plain CSV has a row
+// per series and period of the SDMX file, after a byte-order mark.
+func checkReleaseSurveillance(t *testing.T, dir string, published map[string][2]string) {
+	t.Helper()
+	sd := filepath.Join(dir, "surveillance", "sdmx")
+	if _, err := exec.LookPath("xmllint"); err == nil {
+		schema := filepath.Join("..", "..", "reports", "testdata", "sdmx-ml-2.1", "schemas", "SDMXMessage.xsd")
+		if out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", schema, filepath.Join(sd, reports.SDMXStructureFile)).CombinedOutput(); err != nil {
+			t.Errorf("xmllint surveillance: %v\n%s", err, out)
+		}
+	}
+	got, err := reports.CheckSDMXDir(sd)
+	if err != nil {
+		t.Fatalf("SDMX of surveillance: %v", err)
+	}
+	t.Logf("SDMX of surveillance: %+v", got)
+	if got.Files != 1 || got.Dataflows != 1 || got.Suppressed == 0 {
+		t.Errorf("SDMX of surveillance: %+v, want 1 file, 1 dataflow, some suppressed", got)
+	}
+	name := strings.ToLower(reports.SurveillanceFlow) + ".csv"
+	sb, err := os.ReadFile(filepath.Join(sd, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(string(sb))).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("%s: %v, %d records", name, err, len(recs))
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	keys := map[string]bool{}
+	seen, status := 0, map[string]int{}
+	for _, r := range recs[1:] {
+		keys[strings.Join([]string{r[col["FREQ"]], r[col["REF_AREA"]], r[col["SEX"]], r[col["AGE"]], r[col["TIME_PERIOD"]]}, ",")] = true
+		m, st := r[col["MEASURE"]], r[col["OBS_STATUS"]]
+		status[m+" "+st]++
+		if m != "OBS" && st != "E" {
+			t.Errorf("%s: an estimate without OBS_STATUS E: %v", name, r)
+		}
+		if m != "OBS" || r[col["FREQ"]] != "M" || r[col["REF_AREA"]] != "KH" || r[col["SEX"]] != "_T" || r[col["AGE"]] != "_T" {
+			continue
+		}
+		p, ok := published[r[col["TIME_PERIOD"]]]
+		want := map[string]string{"complete": "A", "provisional": "P"}[p[1]]
+		if !ok || r[col["OBS_VALUE"]] != p[0] || st != want && !(p[1] == "complete" && st == "P") {
+			t.Errorf("%s: %v, published %v", name, r, p)
+		}
+		seen++
+	}
+	if seen != len(published) || status["OBS P"] == 0 || status["OBS A"] == 0 || status["NOWCAST E"] == 0 || status["P_SCORE E"] == 0 {
+		t.Errorf("%s: %d of the nation's %d months; statuses %v", name, seen, len(published), status)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "surveillance", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), reports.BOM) {
+		t.Errorf("surveillance/%s has no byte-order mark", name)
+	}
+	if n := strings.Count(string(b), "\n") - 1; n != len(keys) {
+		t.Errorf("surveillance/%s: %d rows, the SDMX file %d series and periods", name, n, len(keys))
 	}
 }
 
