@@ -372,7 +372,7 @@ func checkReleaseSurveillance(t *testing.T, dir string, published map[string][2]
 		}
 		seen++
 	}
-	if seen != len(published) || status["OBS P"] == 0 || status["OBS A"] == 0 || status["NOWCAST E"] == 0 || status["P_SCORE E"] == 0 {
+	if seen != len(published) || status["OBS P"] == 0 || status["OBS A"] == 0 || status["NOWCAST E"] == 0 || status["EXPECTED E"] == 0 {
 		t.Errorf("%s: %d of the nation's %d months; statuses %v", name, seen, len(published), status)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "surveillance", name))
