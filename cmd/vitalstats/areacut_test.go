@@ -43,6 +43,11 @@ func TestAreaDownloads(t *testing.T) {
 			"research/aggregates/sdmx/births_province_month_2020.csv": "DATAFLOW,FREQ,REF_AREA,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS,UNIT_MEASURE,UNIT_MULT\n" +
 				"B,M,KH-7,2020-01,6,A,F,NUMBER,0\nB,M,KH-12,2020-01,5,A,F,NUMBER,0\nB,M,_U,2020-01,,A,C,NUMBER,0\nB,M,KH,2020-01,12,A,F,NUMBER,0\n",
 			"research/aggregates/sdmx/structure.xml": "<structure/>\n",
+			// the surveillance series hold every province: refused to an area
+			"surveillance/deaths_surveillance.csv": reports.BOM + "period_type,period,area_code,sex,age_group,status,observed\nmonth,2020-01,07,T,all,complete,6\n",
+			"surveillance/sdmx/deaths_surveillance.csv": "DATAFLOW,FREQ,REF_AREA,SEX,AGE,MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS,UNIT_MEASURE,UNIT_MULT\n" +
+				"S,M,KH-7,_T,_T,OBS,2020-01,6,A,F,NUMBER,0\n",
+			"surveillance/sdmx/structure.xml": "<structure/>\n",
 		}
 		for p, body := range files {
 			p = filepath.Join(dir, filepath.FromSlash(p))
