@@ -91,6 +91,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.out, "out", ".", "the results go to `DIR`/bench/results.json and DIR/BENCHMARKS.md")
 	fs.BoolVar(&o.baseline, "baseline", true, "run the R data.table baseline (needs Rscript and data.table, which make bench installs; the script is "+baselineScript+" under the working directory)")
 	dashOnly := fs.String("dashboards", "", "measure only the dashboards step, on the warehouse of `CONFIG` (a previous run's DIR/run/national/vitalstats.toml, left as it is): to re-measure a change of the pages without the hour of the whole run; give -out a folder of its own")
+	incOnly := fs.String("incremental", "", "measure only the daily cycle, on the lake and warehouse of `CONFIG` (a previous run's DIR/run/national/vitalstats.toml; the increments are added to its lake) and a small lake made now: to re-measure the daily increment without the whole run; give -out a folder of its own")
 	copyFrom := fs.String("copy-from", "", "internal, the child process of the COPY step: stream the registry extract queries at this `DSN` as binary COPY, print the row counts, exit")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -114,22 +115,32 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	b := &bencher{e: e, log: e.log.With("job", "bench"), opt: o, runDir: filepath.Join(o.dir, "run"),
 		regs: map[int64]*benchRegistry{}, lakes: map[string]*benchLake{}}
 	steps := benchSteps
-	if *dashOnly != "" {
-		cfg, err := filepath.Abs(*dashOnly)
-		if err != nil {
-			return err
-		}
-		if _, err := os.Stat(cfg); err != nil {
-			return usageError{fmt.Errorf("bench: -dashboards: %w", err)}
-		}
-		if b.runDir, err = os.MkdirTemp("", "vitalstats-bench-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(b.runDir)
-		b.lakes["national"] = &benchLake{name: "national", dir: filepath.Dir(cfg), config: cfg}
-		steps = []benchStep{stepDashboards}
+	if *dashOnly != "" && *incOnly != "" {
+		return usageError{fmt.Errorf("bench: -dashboards and -incremental measure one step each: give one")}
 	}
-	err = b.run(ctx, steps)
+	if *dashOnly != "" || *incOnly != "" {
+		var tmp string
+		if tmp, err = os.MkdirTemp("", "vitalstats-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		b.runDir = filepath.Join(tmp, "run")
+		if *dashOnly != "" {
+			steps = []benchStep{stepDashboards}
+			err = b.givenLake(*dashOnly, "-dashboards", nil, tmp)
+		} else {
+			steps = []benchStep{stepIncremental}
+			reg, rerr := b.registry(ctx, o.scale)
+			if rerr != nil {
+				err = rerr
+			} else {
+				err = b.givenLake(*incOnly, "-incremental", reg, tmp)
+			}
+		}
+	}
+	if err == nil {
+		err = b.run(ctx, steps)
+	}
 	if cerr := b.close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}

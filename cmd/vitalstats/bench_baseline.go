@@ -76,7 +76,7 @@ func (b *bencher) baselineR(ctx context.Context) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
-	rows, err := exportLakeCSV(ctx, filepath.Join(l.dir, "lake"), dir, b)
+	rows, err := exportLakeCSV(ctx, l.lake, dir, b)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"vitalstats"
 	"vitalstats/etl"
+	"vitalstats/etl/lake"
 	"vitalstats/etl/source"
 	"vitalstats/internal/benchreport"
 	"vitalstats/internal/jobs"
@@ -190,10 +191,23 @@ var stepIncremental = benchStep{
 		} else if got := sourceTotal(sum, "registry").Extracted; got != small.meta.registryRows() {
 			return fmt.Errorf("the small backfill extracted %d registry rows of %d", got, small.meta.registryRows())
 		}
-		// The registries go back to what the cache holds, whatever happens.
+		// The registries go back to what the cache holds and the lakes to
+		// what they held, whatever happens: a later run on this lake
+		// (-incremental) adds births with the same ids again.
+		start := map[*benchLake]int64{}
+		for _, l := range []*benchLake{sl, national} {
+			if start[l], err = lakeEntryCount(l.lake); err != nil {
+				return err
+			}
+		}
 		defer func() {
 			for _, r := range []*benchRegistry{small, big} {
 				if cerr := r.removeAdded(context.WithoutCancel(ctx), b.log.With("registry", r.label)); cerr != nil && err == nil {
+					err = cerr
+				}
+			}
+			for l, seq := range start {
+				if cerr := truncateLake(l.lake, seq, b.log); cerr != nil && err == nil {
 					err = cerr
 				}
 			}
@@ -247,7 +261,8 @@ var stepIncremental = benchStep{
 // benchLake is a lake of this run, with the config `vitalstats etl` reads.
 type benchLake struct {
 	name   string
-	dir    string
+	dir    string // data/ (the run history) and, made here, everything else
+	lake   string
 	config string
 	reg    *benchRegistry
 }
@@ -257,7 +272,7 @@ func (l *benchLake) inbox() string { return filepath.Join(l.dir, "inbox") }
 // nationalLake is the lake of the national-scale registry, which most
 // steps measure.
 func (b *bencher) nationalLake(ctx context.Context) (*benchLake, error) {
-	if l := b.lakes["national"]; l != nil { // made by an earlier step, or given (-dashboards)
+	if l := b.lakes["national"]; l != nil { // made by an earlier step, or given (-dashboards, -incremental)
 		return l, nil
 	}
 	reg, err := b.registry(ctx, b.opt.scale)
@@ -265,6 +280,46 @@ func (b *bencher) nationalLake(ctx context.Context) (*benchLake, error) {
 		return nil, err
 	}
 	return b.lake("national", reg)
+}
+
+// givenLake makes the national lake the one of an earlier run's config.
+// With a registry (the daily cycle), the config is rewritten into tmp: the
+// ETL reads the registry's server, which listens on a new port each time it
+// starts, and the run history and the warehouse go to tmp/national, leaving
+// the given ones as they are; the lake stays the given one.
+func (b *bencher) givenLake(config, flag string, reg *benchRegistry, tmp string) error {
+	cfg, err := filepath.Abs(config)
+	if err != nil {
+		return err
+	}
+	var c map[string]any
+	if _, err := toml.DecodeFile(cfg, &c); err != nil {
+		return usageError{fmt.Errorf("bench: %s: %w", flag, err)}
+	}
+	section := func(name string) map[string]any {
+		m, _ := c[name].(map[string]any)
+		return m
+	}
+	lakeDir, _ := section("etl")["lake"].(string)
+	if !filepath.IsAbs(lakeDir) {
+		return usageError{fmt.Errorf("bench: %s: %s names no lake by its whole path ([etl] lake)", flag, cfg)}
+	}
+	l := &benchLake{name: "national", dir: filepath.Dir(cfg), lake: lakeDir, config: cfg, reg: reg}
+	if reg != nil {
+		if section("registry") == nil || section("warehouse") == nil {
+			return usageError{fmt.Errorf("bench: %s: %s has no [registry] or [warehouse]", flag, cfg)}
+		}
+		l.dir = filepath.Join(tmp, "national")
+		section("registry")["dsn"] = reg.srv.DSN()
+		section("warehouse")["path"] = filepath.Join(l.dir, "warehouse.duckdb")
+		c["data_dir"] = filepath.Join(l.dir, "data")
+		l.config = filepath.Join(tmp, "national.toml")
+		if err := writeTOML(l.config, c); err != nil {
+			return err
+		}
+	}
+	b.lakes["national"] = l
+	return nil
 }
 
 // lake returns the lake of that name, created empty on first use with a
@@ -277,7 +332,7 @@ func (b *bencher) lake(name string, reg *benchRegistry) (*benchLake, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &benchLake{name: name, dir: dir, config: filepath.Join(dir, "vitalstats.toml"), reg: reg}
+	l := &benchLake{name: name, dir: dir, lake: filepath.Join(dir, "lake"), config: filepath.Join(dir, "vitalstats.toml"), reg: reg}
 	if err := os.MkdirAll(l.inbox(), 0o755); err != nil {
 		return nil, fmt.Errorf("lake %s: %w", name, err)
 	}
@@ -286,26 +341,54 @@ func (b *bencher) lake(name string, reg *benchRegistry) (*benchLake, error) {
 		"log":      map[string]any{"level": "info"},
 		"registry": map[string]any{"dsn": reg.srv.DSN()},
 		"etl": map[string]any{
-			"lake":        filepath.Join(dir, "lake"),
+			"lake":        l.lake,
 			"inbox":       l.inbox(),
 			"secret_file": filepath.Join(dir, "secret.key"),
 		},
 		"warehouse": benchWarehouse(dir, reg),
 		"export":    map[string]any{"releases": filepath.Join(dir, "releases")},
 	}
-	f, err := os.Create(l.config)
-	if err != nil {
+	if err := writeTOML(l.config, cfg); err != nil {
 		return nil, fmt.Errorf("lake %s: %w", name, err)
 	}
-	err = toml.NewEncoder(f).Encode(cfg)
+	b.lakes[name] = l
+	return l, nil
+}
+
+// lakeEntryCount is the number of the lake's manifest entries.
+func lakeEntryCount(dir string) (int64, error) {
+	lk, err := lake.Open(dir, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer lk.Close()
+	es, err := lk.Entries()
+	return int64(len(es)), err
+}
+
+// truncateLake takes the lake back to entry seq.
+func truncateLake(dir string, seq int64, log *slog.Logger) error {
+	lk, err := lake.Open(dir, log)
+	if err != nil {
+		return err
+	}
+	defer lk.Close()
+	return lk.Truncate(seq)
+}
+
+func writeTOML(path string, v any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = toml.NewEncoder(f).Encode(v)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("lake %s: write %s: %w", name, l.config, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	b.lakes[name] = l
-	return l, nil
+	return nil
 }
 
 // etl runs `vitalstats etl` on a lake in a child process and reads the
