@@ -143,6 +143,37 @@ func TestBenchEndToEnd(t *testing.T) {
 			t.Errorf("after the bench the registry holds %d births up to id %d; generated: %d up to %d", n, top, meta.Rows["births"], meta.BirthsMaxID)
 		}
 	})
+
+	// The daily cycle alone, on the lake the run left, which it leaves as
+	// it found it (the same ids are added each time), with the given
+	// warehouse untouched.
+	national := filepath.Join(dir, "run", "national")
+	entries := lakeEntries(t, filepath.Join(national, "lake"))
+	if entries != 2 {
+		t.Errorf("the national lake after the bench has %d entries, want its 2 backfills", entries)
+	}
+	wh, err := os.Stat(filepath.Join(national, "warehouse.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 {
+		incOut := t.TempDir()
+		code, _, stderr = runCLI(t, "bench", "-scale", "20000", "-small", "10000", "-seed", "7", "-dir", dir, "-out", incOut,
+			"-incremental", filepath.Join(national, "vitalstats.toml"))
+		if code != 0 {
+			t.Fatalf("bench -incremental, run %d: exit %d\nstderr (end): %s", run+1, code, tailOf(stderr, 3000))
+		}
+		res, err := benchreport.Load(filepath.Join(incOut, "bench", "results.json"))
+		if err != nil || res == nil || res.Figure("link.incremental.seconds") == nil || len(res.Figures) != 6+1 {
+			t.Fatalf("bench -incremental: results %+v, %v; want the daily cycle's 6 figures and the total", res, err)
+		}
+		if n := lakeEntries(t, filepath.Join(national, "lake")); n != entries {
+			t.Errorf("bench -incremental left %d lake entries, want %d", n, entries)
+		}
+		if st, err := os.Stat(filepath.Join(national, "warehouse.duckdb")); err != nil || !st.ModTime().Equal(wh.ModTime()) {
+			t.Errorf("bench -incremental changed the given warehouse: %v", err)
+		}
+	}
 }
 
 // checkBenchResults checks what a bench run wrote and returns results.json.
@@ -284,6 +315,8 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"bench", "-scale", "0"}, "must be positive"},
 		{[]string{"bench", "-scale", "1000", "-small", "1000"}, "must be less than -scale"},
 		{[]string{"bench", "-scale", "many"}, "invalid value"},
+		{[]string{"bench", "-dashboards", "a.toml", "-incremental", "a.toml"}, "give one"},
+		{[]string{"bench", "-dashboards", "/nonexistent/vitalstats.toml"}, "-dashboards"},
 	} {
 		code, _, stderr := runCLI(t, tc.args...)
 		if code != 2 {
@@ -292,7 +325,7 @@ func TestBenchFlags(t *testing.T) {
 		oneLine(t, stderr, tc.want)
 	}
 	code, stdout, _ := runCLI(t, "bench", "-h")
-	for _, f := range []string{"-scale", "-small", "-dir", "-seed", "-out", "-baseline"} {
+	for _, f := range []string{"-scale", "-small", "-dir", "-seed", "-out", "-baseline", "-dashboards", "-incremental"} {
 		// a flag with a value is followed by its name, a bool flag by its line's end
 		if code != 0 || !strings.Contains(stdout, "  "+f+" ") && !strings.Contains(stdout, "  "+f+"\n") {
 			t.Errorf("bench -h does not document %s:\n%s", f, stdout)
