@@ -200,7 +200,7 @@ func TestSDMXDataConformsToStructure(t *testing.T) {
 
 // The check fails on each rule it guards.
 func TestCheckSDMXDirCatchesBreaches(t *testing.T) {
-	for _, c := range []struct{ name, file, old, new string }{
+	checkCatches(t, func(t *testing.T) string { dir, _ := sdmxRelease(t); return dir }, []sdmxBreach{
 		{"a code not in its list", "births_age_province_2024.csv", ",Y_LT15,", ",<15,"},
 		{"an unknown DATAFLOW", "births_age_province_2024.csv", "KH_NIS:BIRTHS_AGE_PROVINCE(1.0)", "KH_NIS:BIRTHS(1.0)"},
 		{"a mandatory attribute missing", "births_age_province_2024.csv", ",NUMBER,0\n", ",,0\n"},
@@ -208,9 +208,19 @@ func TestCheckSDMXDirCatchesBreaches(t *testing.T) {
 		{"a month in an annual period", "deaths_province_month_2023.csv", ",M,KH-12,2023-05,", ",A,KH-12,2023-05,"},
 		{"a suppressed value shown", "births_age_province_2024.csv", ",,P,C,", ",2,P,C,"},
 		{"an ID breaking the pattern", SDMXStructureFile, `<structure:Code id="Y_LT15">`, `<structure:Code id="&lt;15">`},
-	} {
+	})
+}
+
+// sdmxBreach is one edit of a release folder's file that CheckSDMXDir must
+// refuse.
+type sdmxBreach struct{ name, file, old, new string }
+
+// checkCatches makes a fresh release folder for each breach, edits it, and
+// fails if the check passes.
+func checkCatches(t *testing.T, release func(*testing.T) string, breaches []sdmxBreach) {
+	for _, c := range breaches {
 		t.Run(c.name, func(t *testing.T) {
-			dir, _ := sdmxRelease(t)
+			dir := release(t)
 			p := filepath.Join(dir, c.file)
 			b, _ := os.ReadFile(p)
 			if !strings.Contains(string(b), c.old) {
