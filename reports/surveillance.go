@@ -45,6 +45,9 @@ var surveillanceMeasures = []struct{ column, code, name string }{
 	{"p_score", "P_SCORE", "P-score (100 x excess / expected)"},
 	{"p_score_low", "P_SCORE_LOW", "P-score: lower end of the 95% interval"},
 	{"p_score_high", "P_SCORE_HIGH", "P-score: upper end of the 95% interval"},
+	{"excess_adjusted", "EXCESS_ADJ", "Excess deaths that occurred, registered or not (excess / completeness of death registration)"},
+	{"excess_adjusted_low", "EXCESS_ADJ_LOW", "Excess deaths that occurred: lower end of the 95% interval"},
+	{"excess_adjusted_high", "EXCESS_ADJ_HIGH", "Excess deaths that occurred: upper end of the 95% interval"},
 }
 
 // surveillanceKeys are the mart's columns that key a row.

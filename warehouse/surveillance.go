@@ -149,14 +149,16 @@ from periods
 group by all`
 
 // survCompletenessInput is the completeness of death registration by year,
-// area and the band of each broad age group (0-4: the lower of '0' and '1-4').
+// area and the band of each broad age group (0-4: the lower of '0' and '1-4'),
+// with its 95% interval.
 const survCompletenessInput = `
-select year, area_code, 'all' as age_group, value from int_completeness_best where event_type = 'death' and age_band = 'all'
+select year, area_code, 'all' as age_group, value, ci_low, ci_high from int_completeness_best where event_type = 'death' and age_band = 'all'
 union all
-select year, area_code, '0-4', min(value) from int_completeness_best where event_type = 'death' and age_band in ('0', '1-4')
+select year, area_code, '0-4', min(value), arg_min(ci_low, value), arg_min(ci_high, value) from int_completeness_best
+where event_type = 'death' and age_band in ('0', '1-4')
 group by all having count(value) = 2
 union all
-select c.year, c.area_code, g.age_group, c.value from int_completeness_best as c
+select c.year, c.area_code, g.age_group, c.value, c.ci_low, c.ci_high from int_completeness_best as c
 cross join (values ('5-14'), ('15-44'), ('45-64'), ('65+')) as g(age_group)
 where c.event_type = 'death' and c.age_band = '5+'`
 
@@ -196,6 +198,7 @@ func buildSurveillance(ctx context.Context, conn *sql.Conn) error {
 		expected double, expected_low double, expected_high double,
 		excess double, excess_low double, excess_high double,
 		p_score double, p_score_low double, p_score_high double,
+		completeness double, excess_adjusted double, excess_adjusted_low double, excess_adjusted_high double,
 		status varchar, flags varchar[])`); err != nil {
 		return err
 	}
@@ -346,7 +349,8 @@ func buildSurveillance(ctx context.Context, conn *sql.Conn) error {
 				int64(r.observed), nullNaN(r.nowcast), nullNaN(r.nowcastLo), nullNaN(r.nowcastHi),
 				nullNaN(r.expected), nullNaN(r.expectedLo), nullNaN(r.expectedHi),
 				nullNaN(r.excess), nullNaN(r.excessLo), nullNaN(r.excessHi),
-				nullNaN(r.pScore), nullNaN(r.pScoreLo), nullNaN(r.pScoreHi), r.status, flags); err != nil {
+				nullNaN(r.pScore), nullNaN(r.pScoreLo), nullNaN(r.pScoreHi),
+				nullNaN(r.completeness), nullNaN(r.adjusted), nullNaN(r.adjustedLo), nullNaN(r.adjustedHi), r.status, flags); err != nil {
 				app.Close()
 				return err
 			}
@@ -366,21 +370,32 @@ type survCompletenessKey struct {
 	area, age string
 }
 
-func readSurvCompleteness(ctx context.Context, conn *sql.Conn) (map[survCompletenessKey]float64, error) {
+// survCompleteness is a completeness estimate and its 95% interval (the
+// estimate itself at an end the method gives no interval for).
+type survCompleteness struct{ value, low, high float64 }
+
+func readSurvCompleteness(ctx context.Context, conn *sql.Conn) (map[survCompletenessKey]survCompleteness, error) {
 	rows, err := conn.QueryContext(ctx, survCompletenessInput)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[survCompletenessKey]float64{}
+	out := map[survCompletenessKey]survCompleteness{}
 	for rows.Next() {
 		var k survCompletenessKey
-		var v sql.NullFloat64
-		if err := rows.Scan(&k.year, &k.area, &k.age, &v); err != nil {
+		var v, lo, hi sql.NullFloat64
+		if err := rows.Scan(&k.year, &k.area, &k.age, &v, &lo, &hi); err != nil {
 			return nil, err
 		}
-		if v.Valid {
-			out[k] = v.Float64
+		if v.Valid && v.Float64 > 0 {
+			c := survCompleteness{v.Float64, v.Float64, v.Float64}
+			if lo.Valid && lo.Float64 > 0 && lo.Float64 <= c.value {
+				c.low = lo.Float64
+			}
+			if hi.Valid && hi.Float64 >= c.value {
+				c.high = hi.Float64
+			}
+			out[k] = c
 		}
 	}
 	return out, rows.Err()
@@ -436,6 +451,9 @@ type survRow struct {
 	excessHi                float64
 	pScore, pScoreLo        float64
 	pScoreHi                float64
+	completeness            float64
+	adjusted, adjustedLo    float64 // the excess divided by completeness
+	adjustedHi              float64
 	status                  string
 	flags                   []string
 	halfLo, halfHi          float64 // the nowcast's interval half-widths
@@ -446,7 +464,7 @@ type survRow struct {
 // years up to the last complete one, observed and nowcast, and the expected
 // deaths and excess of each target year from the years before it.
 func survSeriesRows(u survUnit, last, p0 int, years [2]int, firstYear int, k survKey, s *survSeries,
-	nc *nowcast.Result, pooled bool, completeness map[survCompletenessKey]float64) []survRow {
+	nc *nowcast.Result, pooled bool, completeness map[survCompletenessKey]survCompleteness) []survRow {
 	// every period from the first baseline year on, nowcast-corrected;
 	// ISO week 1 holds 4 January
 	b := max(years[0]-survBaselineYears, firstYear)
@@ -512,7 +530,7 @@ func survSeriesRows(u survUnit, last, p0 int, years [2]int, firstYear int, k sur
 		nb := 0
 		for by := b0; by < y; by++ {
 			if c, ok := completeness[survCompletenessKey{by, k.area, k.age}]; ok {
-				cb += c
+				cb += c.value
 				nb++
 			}
 		}
@@ -520,10 +538,10 @@ func survSeriesRows(u survUnit, last, p0 int, years [2]int, firstYear int, k sur
 		switch {
 		case !okY:
 			cflags = append(cflags, "completeness_unknown")
-		case cy < survCompletenessLow:
+		case cy.value < survCompletenessLow:
 			cflags = append(cflags, "low_completeness")
 		}
-		if okY && nb > 0 && math.Abs(cy/(cb/float64(nb))-1) > survCompletenessShift {
+		if okY && nb > 0 && math.Abs(cy.value/(cb/float64(nb))-1) > survCompletenessShift {
 			cflags = append(cflags, "completeness_changed")
 		}
 		for _, p := range res.Periods {
@@ -553,6 +571,16 @@ func survSeriesRows(u survUnit, last, p0 int, years [2]int, firstYear int, k sur
 				r.flags = append(r.flags, "expected_not_positive")
 			}
 			r.flags = append(r.flags, cflags...)
+			r.completeness, r.adjusted, r.adjustedLo, r.adjustedHi = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+			if okY {
+				// The deaths that occurred beyond those registered: the
+				// excess over the share registered. Its interval takes
+				// the completeness interval's worse end for each bound.
+				r.completeness = cy.value
+				r.adjusted = r.excess / cy.value
+				r.adjustedLo = min(r.excessLo/cy.low, r.excessLo/cy.high)
+				r.adjustedHi = max(r.excessHi/cy.low, r.excessHi/cy.high)
+			}
 		}
 	}
 	// only the target years are rows of the table
@@ -563,11 +591,13 @@ func survSeriesRows(u survUnit, last, p0 int, years [2]int, firstYear int, k sur
 		}
 		if !r.hasExpected {
 			r.expected, r.expectedLo, r.expectedHi = math.NaN(), math.NaN(), math.NaN()
+			r.completeness, r.adjusted, r.adjustedLo, r.adjustedHi = math.NaN(), math.NaN(), math.NaN(), math.NaN()
 		}
 		if !r.hasExpected || !r.hasNowcast {
 			// no excess of a count still arriving that could not be nowcast
 			r.excess, r.excessLo, r.excessHi = math.NaN(), math.NaN(), math.NaN()
 			r.pScore, r.pScoreLo, r.pScoreHi = math.NaN(), math.NaN(), math.NaN()
+			r.adjusted, r.adjustedLo, r.adjustedHi = math.NaN(), math.NaN(), math.NaN()
 		}
 		var fl []string
 		if r.status == "provisional" {

@@ -190,6 +190,20 @@ func TestSurveillance(t *testing.T) {
 			     or (status = 'complete' and abs(excess - (observed - expected)) > 1e-6))`); n != 0 {
 			t.Errorf("%d rows whose excess is not nowcast (observed) - expected, or outside its interval", n)
 		}
+		// the adjusted excess is the excess over the completeness, inside
+		// its interval, which holds the excess's own scaled; none without
+		// a completeness or an excess
+		if n := one[int64](t, db, `select count(*) from surveillance where
+			(completeness is null or excess is null) and excess_adjusted is not null
+			or completeness is not null and excess is not null and (
+			     abs(excess_adjusted - excess / completeness) > 1e-6
+			     or not (excess_adjusted_low <= excess_adjusted and excess_adjusted <= excess_adjusted_high)
+			     or excess_adjusted_low > excess_low / completeness + 1e-6 or excess_adjusted_high < excess_high / completeness - 1e-6)`); n != 0 {
+			t.Errorf("%d rows whose adjusted excess is not excess / completeness or outside its interval", n)
+		}
+		if n := one[int64](t, db, `select count(excess_adjusted) from surveillance`); n == 0 {
+			t.Error("no row has an adjusted excess")
+		}
 		if n := one[int64](t, db, `select count(*) from surveillance where status = 'provisional' and nowcast is not null
 			and not (nowcast_low <= nowcast_high and observed <= nowcast_low and observed <= nowcast)`); n != 0 {
 			var ex string
