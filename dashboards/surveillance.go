@@ -67,13 +67,14 @@ func survFlagsOf(m *mart, r row) []string {
 
 // survFlagOwner says which measure a flag qualifies, so that a table shows
 // each flag once, beside the value it is about: the nowcast's method flags
-// beside the nowcast, completeness beside the excess and P-score, the rest
-// (few deaths, suppression) beside the count.
+// beside the nowcast, completeness beside the excess (the P-score is the
+// excess over expected deaths: repeating them there pushed the P-score
+// column off a desktop's table), why there is no P-score beside it, the
+// rest (few deaths, suppression) beside the count.
 var survFlagOwner = map[string]string{
 	"nowcast": "nowcast", "pooled_delay": "nowcast",
-	"low_completeness": "p_score", "completeness_changed": "p_score", "completeness_unknown": "p_score",
-	// why there is no P-score: beside it alone (the excess is given)
-	"expected_lt20": "p_score_only", "expected_not_positive": "p_score_only",
+	"low_completeness": "excess", "completeness_changed": "excess", "completeness_unknown": "excess",
+	"expected_lt20": "p_score", "expected_not_positive": "p_score",
 }
 
 // survCell is one measure of a surveillance row (observed, nowcast,
@@ -92,7 +93,7 @@ func survCell(m *mart, r row, measure string) *cell {
 	for _, f := range flags {
 		owner, ok := survFlagOwner[f]
 		switch {
-		case ok && (owner == measure || owner == "p_score" && measure == "excess" || owner == "p_score_only" && measure == "p_score"):
+		case ok && owner == measure:
 		case !ok && measure == "observed":
 		default:
 			continue

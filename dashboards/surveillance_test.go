@@ -87,7 +87,7 @@ func TestSurveillanceFrames(t *testing.T) {
 			t.Fatalf("latest: months %v, want %v", l.X, want)
 		}
 		status := l.Cells[slices.Index(l.Series, "Status")]
-		if status[0].Text != "latest complete" || status[1].Text != "provisional: registrations still arriving" {
+		if status[0].Text != "latest complete" || status[1].Text != "provisional" {
 			t.Errorf("latest: status %q, %q", status[0].Text, status[1].Text)
 		}
 		ps := l.Cells[slices.Index(l.Series, "P-score")]

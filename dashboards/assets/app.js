@@ -274,15 +274,22 @@
       } else if (s.renderItem === "rule") {
         // a vertical line across the plot at the item's x (a reference
         // value, a target, a suppressed point), labelled above the plot; a
-        // label that would overlap an earlier one (two rules close
-        // together, on a phone) goes a line higher
+        // label that would overlap an earlier one (rules close together,
+        // on a phone) goes a line higher, and where both lines are taken
+        // it is left out (the chart's note lists the periods)
         s.renderItem = function (params, api) {
           var i = params.dataIndex, it = items[i] || {};
           var xs = items.map(function (d) { return api.coord(d.value)[0]; });
           var half = function (d) { return String(d.label || "").length * fs * 0.3 + 4; };
-          var row = 0;
-          for (var j = 0; j < i; j++) {
-            if (Math.abs(xs[j] - xs[i]) < half(items[j]) + half(it)) { row = 1 - row; }
+          var placed = [], row = -1;
+          for (var k = 0; k <= i; k++) {
+            var r = -1;
+            for (var line = 0; line < 2 && r < 0; line++) {
+              var free = placed.every(function (p) { return p.row !== line || Math.abs(p.x - xs[k]) >= p.half + half(items[k]); });
+              if (free) { r = line; }
+            }
+            if (r >= 0) { placed.push({ x: xs[k], half: half(items[k]), row: r }); }
+            row = r;
           }
           var box = params.coordSys;
           // offset moves the rule by a share of a category (between two
@@ -293,8 +300,8 @@
           var children = [
             { type: "line", shape: { x1: x, y1: box.y, x2: x, y2: box.y + box.height },
               style: { stroke: it.color || ink, lineWidth: 1.5, lineDash: dash } },
-            { type: "text", x: align === "left" ? x + 4 : align === "right" ? x - 4 : x, y: box.y - 2 - row * (fs + 2),
-              style: { text: it.label || "", fill: it.color || ink, font: font, align: align, verticalAlign: "bottom" } }
+            { type: "text", x: align === "left" ? x + 4 : align === "right" ? x - 4 : x, y: box.y - 2 - Math.max(row, 0) * (fs + 2),
+              style: { text: row < 0 ? "" : it.label || "", fill: it.color || ink, font: font, align: align, verticalAlign: "bottom" } }
           ];
           if (it.shade) {
             children.unshift({ type: "rect", shape: { x: x, y: box.y, width: Math.max(0, box.x + box.width - x), height: box.height },
