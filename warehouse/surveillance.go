@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -166,6 +169,23 @@ type survKey struct {
 	area, sex, age string
 }
 
+// survNational is the nation's series of all deaths, the last pool.
+var survNational = survKey{"KH", "T", "all"}
+
+// parallel calls fn(0) ... fn(n-1) on every core.
+func parallel(n int, fn func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // survSeries is one unit's counts of one area, sex and age group.
 type survSeries struct {
 	observed map[int]float64 // period -> deaths arrived by as_of (current and backlog)
@@ -300,6 +320,7 @@ func buildSurveillance(ctx context.Context, conn *sql.Conn) error {
 	if err != nil {
 		return err
 	}
+	logOf(ctx).Debug("surveillance input read", "elapsed", time.Since(t0).Round(time.Millisecond))
 	var out []survRow
 	var nSeries, nPooled, nFailed int
 	for _, u := range units {
@@ -320,19 +341,47 @@ func buildSurveillance(ctx context.Context, conn *sql.Conn) error {
 				return fmt.Errorf("surveillance %s %s %s %s: %w", u.name, k.area, k.sex, k.age, err)
 			}
 		}
+		// The nation's series, which the small series pool with, are
+		// nowcast first; then every series on every core, each writing
+		// its own slot (the rows stay in key order).
+		var pools []survKey
 		for _, k := range keys {
+			if p := u.series[k]; k.area == "KH" && (p.current >= survPoolBelow || k == survNational) {
+				pools = append(pools, k)
+			}
+		}
+		poolRes := make([]*nowcast.Result, len(pools))
+		parallel(len(pools), func(i int) {
+			if r, err := nowcast.Nowcast(u.series[pools[i]].tri.Triangle, nowcast.Options{}); err == nil {
+				poolRes[i] = r
+			}
+		})
+		for i, k := range pools {
+			cache[k] = poolRes[i]
+		}
+		type result struct {
+			rows   []survRow
+			pooled bool
+			err    error
+		}
+		res := make([]result, len(keys))
+		parallel(len(keys), func(i int) {
+			k := keys[i]
 			s := u.series[k]
-			nSeries++
 			nc, pooled, err := survNowcast(s, u.series, k, cache)
-			if pooled {
+			res[i] = result{survSeriesRows(u.survUnit, u.last, u.p0, u.years, firstYear, k, s, nc, pooled, completeness), pooled, err}
+		})
+		for i, r := range res {
+			nSeries++
+			if r.pooled {
 				nPooled++
 			}
-			if err != nil {
+			if r.err != nil {
 				nFailed++
-				logOf(ctx).Debug("surveillance: no nowcast", "unit", u.name, "area", k.area, "sex", k.sex, "age", k.age, "err", err)
+				k := keys[i]
+				logOf(ctx).Debug("surveillance: no nowcast", "unit", u.name, "area", k.area, "sex", k.sex, "age", k.age, "err", r.err)
 			}
-			rs := survSeriesRows(u.survUnit, u.last, u.p0, u.years, firstYear, k, s, nc, pooled, completeness)
-			out = append(out, rs...)
+			out = append(out, r.rows...)
 		}
 	}
 	err = conn.Raw(func(dc any) error {
@@ -410,23 +459,18 @@ func readSurvCompleteness(ctx context.Context, conn *sql.Conn) (map[survComplete
 // series' own counts.
 func survNowcast(s *survSeries, all map[survKey]*survSeries, k survKey, cache map[survKey]*nowcast.Result) (*nowcast.Result, bool, error) {
 	if s.current >= survPoolBelow {
+		if r := cache[k]; r != nil {
+			return r, false, nil // a pool's, the same estimate
+		}
 		res, err := nowcast.Nowcast(s.tri.Triangle, nowcast.Options{})
 		return res, false, err
 	}
-	national := survKey{"KH", "T", "all"}
-	for _, pk := range []survKey{{"KH", k.sex, k.age}, national} {
+	for _, pk := range []survKey{{"KH", k.sex, k.age}, survNational} {
 		p := all[pk]
-		if p == nil || pk == k || (p.current < survPoolBelow && pk != national) {
+		if p == nil || pk == k || (p.current < survPoolBelow && pk != survNational) {
 			continue
 		}
-		pr, ok := cache[pk]
-		if !ok {
-			var err error
-			if pr, err = nowcast.Nowcast(p.tri.Triangle, nowcast.Options{}); err != nil {
-				pr = nil
-			}
-			cache[pk] = pr
-		}
+		pr := cache[pk] // read only: filled before the series run in parallel
 		if pr == nil {
 			continue
 		}
