@@ -91,6 +91,10 @@ type BuildSummary struct {
 	// Accepted lists the changes beyond the Guard's limits that
 	// Guard.Accept let through.
 	Accepted []Finding
+	// Steps is each step's time in seconds (a model, by its name; the
+	// checks, publication...), kept in the run history: where a build's
+	// time goes.
+	Steps map[string]float64
 }
 
 // AsOf is the date the data describe and how it was found.
@@ -195,7 +199,7 @@ func Build(ctx context.Context, path string, opt Options, in BuildInput, log *sl
 }
 
 func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild, log *slog.Logger) (*BuildSummary, error) {
-	sum := &BuildSummary{Rows: map[string]int64{}, Snapshot: in.Snapshot}
+	sum := &BuildSummary{Rows: map[string]int64{}, Snapshot: in.Snapshot, Steps: map[string]float64{}}
 	ctx = withLog(ctx, log) // the Go methods log what they fit
 	// Variables and macros are per connection: the whole build uses one.
 	conn, err := w.DB.Conn(ctx)
@@ -208,7 +212,9 @@ func build(ctx context.Context, w *Warehouse, in BuildInput, prev *previousBuild
 		if err := f(); err != nil {
 			return err
 		}
-		log.Debug("build step", "step", name, "elapsed", time.Since(t).Round(time.Millisecond))
+		el := time.Since(t)
+		sum.Steps[name] += el.Seconds()
+		log.Debug("build step", "step", name, "elapsed", el.Round(time.Millisecond))
 		return nil
 	}
 

@@ -40,6 +40,14 @@ var stepBuild = benchStep{
 		if err != nil {
 			return err
 		}
+		var sum warehouse.BuildSummary
+		if err := lastSummary(filepath.Join(l.dir, "data", "jobs", "runs.jsonl"), "build", &sum); err != nil {
+			return err
+		}
+		surv, ok := sum.Steps["int_surveillance"]
+		if !ok {
+			return fmt.Errorf("the build's summary has no step int_surveillance: %v", sum.Steps)
+		}
 		path := filepath.Join(l.dir, "warehouse.duckdb")
 		st, err := os.Stat(path)
 		if err != nil {
@@ -69,6 +77,8 @@ var stepBuild = benchStep{
 			benchreport.Figure{Name: "publish.mean_abs_change", Label: "mean absolute change of the shown non-zero counts (events)", Value: abs, Unit: benchreport.Events},
 			benchreport.Figure{Name: "build.seconds", Label: "warehouse build, every indicator, " + reg.label + " lake", Value: run.seconds(), Unit: benchreport.Seconds,
 				Target: &benchreport.Target{ValueMax: 30, Stretch: &benchreport.Target{ValueMax: 15}}},
+			benchreport.Figure{Name: "build.surveillance.seconds", Label: "of which the surveillance models (nowcasts, expected deaths and excess of every series)",
+				Value: surv, Unit: benchreport.Seconds, Peer: "build.seconds"},
 			benchreport.Figure{Name: "build.rss", Label: "peak RSS of the build", Value: run.rssMiB(), Unit: benchreport.MiB,
 				Target: &benchreport.Target{ValueMax: 2048}},
 			benchreport.Figure{Name: "build.tables", Label: "tables in the warehouse", Value: float64(tables), Unit: benchreport.Count},

@@ -405,25 +405,31 @@ func (b *bencher) etl(ctx context.Context, l *benchLake, name string) (childRun,
 
 func lastETLSummary(path string) (etl.Summary, error) {
 	var sum etl.Summary
+	return sum, lastSummary(path, "etl", &sum)
+}
+
+// lastSummary reads the summary of the last run in a run history, which
+// must be a successful run of job.
+func lastSummary(path, job string, sum any) error {
 	runs, err := jobs.ReadHistory(path)
 	if err != nil {
-		return sum, fmt.Errorf("read the ETL's run history: %w", err)
+		return fmt.Errorf("read the %s run history: %w", job, err)
 	}
 	if len(runs) == 0 {
-		return sum, fmt.Errorf("the ETL left no run history in %s", path)
+		return fmt.Errorf("the %s left no run history in %s", job, path)
 	}
 	last := runs[len(runs)-1]
-	if last.Job != "etl" || last.Outcome != "ok" {
-		return sum, fmt.Errorf("the last run in %s is %s %s: %s", path, last.Job, last.Outcome, last.Error)
+	if last.Job != job || last.Outcome != "ok" {
+		return fmt.Errorf("the last run in %s is %s %s: %s", path, last.Job, last.Outcome, last.Error)
 	}
 	b, err := json.Marshal(last.Summary)
 	if err == nil {
-		err = json.Unmarshal(b, &sum)
+		err = json.Unmarshal(b, sum)
 	}
 	if err != nil {
-		return sum, fmt.Errorf("the ETL's summary in %s: %w", path, err)
+		return fmt.Errorf("the %s summary in %s: %w", job, path, err)
 	}
-	return sum, nil
+	return nil
 }
 
 // sourceTotal adds up the counts of one source over its event types.

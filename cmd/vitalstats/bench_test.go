@@ -39,7 +39,7 @@ var benchFigures = []string{
 	"link.files.seconds", "link.files.records", "link.files.seconds_per_million", "link.backfill.seconds_per_million",
 	"etl.incremental.small.seconds", "etl.incremental.seconds", "etl.incremental.rss", "link.incremental.seconds",
 	"cycle.small.seconds", "cycle.seconds",
-	"build.seconds", "build.rss", "build.tables", "build.file_mib",
+	"build.seconds", "build.surveillance.seconds", "build.rss", "build.tables", "build.file_mib",
 	"publish.cells", "publish.changed_share", "publish.withheld", "publish.mean_abs_change",
 	"dashboards.p95_ms", "dashboards.p50_ms", "dashboards.rps", "dashboards.cold_p95_ms", "dashboards.cold_p50_ms",
 	"dashboards.page_kib", "dashboards.external", "dashboards.load_s", "dashboards.rss",
