@@ -62,7 +62,7 @@ demo: build
 test: prereqs assets vet fmt-check
 	@bash scripts/prereqs.sh --browser
 	@bash scripts/prereqs.sh --office
-	$(GO) test -timeout 45m ./...
+	$(GO) test -timeout 60m ./...
 
 ## build: bin/vitalstats
 build: prereqs assets

@@ -145,8 +145,9 @@ func TestBenchEndToEnd(t *testing.T) {
 	})
 
 	// The daily cycle alone, on the lake the run left, which it leaves as
-	// it found it (the same ids are added each time), with the given
-	// warehouse untouched.
+	// it found it, with the given warehouse untouched. The run's own daily
+	// cycle added births with the same ids: had its lake kept them, the
+	// build would refuse the lake (an event's version in two batches).
 	national := filepath.Join(dir, "run", "national")
 	entries := lakeEntries(t, filepath.Join(national, "lake"))
 	if entries != 2 {
@@ -156,12 +157,12 @@ func TestBenchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for run := range 2 {
+	{
 		incOut := t.TempDir()
 		code, _, stderr = runCLI(t, "bench", "-scale", "20000", "-small", "10000", "-seed", "7", "-dir", dir, "-out", incOut,
 			"-incremental", filepath.Join(national, "vitalstats.toml"))
 		if code != 0 {
-			t.Fatalf("bench -incremental, run %d: exit %d\nstderr (end): %s", run+1, code, tailOf(stderr, 3000))
+			t.Fatalf("bench -incremental: exit %d\nstderr (end): %s", code, tailOf(stderr, 3000))
 		}
 		res, err := benchreport.Load(filepath.Join(incOut, "bench", "results.json"))
 		if err != nil || res == nil || res.Figure("link.incremental.seconds") == nil || len(res.Figures) != 6+1 {
